@@ -71,6 +71,12 @@ export interface Lease {
   /** True when the previous delivery of this job lost its lease (worker died or hung). */
   readonly redelivered: boolean;
   /**
+   * Set when the stored record could not be decoded (corrupt row, foreign message).
+   * `job` then holds what could be read (at least `id`); core fails the job with this
+   * error without running any handler, and the worker goes on.
+   */
+  readonly malformed?: Error;
+  /**
    * Aborts when a cancel is requested (reason: `JobCancelledError`) or the lease
    * is lost (reason: `LeaseExpiredError`).
    */

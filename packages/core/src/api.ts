@@ -114,7 +114,10 @@ export interface SwitchyardEvents {
 
 /** A typed listener registry. `on` returns an unsubscribe function. */
 export interface EventSource {
-  on<E extends keyof SwitchyardEvents>(event: E, listener: (payload: SwitchyardEvents[E]) => void): () => void;
+  on<E extends keyof SwitchyardEvents>(
+    event: E,
+    listener: (payload: SwitchyardEvents[E]) => void,
+  ): () => void;
   off<E extends keyof SwitchyardEvents>(event: E, listener: (payload: SwitchyardEvents[E]) => void): void;
 }
 
@@ -153,7 +156,11 @@ export interface Switchyard extends EventSource {
   /** Stops every worker this yard created, then closes the adapter. */
   close(): Promise<void>;
   /** Validates and stores one job. Throws `ValidationError`, `DuplicateJobError`, `PayloadTooLargeError`, `UnknownTaskError`, `CapabilityError`. */
-  enqueue<I>(task: TaskDefinition<I, any, any>, payload: I, options?: EnqueueOptions): Promise<{ id: string }>;
+  enqueue<I>(
+    task: TaskDefinition<I, any, any>,
+    payload: I,
+    options?: EnqueueOptions,
+  ): Promise<{ id: string }>;
   enqueue(task: string, payload: unknown, options?: EnqueueOptions): Promise<{ id: string }>;
   /** Validates every payload first (nothing is written if one is invalid), then stores them in one batch. */
   enqueueMany<I>(
@@ -161,7 +168,11 @@ export interface Switchyard extends EventSource {
     payloads: I[],
     options?: Omit<EnqueueOptions, 'uniqueKey'>,
   ): Promise<{ id: string }[]>;
-  enqueueMany(task: string, payloads: unknown[], options?: Omit<EnqueueOptions, 'uniqueKey'>): Promise<{ id: string }[]>;
+  enqueueMany(
+    task: string,
+    payloads: unknown[],
+    options?: Omit<EnqueueOptions, 'uniqueKey'>,
+  ): Promise<{ id: string }[]>;
   readonly jobs: YardJobs;
   readonly queues: YardQueues;
   readonly schedules: YardSchedules;

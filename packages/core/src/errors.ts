@@ -42,7 +42,10 @@ export class SwitchyardError extends Error {
   }
 
   /** True when `error` is a Switchyard error with this code. */
-  static hasCode<C extends SwitchyardErrorCode>(error: unknown, code: C): error is SwitchyardError & { code: C } {
+  static hasCode<C extends SwitchyardErrorCode>(
+    error: unknown,
+    code: C,
+  ): error is SwitchyardError & { code: C } {
     return SwitchyardError.is(error) && error.code === code;
   }
 }
@@ -69,7 +72,10 @@ export class DuplicateJobError extends SwitchyardError {
     readonly existingJobId: string,
     readonly uniqueKey?: string,
   ) {
-    super('DUPLICATE_JOB', `an unfinished job already holds ${uniqueKey ? `unique key "${uniqueKey}"` : 'this id'}: ${existingJobId}`);
+    super(
+      'DUPLICATE_JOB',
+      `an unfinished job already holds ${uniqueKey ? `unique key "${uniqueKey}"` : 'this id'}: ${existingJobId}`,
+    );
   }
 }
 

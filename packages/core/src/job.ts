@@ -1,7 +1,14 @@
 import type { SerializedError } from './errors.js';
 
 /** Every state a job can be in. */
-export type JobState = 'scheduled' | 'pending' | 'running' | 'retrying' | 'completed' | 'failed' | 'cancelled';
+export type JobState =
+  | 'scheduled'
+  | 'pending'
+  | 'running'
+  | 'retrying'
+  | 'completed'
+  | 'failed'
+  | 'cancelled';
 
 /** All states, in lifecycle order (useful for counts and tables). */
 export const JOB_STATES: readonly JobState[] = [
@@ -115,7 +122,12 @@ export interface ScheduleRecord {
   tz?: string;
   payload: unknown;
   /** Options for each job the schedule creates. */
-  jobOptions: { priority?: number; maxAttempts?: number | null; timeoutMs?: number; metadata?: Record<string, string> };
+  jobOptions: {
+    priority?: number;
+    maxAttempts?: number | null;
+    timeoutMs?: number;
+    metadata?: Record<string, string>;
+  };
   paused: boolean;
   nextRunAt: Date;
   lastRunAt?: Date;

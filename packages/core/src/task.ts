@@ -90,7 +90,9 @@ export function defineTask<Schema extends StandardSchemaV1, Result = unknown>(
   const priority = options.priority ?? 5;
   assertValidPriority(priority);
   if (!options.schema || typeof options.schema !== 'object' || !('~standard' in options.schema)) {
-    throw new InvalidOptionsError(`task "${options.name}": schema must be a Standard Schema (zod, valibot, arktype, ...)`);
+    throw new InvalidOptionsError(
+      `task "${options.name}": schema must be a Standard Schema (zod, valibot, arktype, ...)`,
+    );
   }
   return Object.freeze({
     name: options.name,

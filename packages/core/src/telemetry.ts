@@ -13,12 +13,21 @@ export interface JobLabels {
 /** Receives metric updates. Names follow API.md §9 without the `switchyard_` prefix. */
 export interface MetricsRecorder {
   increment(
-    name: 'jobs_enqueued_total' | 'jobs_completed_total' | 'jobs_retried_total' | 'jobs_failed_total' | 'jobs_cancelled_total',
+    name:
+      | 'jobs_enqueued_total'
+      | 'jobs_completed_total'
+      | 'jobs_retried_total'
+      | 'jobs_failed_total'
+      | 'jobs_cancelled_total',
     labels: JobLabels,
   ): void;
   observe(name: 'job_duration_seconds' | 'job_wait_seconds', seconds: number, labels: JobLabels): void;
   /** Per-worker gauges. */
-  setWorkerGauge(name: 'worker_active_jobs' | 'worker_concurrency', value: number, labels: { worker: string }): void;
+  setWorkerGauge(
+    name: 'worker_active_jobs' | 'worker_concurrency',
+    value: number,
+    labels: { worker: string },
+  ): void;
 }
 
 /** How one attempt ended, for spans. */
@@ -29,7 +38,10 @@ export interface JobTracer {
   /** Starts the producer span; returns metadata to store on the job (trace context) and a finisher. */
   startEnqueue(job: NewJob): { metadata: Record<string, string>; end(error?: unknown): void };
   /** Starts the consumer span for one attempt, parented to the context in `job.metadata`. */
-  startAttempt(job: JobRecord): { end(outcome: AttemptOutcome, error?: unknown): void; run<T>(fn: () => T): T };
+  startAttempt(job: JobRecord): {
+    end(outcome: AttemptOutcome, error?: unknown): void;
+    run<T>(fn: () => T): T;
+  };
 }
 
 /** Metrics that go nowhere. */

@@ -1,0 +1,167 @@
+/**
+ * Switchyard job ⇄ BullMQ job. A job is a BullMQ job named after its task whose
+ * `data` is the envelope below; mutable facts (attempts, result, error, progress)
+ * live in BullMQ's own hash fields plus a few adapter fields (see `keys.ts`).
+ */
+import { type BackoffSpec, MalformedJobError, type JobRecord, type NewJob, type SerializedError } from '@switchyard/core';
+import { FIELD } from './keys.js';
+import { type BullPlace, fromBullPriority, toJobState } from './state-mapping.js';
+
+/** What is stored in BullMQ's `data` field. */
+export interface JobEnvelope {
+  /** Envelope version, so a later format can coexist. */
+  v: 1;
+  payload: unknown;
+  priority: number;
+  createdAt: number;
+  runAt: number;
+  maxAttempts: number | null;
+  backoff?: BackoffSpec;
+  timeoutMs?: number;
+  uniqueKey?: string;
+  metadata: Record<string, string>;
+}
+
+/** NewJob → envelope (pure). */
+export function toEnvelope(job: NewJob): JobEnvelope {
+  const envelope: JobEnvelope = {
+    v: 1,
+    payload: job.payload,
+    priority: job.priority,
+    createdAt: job.createdAt.getTime(),
+    runAt: job.runAt.getTime(),
+    maxAttempts: job.maxAttempts,
+    metadata: job.metadata,
+  };
+  if (job.backoff !== undefined) envelope.backoff = job.backoff;
+  if (job.timeoutMs !== undefined) envelope.timeoutMs = job.timeoutMs;
+  if (job.uniqueKey !== undefined) envelope.uniqueKey = job.uniqueKey;
+  return envelope;
+}
+
+/** Parses BullMQ's `data` string into an envelope, or throws `MalformedJobError` saying why. */
+export function parseEnvelope(id: string, data: string | undefined): JobEnvelope {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(data ?? '');
+  } catch (cause) {
+    throw new MalformedJobError(`bullmq: job ${id} has data that is not valid JSON`, { cause });
+  }
+  return checkEnvelope(id, parsed);
+}
+
+/** Checks an already-parsed value is an envelope this adapter wrote. */
+export function checkEnvelope(id: string, value: unknown): JobEnvelope {
+  const candidate = value as Partial<JobEnvelope> | null;
+  if (
+    typeof candidate !== 'object' ||
+    candidate === null ||
+    candidate.v !== 1 ||
+    typeof candidate.priority !== 'number' ||
+    typeof candidate.createdAt !== 'number' ||
+    typeof candidate.runAt !== 'number' ||
+    typeof candidate.metadata !== 'object'
+  ) {
+    throw new MalformedJobError(`bullmq: job ${id} was not written by Switchyard (unknown data shape)`);
+  }
+  return candidate as JobEnvelope;
+}
+
+/** A raw job hash plus where the job sits. */
+export interface RawJob {
+  queue: string;
+  id: string;
+  place: BullPlace;
+  /** Score in the delayed set (BullMQ packs `timestamp * 0x1000 + counter`). */
+  delayedScore?: number;
+  fields: Record<string, string>;
+}
+
+/** Decodes a stored JSON value, keeping the raw text when it does not parse. */
+function parseJsonField(text: string | undefined): unknown {
+  if (text === undefined) return undefined;
+  try {
+    return JSON.parse(text);
+  } catch {
+    // Written by something else (a BullMQ tool, a foreign producer): show it as text rather than hide it.
+    return text;
+  }
+}
+
+function toInt(text: string | undefined): number | undefined {
+  if (text === undefined || text === '') return undefined;
+  const value = Number(text);
+  return Number.isFinite(value) ? value : undefined;
+}
+
+/** The error of a finished or retrying job: the adapter's full form, else BullMQ's reason. */
+function decodeError(fields: Record<string, string>): SerializedError | undefined {
+  const stored = fields[FIELD.error];
+  if (stored !== undefined) {
+    const parsed = parseJsonField(stored) as SerializedError | string;
+    if (typeof parsed === 'object' && parsed !== null && typeof parsed.message === 'string') return parsed;
+  }
+  if (fields.failedReason) return { name: 'Error', message: fields.failedReason };
+  return undefined;
+}
+
+/**
+ * Raw hash → JobRecord. Never throws: a record whose data cannot be decoded is
+ * reported with what can be read (task, queue, times, state), so a malformed job
+ * that core failed is still visible. Returns null when the place is unknown.
+ */
+export function decodeRecord(raw: RawJob): JobRecord | null {
+  const { fields } = raw;
+  const cancelled = fields[FIELD.state] === 'cancelled';
+  const attempt = toInt(fields.ats) ?? 0;
+  const state = toJobState(raw.place, { attemptsStarted: attempt, cancelled });
+  if (state === null) return null;
+  let envelope: JobEnvelope | undefined;
+  try {
+    envelope = parseEnvelope(raw.id, fields.data);
+  } catch {
+    envelope = undefined;
+  }
+  const timestamp = toInt(fields.timestamp) ?? 0;
+  const record: JobRecord = {
+    id: raw.id,
+    task: fields.name ?? '',
+    queue: raw.queue,
+    payload: envelope?.payload,
+    priority: envelope?.priority ?? fromBullPriority(toInt(fields.priority) ?? 0),
+    createdAt: new Date(envelope?.createdAt ?? timestamp),
+    runAt: new Date(runAtOf(raw, envelope, timestamp)),
+    maxAttempts: envelope ? envelope.maxAttempts : null,
+    metadata: envelope?.metadata ?? {},
+    state,
+    attempt,
+  };
+  if (envelope?.backoff !== undefined) record.backoff = envelope.backoff;
+  if (envelope?.timeoutMs !== undefined) record.timeoutMs = envelope.timeoutMs;
+  if (envelope?.uniqueKey !== undefined) record.uniqueKey = envelope.uniqueKey;
+  const processedOn = toInt(fields.processedOn);
+  if (processedOn !== undefined && attempt > 0) record.startedAt = new Date(processedOn);
+  const finishedOn = toInt(fields.finishedOn);
+  if (finishedOn !== undefined && (state === 'completed' || state === 'failed' || state === 'cancelled')) {
+    record.finishedAt = new Date(finishedOn);
+  }
+  // BullMQ stores an undefined result as "null", so a null result also reads back as undefined.
+  if (state === 'completed' && fields.returnvalue !== undefined && fields.returnvalue !== 'null') {
+    record.result = parseJsonField(fields.returnvalue);
+  }
+  if (state !== 'completed' && state !== 'cancelled') {
+    const error = decodeError(fields);
+    if (error) record.error = error;
+  }
+  if (fields.progress !== undefined) record.progress = parseJsonField(fields.progress);
+  if (state === 'running' && fields[FIELD.cancel] === '1') record.cancelRequested = true;
+  return record;
+}
+
+/** When the job is (or was) runnable: the delayed score, else the retry time, else the enqueue-time runAt. */
+function runAtOf(raw: RawJob, envelope: JobEnvelope | undefined, timestamp: number): number {
+  if (raw.place === 'delayed' && raw.delayedScore !== undefined) return Math.floor(raw.delayedScore / 0x1000);
+  const retryAt = toInt(raw.fields[FIELD.runAt]);
+  if (retryAt !== undefined) return retryAt;
+  return envelope?.runAt ?? timestamp;
+}

@@ -1,0 +1,78 @@
+/**
+ * Storing jobs: one MULTI per batch with BullMQ's own add scripts (the same path as
+ * `Queue.addBulk`), each preceded by an EXISTS on the job key so a duplicate id is
+ * told apart from a created job, and with BullMQ deduplication carrying `uniqueKey`.
+ */
+import type { EnqueueOutcome, NewJob } from '@switchyard/core';
+import { Job, type JobsOptions } from 'bullmq';
+import type { AdapterContext } from './context.js';
+import { toEnvelope } from './codec.js';
+import { wrapErrors } from './errors.js';
+import { knownQueuesKey, queueKey } from './keys.js';
+import { toBullPriority } from './state-mapping.js';
+
+/** BullMQ deduplication id for a unique key: scoped by task, as Switchyard's uniqueness is per (task, key). */
+export function deduplicationId(task: string, uniqueKey: string): string {
+  return `${task}:${uniqueKey}`;
+}
+
+/** BullMQ job options for a new job (pure, given `now` and retention). */
+export function toJobOptions(job: NewJob, now: number, keep: Pick<JobsOptions, 'removeOnComplete' | 'removeOnFail'>): JobsOptions {
+  const createdAt = job.createdAt.getTime();
+  const runAt = job.runAt.getTime();
+  const options: JobsOptions = {
+    jobId: job.id,
+    // BullMQ's delayed score is timestamp + delay, so runAt is kept to the millisecond.
+    timestamp: createdAt,
+    priority: toBullPriority(job.priority),
+    ...keep,
+  };
+  if (runAt > now) options.delay = Math.max(1, runAt - createdAt);
+  if (job.uniqueKey !== undefined) options.deduplication = { id: deduplicationId(job.task, job.uniqueKey) };
+  return options;
+}
+
+/** Stores `jobs`; see `QueueAdapter.enqueue`. */
+export function enqueueJobs(context: AdapterContext, jobs: NewJob[]): Promise<EnqueueOutcome[]> {
+  return wrapErrors('enqueue', async () => {
+    if (jobs.length === 0) return [];
+    const queueNames = [...new Set(jobs.map((job) => job.queue))];
+    const queues = new Map(await Promise.all(queueNames.map(async (name) => [name, await context.queue(name)] as const)));
+    const now = context.clock.now();
+    const keep = context.keepJobs();
+    const multi = context.client.multi();
+    const argumentErrors: unknown[] = [];
+    multi.sadd(knownQueuesKey(context.prefix), ...queueNames);
+    for (const job of jobs) {
+      const queue = queues.get(job.queue);
+      if (!queue) throw new Error(`no queue handle for "${job.queue}"`);
+      const bullJob = new Job(queue, job.task, toEnvelope(job), toJobOptions(job, now, keep), job.id);
+      multi.exists(queueKey(context.prefix, job.queue, job.id));
+      // Queues the add script on the transaction synchronously; the promise only reports argument errors.
+      queue.backend.addJobToTransaction(multi, bullJob.asJSON(), job.id).catch((error: unknown) => argumentErrors.push(error));
+    }
+    await Promise.resolve();
+    if (argumentErrors.length > 0) {
+      multi.discard();
+      throw argumentErrors[0];
+    }
+    const replies = await multi.exec();
+    if (!replies) throw new Error('the enqueue transaction was aborted');
+    return jobs.map((job, index) => outcomeOf(job, replies[1 + index * 2], replies[2 + index * 2]));
+  });
+}
+
+type Reply = [error: Error | null, result: unknown] | undefined;
+
+/** Reads one job's [EXISTS, add] replies. */
+function outcomeOf(job: NewJob, existsReply: Reply, addReply: Reply): EnqueueOutcome {
+  if (!existsReply || !addReply) throw new Error(`missing reply for job ${job.id}`);
+  if (existsReply[0]) throw existsReply[0];
+  if (addReply[0]) throw addReply[0];
+  if (existsReply[1] === 1) return { status: 'duplicate', id: job.id, existingJobId: job.id };
+  const storedId = String(addReply[1]);
+  if (typeof addReply[1] === 'number' && addReply[1] < 0) throw new Error(`BullMQ refused job ${job.id} (code ${addReply[1]})`);
+  // A different id back means BullMQ deduplicated it against the unfinished holder of the unique key.
+  if (storedId !== job.id) return { status: 'duplicate', id: job.id, existingJobId: storedId };
+  return { status: 'created', id: job.id };
+}

@@ -1,0 +1,244 @@
+/**
+ * The adapter's own Lua scripts. They read BullMQ's key layout (pinned by the
+ * bullmq ^6 dependency) to find where a job sits and to do what BullMQ has no
+ * single command for, atomically: cancel a waiting job, list and count by
+ * Switchyard state, compare-and-set a schedule tick.
+ */
+import type { Redis } from 'ioredis';
+import { FIELD } from './keys.js';
+
+/** Finds where a job sits in its queue; `base` is `${prefix}:${queue}:`. */
+const LOCATE = `
+local rcall = redis.call
+local function locate(base, id)
+  if rcall('ZSCORE', base .. 'completed', id) then return 'completed', '' end
+  if rcall('ZSCORE', base .. 'failed', id) then return 'failed', '' end
+  local score = rcall('ZSCORE', base .. 'delayed', id)
+  if score then return 'delayed', score end
+  if rcall('ZSCORE', base .. 'prioritized', id) then return 'prioritized', '' end
+  if rcall('LPOS', base .. 'active', id) then return 'active', '' end
+  if rcall('LPOS', base .. 'wait', id) then return 'wait', '' end
+  if rcall('LPOS', base .. 'paused', id) then return 'wait', '' end
+  return 'unknown', ''
+end
+`;
+
+/** ARGV: prefix, id, queue... → {queue, place, delayedScore, hgetall} of the first queue holding the job, or nil. */
+const FIND_JOB = `${LOCATE}
+local id = ARGV[2]
+for i = 3, #ARGV do
+  local base = ARGV[1] .. ':' .. ARGV[i] .. ':'
+  if rcall('EXISTS', base .. id) == 1 then
+    local place, score = locate(base, id)
+    return {ARGV[i], place, score, rcall('HGETALL', base .. id)}
+  end
+end
+return false
+`;
+
+/** ARGV: prefix, then (queue, id) pairs → one {place, delayedScore, hgetall} or false per pair. */
+const READ_JOBS = `${LOCATE}
+local out = {}
+for i = 2, #ARGV, 2 do
+  local base = ARGV[1] .. ':' .. ARGV[i] .. ':'
+  local id = ARGV[i + 1]
+  if rcall('EXISTS', base .. id) == 1 then
+    local place, score = locate(base, id)
+    out[#out + 1] = {place, score, rcall('HGETALL', base .. id)}
+  else
+    out[#out + 1] = false
+  end
+end
+return out
+`;
+
+/** ARGV: prefix, queue, state, task ('' = any) → ids of that queue in that Switchyard state. */
+const LIST_IDS = `
+local rcall = redis.call
+local base = ARGV[1] .. ':' .. ARGV[2] .. ':'
+local state = ARGV[3]
+local task = ARGV[4]
+local ids = {}
+local function keep(id)
+  if string.sub(id, 1, 2) == '0:' then return end
+  if state == 'scheduled' or state == 'retrying' then
+    local started = tonumber(rcall('HGET', base .. id, 'ats') or '0') or 0
+    if (state == 'retrying') ~= (started > 0) then return end
+  elseif state == 'failed' or state == 'cancelled' then
+    local cancelled = rcall('HGET', base .. id, '${FIELD.state}') == 'cancelled'
+    if (state == 'cancelled') ~= cancelled then return end
+  end
+  if task ~= '' and rcall('HGET', base .. id, 'name') ~= task then return end
+  ids[#ids + 1] = id
+end
+local function fromList(key) for _, id in ipairs(rcall('LRANGE', key, 0, -1)) do keep(id) end end
+local function fromZset(key) for _, id in ipairs(rcall('ZRANGE', key, 0, -1)) do keep(id) end end
+if state == 'pending' then
+  fromList(base .. 'wait'); fromList(base .. 'paused'); fromZset(base .. 'prioritized')
+elseif state == 'running' then fromList(base .. 'active')
+elseif state == 'scheduled' or state == 'retrying' then fromZset(base .. 'delayed')
+elseif state == 'completed' then fromZset(base .. 'completed')
+else fromZset(base .. 'failed') end
+return ids
+`;
+
+/** ARGV: prefix, queue → counts {scheduled, pending, running, retrying, completed, failed, cancelled}. */
+const COUNT_STATES = `
+local rcall = redis.call
+local base = ARGV[1] .. ':' .. ARGV[2] .. ':'
+local pending = rcall('LLEN', base .. 'wait') + rcall('LLEN', base .. 'paused') + rcall('ZCARD', base .. 'prioritized')
+local scheduled, retrying, failed, cancelled = 0, 0, 0, 0
+for _, id in ipairs(rcall('ZRANGE', base .. 'delayed', 0, -1)) do
+  if (tonumber(rcall('HGET', base .. id, 'ats') or '0') or 0) > 0 then retrying = retrying + 1 else scheduled = scheduled + 1 end
+end
+for _, id in ipairs(rcall('ZRANGE', base .. 'failed', 0, -1)) do
+  if rcall('HGET', base .. id, '${FIELD.state}') == 'cancelled' then cancelled = cancelled + 1 else failed = failed + 1 end
+end
+return {scheduled, pending, rcall('LLEN', base .. 'active'), retrying, rcall('ZCARD', base .. 'completed'), failed, cancelled}
+`;
+
+/**
+ * ARGV: prefix, id, now, queue... → 'cancelled' | 'requested' | 'finished' | 'not_found'.
+ * A waiting job leaves its list/set for BullMQ's failed set, marked cancelled, and frees
+ * its deduplication (unique) key; a running job gets the cancel flag its holder polls.
+ */
+const CANCEL_JOB = `${LOCATE}
+local id = ARGV[2]
+local now = ARGV[3]
+for i = 4, #ARGV do
+  local base = ARGV[1] .. ':' .. ARGV[i] .. ':'
+  local jobKey = base .. id
+  if rcall('EXISTS', jobKey) == 1 then
+    local place = locate(base, id)
+    if place == 'completed' or place == 'failed' then return 'finished' end
+    if place == 'active' then
+      rcall('HSET', jobKey, '${FIELD.cancel}', '1')
+      return 'requested'
+    end
+    if place == 'delayed' then rcall('ZREM', base .. 'delayed', id)
+    elseif place == 'prioritized' then rcall('ZREM', base .. 'prioritized', id)
+    elseif place == 'wait' then rcall('LREM', base .. 'wait', 0, id); rcall('LREM', base .. 'paused', 0, id)
+    else return 'not_found' end
+    rcall('HSET', jobKey, '${FIELD.state}', 'cancelled', 'finishedOn', now, 'failedReason', 'job was cancelled')
+    rcall('ZADD', base .. 'failed', now, id)
+    local dedupId = rcall('HGET', jobKey, 'deid')
+    if dedupId then
+      local dedupKey = base .. 'de:' .. dedupId
+      if rcall('GET', dedupKey) == id then rcall('DEL', dedupKey) end
+    end
+    rcall('XADD', base .. 'events', 'MAXLEN', '~', 10000, '*', 'event', 'failed', 'jobId', id,
+      'failedReason', 'job was cancelled', 'prev', place)
+    return 'cancelled'
+  end
+end
+return 'not_found'
+`;
+
+/**
+ * ARGV: prefix, id, queue... → {queue} when the job is failed or cancelled and was made
+ * ready for BullMQ's reprocess (adapter fields and stall count cleared, unique key re-taken
+ * when free); else {'', place} or false when absent.
+ */
+const PREPARE_RETRY = `${LOCATE}
+local id = ARGV[2]
+for i = 3, #ARGV do
+  local base = ARGV[1] .. ':' .. ARGV[i] .. ':'
+  local jobKey = base .. id
+  if rcall('EXISTS', jobKey) == 1 then
+    local place = locate(base, id)
+    if place ~= 'failed' then return {'', place} end
+    rcall('HDEL', jobKey, '${FIELD.error}', '${FIELD.state}', '${FIELD.cancel}', '${FIELD.runAt}', 'stacktrace', 'defa', 'progress')
+    rcall('HSET', jobKey, 'stc', 0)
+    local dedupId = rcall('HGET', jobKey, 'deid')
+    if dedupId then rcall('SET', base .. 'de:' .. dedupId, id, 'NX') end
+    return {ARGV[i]}
+  end
+end
+return false
+`;
+
+/** KEYS[1] schedule hash; ARGV: from, to (ms) → 1 when nextRunAt was `from` and is now `to`. */
+const ADVANCE_SCHEDULE = `
+if redis.call('HGET', KEYS[1], 'nextRunAt') == ARGV[1] then
+  redis.call('HSET', KEYS[1], 'nextRunAt', ARGV[2], 'lastRunAt', ARGV[1])
+  return 1
+end
+return 0
+`;
+
+/** KEYS[1] schedule hash; ARGV: '1'|'0' → 1 when the schedule exists. */
+const SET_SCHEDULE_PAUSED = `
+if redis.call('EXISTS', KEYS[1]) == 1 then
+  redis.call('HSET', KEYS[1], 'paused', ARGV[1])
+  return 1
+end
+return 0
+`;
+
+const DEFINITIONS = {
+  syFindJob: { numberOfKeys: 0, lua: FIND_JOB },
+  syReadJobs: { numberOfKeys: 0, lua: READ_JOBS },
+  syListIds: { numberOfKeys: 0, lua: LIST_IDS },
+  syCountStates: { numberOfKeys: 0, lua: COUNT_STATES },
+  syCancelJob: { numberOfKeys: 0, lua: CANCEL_JOB },
+  syPrepareRetry: { numberOfKeys: 0, lua: PREPARE_RETRY },
+  syAdvanceSchedule: { numberOfKeys: 1, lua: ADVANCE_SCHEDULE },
+  sySetSchedulePaused: { numberOfKeys: 1, lua: SET_SCHEDULE_PAUSED },
+} as const;
+
+type ScriptName = keyof typeof DEFINITIONS;
+type RawReply = unknown;
+
+/** Typed access to the adapter's scripts on one client (ioredis caches them with EVALSHA). */
+export class Scripts {
+  constructor(private readonly client: Redis) {
+    for (const [name, definition] of Object.entries(DEFINITIONS)) {
+      if (!(name in client)) client.defineCommand(name, definition);
+    }
+  }
+
+  private run(name: ScriptName, args: Array<string | number>): Promise<RawReply> {
+    const command = (this.client as unknown as Record<ScriptName, (...a: Array<string | number>) => Promise<RawReply>>)[name];
+    return command.apply(this.client, args);
+  }
+
+  /** Where a job is, probing `queues` in order. */
+  findJob(prefix: string, id: string, queues: string[]): Promise<RawReply> {
+    return this.run('syFindJob', [prefix, id, ...queues]);
+  }
+
+  /** Reads several jobs whose queue is known. */
+  readJobs(prefix: string, pairs: Array<[queue: string, id: string]>): Promise<RawReply> {
+    return this.run('syReadJobs', [prefix, ...pairs.flat()]);
+  }
+
+  /** Ids of one queue in one Switchyard state, optionally of one task. */
+  listIds(prefix: string, queue: string, state: string, task: string): Promise<RawReply> {
+    return this.run('syListIds', [prefix, queue, state, task]);
+  }
+
+  /** Counts of one queue in `JOB_STATES` order. */
+  countStates(prefix: string, queue: string): Promise<RawReply> {
+    return this.run('syCountStates', [prefix, queue]);
+  }
+
+  /** Cancels a waiting job, or flags a running one. */
+  cancelJob(prefix: string, id: string, now: number, queues: string[]): Promise<RawReply> {
+    return this.run('syCancelJob', [prefix, id, now, ...queues]);
+  }
+
+  /** Clears a failed/cancelled job's adapter fields before BullMQ reprocesses it. */
+  prepareRetry(prefix: string, id: string, queues: string[]): Promise<RawReply> {
+    return this.run('syPrepareRetry', [prefix, id, ...queues]);
+  }
+
+  /** Compare-and-set of a schedule's next tick. */
+  advanceSchedule(key: string, from: number, to: number): Promise<RawReply> {
+    return this.run('syAdvanceSchedule', [key, from, to]);
+  }
+
+  /** Sets a schedule's paused flag when it exists. */
+  setSchedulePaused(key: string, paused: boolean): Promise<RawReply> {
+    return this.run('sySetSchedulePaused', [key, paused ? '1' : '0']);
+  }
+}

@@ -1,0 +1,349 @@
+import {
+  type AdapterStartContext,
+  type CancelOutcome,
+  type Clock,
+  type EnqueueOutcome,
+  JobCancelledError,
+  type JobRecord,
+  type JobState,
+  LeaseExpiredError,
+  type Logger,
+  MalformedJobError,
+  type NewJob,
+  PayloadTooLargeError,
+  silentLogger,
+  systemClock,
+  type TimerHandle,
+} from '@switchyard/core';
+import { DelayedJobs } from './delayed-jobs.js';
+import { Delivery, type MemoryConsumer } from './delivery.js';
+import {
+  decodeForDisplay,
+  decodeJson,
+  encodeJson,
+  type JobRow,
+  rowFromNewJob,
+  toJobRecord,
+} from './job-row.js';
+import { JobTable } from './job-table.js';
+import { type LeaseHost, MemoryLease, type Settlement } from './lease.js';
+import { LeaseExpiry } from './lease-expiry.js';
+import { ReadyQueues } from './ready-queues.js';
+import { RetentionLog } from './retention.js';
+
+/** Settings of the backend, already parsed. */
+export interface BackendSettings {
+  clock?: Clock;
+  maxPayloadBytes: number;
+  sweepIntervalMs: number;
+}
+
+/**
+ * The in-process store and its delivery machinery. Every job state change
+ * happens here, so the heaps (ready, delayed, lease expiry), the counters and
+ * the unique-key index always agree with the rows.
+ */
+export class MemoryBackend implements LeaseHost {
+  readonly table = new JobTable();
+  readonly ready = new ReadyQueues();
+  readonly delivery: Delivery;
+  private readonly delayed: DelayedJobs;
+  private readonly expiry: LeaseExpiry;
+  private readonly retention = new RetentionLog();
+  private clock: Clock;
+  private logger: Logger = silentLogger;
+  private nextSeq = 0;
+  private starts = 0;
+  private sweepTimer: TimerHandle | undefined;
+
+  constructor(private readonly settings: BackendSettings) {
+    this.clock = settings.clock ?? systemClock;
+    const clock = (): Clock => this.clock;
+    this.delayed = new DelayedJobs(clock, (row) => this.becameDue(row));
+    this.expiry = new LeaseExpiry(clock, (lease) => this.expire(lease));
+    this.delivery = new Delivery(
+      (consumer) => this.leaseNext(consumer),
+      () => this.logger,
+    );
+  }
+
+  /** Current time from the injected clock. */
+  now(): number {
+    return this.clock.now();
+  }
+
+  /**
+   * Starts timers. Start/close are counted: one in-process store may back several
+   * yards ("several workers on one backend"), and it runs until the last one closes.
+   */
+  start(context: AdapterStartContext): void {
+    this.starts++;
+    if (this.starts > 1) return;
+    this.clock = this.settings.clock ?? context.clock;
+    this.logger = context.logger;
+    this.retention.configure(context.retention);
+    this.delayed.arm();
+    this.expiry.arm();
+    this.scheduleSweep();
+    this.delivery.kick();
+  }
+
+  /** Stops timers and consumers once every `start` has been matched by a `close`. */
+  close(): void {
+    if (this.starts === 0) return;
+    this.starts--;
+    if (this.starts > 0) return;
+    this.delayed.disarm();
+    this.expiry.disarm();
+    if (this.sweepTimer !== undefined) this.clock.clearTimeout(this.sweepTimer);
+    this.sweepTimer = undefined;
+    this.delivery.stopAll();
+  }
+
+  enqueue(jobs: readonly NewJob[]): EnqueueOutcome[] {
+    // Encode (and size-check) every payload first, so a bad one writes nothing.
+    const payloads = jobs.map((job) => this.encodePayload(job));
+    const now = this.now();
+    const outcomes: EnqueueOutcome[] = [];
+    let anyReady = false;
+    for (let index = 0; index < jobs.length; index++) {
+      const job = jobs[index]!;
+      const holder =
+        this.table.get(job.id) ??
+        (job.uniqueKey === undefined ? undefined : this.table.uniqueHolder(job.task, job.uniqueKey));
+      if (holder !== undefined) {
+        outcomes.push({ status: 'duplicate', id: job.id, existingJobId: holder.id });
+        continue;
+      }
+      const row = rowFromNewJob(job, payloads[index], this.nextSeq++, now);
+      this.table.insert(row);
+      if (row.state === 'pending') {
+        this.ready.add(row);
+        anyReady = true;
+      } else {
+        this.delayed.add(row);
+      }
+      outcomes.push({ status: 'created', id: job.id });
+    }
+    if (anyReady) this.delivery.kick();
+    return outcomes;
+  }
+
+  // --- leases -------------------------------------------------------------
+
+  private leaseNext(consumer: MemoryConsumer): MemoryLease | undefined {
+    const row = this.ready.takeBest(consumer.queues);
+    if (row === undefined) return undefined;
+    const now = this.now();
+    this.table.setState(row, 'running');
+    row.attempt++;
+    row.startedAt = now;
+    let payload: unknown;
+    let malformed: MalformedJobError | undefined;
+    try {
+      payload = decodeJson(row.payloadJson);
+    } catch (error) {
+      malformed = new MalformedJobError(`memory: job ${row.id} has a stored payload that is not valid JSON`, {
+        cause: error,
+      });
+    }
+    const redelivered = row.redelivered;
+    row.redelivered = false;
+    const lease = new MemoryLease(
+      toJobRecord(row, payload),
+      row,
+      consumer,
+      consumer.leaseDurationMs,
+      now,
+      redelivered,
+      malformed,
+      this,
+    );
+    row.lease = lease;
+    this.expiry.track(lease);
+    return lease;
+  }
+
+  heartbeat(lease: MemoryLease): void {
+    this.expiry.extend(lease, this.now() + lease.leaseDurationMs);
+  }
+
+  progress(lease: MemoryLease, value: unknown): void {
+    lease.row.progressJson = encodeJson(value);
+  }
+
+  settle(lease: MemoryLease, settlement: Settlement): void {
+    const row = lease.row;
+    // Encode before changing anything: a result that is not JSON leaves the lease open.
+    const resultJson = settlement.kind === 'complete' ? encodeJson(settlement.result) : undefined;
+    const now = this.now();
+    this.expiry.untrack(lease);
+    row.lease = null;
+    lease.end();
+    switch (settlement.kind) {
+      case 'complete':
+        row.resultJson = resultJson;
+        this.finish(row, 'completed', now);
+        return;
+      case 'fail':
+        row.error = { ...settlement.error };
+        this.finish(row, 'failed', now);
+        return;
+      case 'cancelled':
+        this.finish(row, 'cancelled', now);
+        return;
+      case 'retry':
+        row.error = { ...settlement.error };
+        this.makeRunnableAt(row, settlement.at.getTime(), now);
+        return;
+      case 'release':
+        // Giving the job back does not consume the attempt.
+        row.attempt = Math.max(0, row.attempt - 1);
+        this.makeReady(row);
+        return;
+    }
+  }
+
+  private expire(lease: MemoryLease): void {
+    const row = lease.row;
+    if (row.lease === lease) {
+      row.lease = null;
+      if (row.cancelRequested) {
+        // Cancel was requested and the holder vanished: the job must not run again.
+        this.finish(row, 'cancelled', this.now());
+      } else {
+        // The attempt stays consumed, so a job that keeps killing workers runs out of attempts.
+        row.redelivered = true;
+        this.makeReady(row);
+      }
+    }
+    lease.lose(new LeaseExpiredError());
+  }
+
+  // --- management -----------------------------------------------------------
+
+  cancel(id: string): CancelOutcome {
+    const row = this.table.get(id);
+    if (row === undefined) return 'not_found';
+    switch (row.state) {
+      case 'completed':
+      case 'failed':
+      case 'cancelled':
+        return 'finished';
+      case 'running':
+        row.cancelRequested = true;
+        row.lease?.abort(new JobCancelledError());
+        return 'requested';
+      default:
+        this.unqueue(row);
+        this.finish(row, 'cancelled', this.now());
+        return 'cancelled';
+    }
+  }
+
+  /** failed/cancelled → pending with a fresh attempt budget; null when not retryable. */
+  retry(id: string): JobRecord | null {
+    const row = this.table.get(id);
+    if (row === undefined || (row.state !== 'failed' && row.state !== 'cancelled')) return null;
+    if (row.uniqueKey !== undefined) {
+      const holder = this.table.uniqueHolder(row.task, row.uniqueKey);
+      if (holder !== undefined && holder !== row) return null;
+    }
+    row.attempt = 0;
+    row.error = undefined;
+    row.resultJson = undefined;
+    row.progressJson = undefined;
+    row.finishedAt = undefined;
+    row.startedAt = undefined;
+    row.cancelRequested = false;
+    row.redelivered = false;
+    row.runAt = this.now();
+    this.makeReady(row);
+    return toJobRecord(row, decodeForDisplay(row.payloadJson));
+  }
+
+  /** Deletes a job wherever it is; a running job's lease is lost. */
+  remove(id: string): boolean {
+    const row = this.table.get(id);
+    if (row === undefined) return false;
+    this.removeRow(row);
+    return true;
+  }
+
+  /** Resumes a queue and delivers its jobs. */
+  resumeQueue(queue: string): void {
+    this.ready.resume(queue);
+    this.delivery.kick();
+  }
+
+  // --- internals ------------------------------------------------------------
+
+  private encodePayload(job: NewJob): string | undefined {
+    const json = encodeJson(job.payload);
+    if (json === undefined) return undefined;
+    const limit = this.settings.maxPayloadBytes;
+    // A UTF-16 unit is at most 3 UTF-8 bytes: skip the byte count when it cannot exceed the limit.
+    if (json.length * 3 > limit) {
+      const bytes = Buffer.byteLength(json, 'utf8');
+      if (bytes > limit) throw new PayloadTooLargeError(bytes, limit);
+    }
+    return json;
+  }
+
+  private becameDue(row: JobRow): void {
+    this.makeReady(row);
+  }
+
+  /** pending + in its queue's ready heap + a delivery pass soon. */
+  private makeReady(row: JobRow): void {
+    this.table.setState(row, 'pending');
+    this.ready.add(row);
+    this.delivery.kick();
+  }
+
+  private makeRunnableAt(row: JobRow, at: number, now: number): void {
+    row.runAt = at;
+    if (at > now) {
+      this.table.setState(row, 'retrying');
+      this.delayed.add(row);
+    } else {
+      this.makeReady(row);
+    }
+  }
+
+  private finish(row: JobRow, state: JobState, now: number): void {
+    row.finishedAt = now;
+    this.table.setState(row, state);
+    this.retention.noteFinished(row);
+  }
+
+  /** Takes a row out of whichever heap holds it. */
+  private unqueue(row: JobRow): void {
+    if (!this.ready.remove(row)) this.delayed.remove(row);
+  }
+
+  private removeRow(row: JobRow): void {
+    if (this.table.get(row.id) !== row) return;
+    this.unqueue(row);
+    const lease = row.lease;
+    if (lease instanceof MemoryLease) {
+      row.lease = null;
+      this.expiry.untrack(lease);
+      lease.lose(new JobCancelledError('job was removed'));
+    }
+    this.table.delete(row);
+  }
+
+  private scheduleSweep(): void {
+    if (!this.retention.active) return;
+    this.sweepTimer = this.clock.setTimeout(() => {
+      this.sweepRetention();
+      this.scheduleSweep();
+    }, this.settings.sweepIntervalMs);
+  }
+
+  /** Removes finished jobs whose retention ran out. */
+  private sweepRetention(): void {
+    for (const row of this.retention.expired(this.now())) this.removeRow(row);
+  }
+}

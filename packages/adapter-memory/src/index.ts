@@ -1,0 +1,7 @@
+export {
+  type MemoryAdapter,
+  type MemoryAdapterOptions,
+  type MemoryJobRow,
+  type MemoryStorage,
+  memoryAdapter,
+} from './memory-adapter.js';

@@ -1,0 +1,26 @@
+import { InvalidOptionsError } from '@switchyard/core';
+
+const PREFIX = 'm1:';
+
+/** Encodes "continue below this id" as an opaque cursor. */
+export function encodeCursor(lastId: string): string {
+  return Buffer.from(PREFIX + lastId, 'utf8').toString('base64url');
+}
+
+/** Decodes a cursor from `encodeCursor`; anything else is an `InvalidOptionsError`. */
+export function decodeCursor(cursor: string): string {
+  const text = Buffer.from(cursor, 'base64url').toString('utf8');
+  if (!text.startsWith(PREFIX) || text.length === PREFIX.length) {
+    throw new InvalidOptionsError(`invalid jobs.list cursor: ${JSON.stringify(cursor)}`);
+  }
+  return text.slice(PREFIX.length);
+}
+
+/** Page size: default 50, at most 1000. */
+export function pageSize(limit: number | undefined): number {
+  if (limit === undefined) return 50;
+  if (!Number.isInteger(limit) || limit < 1) {
+    throw new InvalidOptionsError(`jobs.list limit must be a positive integer, got ${JSON.stringify(limit)}`);
+  }
+  return Math.min(limit, 1000);
+}

@@ -1,0 +1,110 @@
+import { memoryAdapter } from '@switchyard/adapter-memory';
+import { CapabilityError, InvalidOptionsError, PayloadTooLargeError } from '@switchyard/core';
+import { afterEach, describe, expect, it } from 'vitest';
+import { type Harness, startHarness } from './harness.js';
+
+describe('memory adapter: enqueue', () => {
+  let h: Harness;
+  afterEach(async () => {
+    await h.adapter.close();
+  });
+
+  it('declares its capabilities', async () => {
+    h = await startHarness({ adapter: { maxPayloadBytes: 1000 } });
+    expect(h.adapter.name).toBe('memory');
+    expect(h.adapter.specVersion).toBe(1);
+    expect(h.adapter.capabilities).toEqual({
+      durable: false,
+      transactionalEnqueue: false,
+      ordering: 'strict',
+      maxPayloadBytes: 1000,
+      maxDelayMs: Number.POSITIVE_INFINITY,
+      crossProcessCancel: false,
+      nativeScheduler: false,
+      crossProcessLeases: false,
+    });
+    expect(memoryAdapter().capabilities.maxPayloadBytes).toBe(256 * 1024);
+  });
+
+  it('stores jobs as pending or scheduled with attempt 0 and every field', async () => {
+    h = await startHarness();
+    const ready = h.job({
+      uniqueKey: 'k',
+      timeoutMs: 500,
+      backoff: { type: 'list', delays: [1, 2] },
+      metadata: { traceparent: 'x' },
+    });
+    const later = h.job({ runAt: new Date(h.clock.now() + 1) });
+    expect(await h.adapter.enqueue([ready, later])).toEqual([
+      { status: 'created', id: ready.id },
+      { status: 'created', id: later.id },
+    ]);
+    expect(await h.adapter.jobs.get(ready.id)).toEqual({ ...ready, state: 'pending', attempt: 0 });
+    expect(await h.adapter.jobs.get(later.id)).toEqual({ ...later, state: 'scheduled', attempt: 0 });
+    expect(await h.adapter.jobs.get('missing')).toBeNull();
+  });
+
+  it('reports a duplicate id and a held unique key, and frees the key once the job finishes', async () => {
+    h = await startHarness();
+    const first = h.job({ uniqueKey: 'user-1' });
+    await h.adapter.enqueue([first]);
+    const sameKey = h.job({ uniqueKey: 'user-1' });
+    const otherTask = h.job({ uniqueKey: 'user-1', task: 'task-b' });
+    expect(await h.adapter.enqueue([{ ...first }, sameKey, otherTask])).toEqual([
+      { status: 'duplicate', id: first.id, existingJobId: first.id },
+      { status: 'duplicate', id: sameKey.id, existingJobId: first.id },
+      { status: 'created', id: otherTask.id },
+    ]);
+    expect(await h.adapter.jobs.get(sameKey.id)).toBeNull();
+
+    // Within one batch the first claim wins.
+    const a = h.job({ uniqueKey: 'batch' });
+    const b = h.job({ uniqueKey: 'batch' });
+    expect((await h.adapter.enqueue([a, b]))[1]).toEqual({
+      status: 'duplicate',
+      id: b.id,
+      existingJobId: a.id,
+    });
+
+    await h.adapter.jobs.cancel(first.id);
+    const afterFinish = h.job({ uniqueKey: 'user-1' });
+    expect(await h.adapter.enqueue([afterFinish])).toEqual([{ status: 'created', id: afterFinish.id }]);
+  });
+
+  it('copies payloads in and out', async () => {
+    h = await startHarness();
+    const payload = { items: [{ sku: 'a' }] };
+    const job = h.job({ payload });
+    await h.adapter.enqueue([job]);
+    payload.items[0]!.sku = 'changed by caller';
+    const read = await h.adapter.jobs.get(job.id);
+    expect(read?.payload).toEqual({ items: [{ sku: 'a' }] });
+    (read!.payload as typeof payload).items.push({ sku: 'b' });
+    read!.metadata.x = 'y';
+    expect(await h.adapter.jobs.get(job.id)).toMatchObject({
+      payload: { items: [{ sku: 'a' }] },
+      metadata: {},
+    });
+  });
+
+  it('refuses an oversized payload and writes nothing of that batch', async () => {
+    h = await startHarness({ adapter: { maxPayloadBytes: 64 } });
+    const small = h.job({ payload: 'ok' });
+    const big = h.job({ payload: 'é'.repeat(40) });
+    await expect(h.adapter.enqueue([small, big])).rejects.toBeInstanceOf(PayloadTooLargeError);
+    expect(await h.adapter.jobs.get(small.id)).toBeNull();
+    // 31 two-byte characters plus quotes: 64 bytes, exactly at the limit.
+    const atLimit = h.job({ payload: 'é'.repeat(31) });
+    expect(await h.adapter.enqueue([atLimit])).toEqual([{ status: 'created', id: atLimit.id }]);
+  });
+
+  it('refuses a transaction and bad options', async () => {
+    h = await startHarness();
+    await expect(h.adapter.enqueue([h.job()], { tx: {} })).rejects.toBeInstanceOf(CapabilityError);
+    expect(() => memoryAdapter({ maxPayloadBytes: 0 })).toThrow(InvalidOptionsError);
+    expect(() => memoryAdapter({ sweepInterval: 'soon' })).toThrow(InvalidOptionsError);
+    expect(() =>
+      h.adapter.consume(['default'], { concurrency: 0, leaseDurationMs: 1000 }, async () => {}),
+    ).toThrow(InvalidOptionsError);
+  });
+});

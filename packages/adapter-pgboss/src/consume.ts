@@ -1,0 +1,158 @@
+/**
+ * A consumer: a loop that claims jobs while it has free slots and ready jobs
+ * exist (fetching again at once after a full batch), and otherwise sleeps until
+ * a NOTIFY, a settled lease, a known due time, or the fallback poll wakes it.
+ */
+import type { Clock, ConsumeOptions, Consumer, Lease, Logger, TimerHandle } from '@switchyard/core';
+import { decodeJob } from './codec.js';
+import type { Database } from './database.js';
+import { claimJobs } from './fetch.js';
+import { type LeaseHost, PgLease } from './lease.js';
+import type { Notification } from './notify.js';
+import type { Settler } from './settle.js';
+
+/** What a consumer shares with its adapter. */
+export interface ConsumerEnvironment {
+  db: Database;
+  schema: string;
+  clock: Clock;
+  logger: Logger;
+  settler: Settler;
+  pollIntervalMs: number;
+  fetchBatchSize: number;
+  /** Leases held by this process, by job id (cross-process cancel notifications look them up). */
+  leases: Map<string, PgLease>;
+}
+
+/** How long the loop backs off after a failed fetch (connection lost, database restarting). */
+const ERROR_BACKOFF_MS = [50, 100, 250, 500, 1000];
+
+/** Claims and delivers jobs of `queues` until stopped. */
+export class PgConsumer implements Consumer, LeaseHost {
+  readonly settler: Settler;
+  readonly leaseDurationMs: number;
+  private inFlight = 0;
+  private stopped = false;
+  private woken = false;
+  private wakeWaiter: (() => void) | undefined;
+  private dueTimer: { at: number; handle: TimerHandle } | undefined;
+  private loopDone: Promise<void> = Promise.resolve();
+  private readonly queueSet: Set<string>;
+
+  constructor(
+    private readonly env: ConsumerEnvironment,
+    private readonly queues: string[],
+    private readonly options: ConsumeOptions,
+    private readonly onLease: (lease: Lease) => Promise<void>,
+  ) {
+    this.settler = env.settler;
+    this.leaseDurationMs = options.leaseDurationMs;
+    this.queueSet = new Set(queues);
+  }
+
+  /** Starts the claim loop. */
+  start(): void {
+    this.loopDone = this.loop();
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    this.clearDueTimer();
+    this.wake();
+    await this.loopDone;
+  }
+
+  /** Reacts to a notification (or a LISTEN reconnect, after which anything may have been missed). */
+  notify(notification: Notification | 'reconnected'): void {
+    if (notification === 'reconnected') return this.wake();
+    if (notification.kind !== 'ready' || !this.queueSet.has(notification.queue)) return;
+    const delay = notification.readyAt - this.env.clock.now();
+    if (delay <= 0) this.wake();
+    else this.wakeAt(notification.readyAt);
+  }
+
+  /** Wakes the loop: something may be claimable now. */
+  wake(): void {
+    this.woken = true;
+    const waiter = this.wakeWaiter;
+    this.wakeWaiter = undefined;
+    waiter?.();
+  }
+
+  onSettled(lease: PgLease): void {
+    this.inFlight--;
+    if (this.env.leases.get(lease.job.id) === lease) this.env.leases.delete(lease.job.id);
+    this.wake();
+  }
+
+  /** Arms a timer (on the injected clock) for a job known to become ready at `at`. */
+  private wakeAt(at: number): void {
+    if (this.stopped || (this.dueTimer && this.dueTimer.at <= at)) return;
+    this.clearDueTimer();
+    const handle = this.env.clock.setTimeout(() => {
+      this.dueTimer = undefined;
+      this.wake();
+    }, at - this.env.clock.now());
+    this.dueTimer = { at, handle };
+  }
+
+  private clearDueTimer(): void {
+    if (this.dueTimer) this.env.clock.clearTimeout(this.dueTimer.handle);
+    this.dueTimer = undefined;
+  }
+
+  private async loop(): Promise<void> {
+    let failures = 0;
+    while (!this.stopped) {
+      const free = this.options.concurrency - this.inFlight;
+      if (free <= 0) {
+        await this.sleep(false);
+        continue;
+      }
+      const limit = Math.min(free, this.env.fetchBatchSize);
+      let claimed: Awaited<ReturnType<typeof claimJobs>>;
+      try {
+        claimed = await claimJobs(this.env.db, this.env.schema, this.queues, limit, this.env.clock.now(), this.leaseDurationMs);
+        failures = 0;
+      } catch (error) {
+        this.env.logger.error({ err: error, queues: this.queues }, 'pgboss: fetch failed; retrying');
+        const delay = ERROR_BACKOFF_MS[Math.min(failures++, ERROR_BACKOFF_MS.length - 1)] ?? 1000;
+        await new Promise((resolve) => setTimeout(resolve, delay));
+        continue;
+      }
+      for (const row of claimed) this.deliver(row);
+      // A full batch means more may be ready: claim again at once instead of waiting for a poll.
+      if (claimed.length === limit) continue;
+      await this.sleep(true);
+    }
+  }
+
+  private deliver(row: Awaited<ReturnType<typeof claimJobs>>[number]): void {
+    const { job, malformed } = decodeJob(row, this.env.clock.now());
+    const token = row.sy_lease_token ?? '';
+    const lease = new PgLease(job, row.sy_redelivered, { queue: row.name, id: row.id, token }, this, malformed);
+    this.inFlight++;
+    this.env.leases.set(job.id, lease);
+    this.onLease(lease).catch((error: unknown) => {
+      // The contract says onLease never rejects; if it does, say so rather than lose it.
+      this.env.logger.error({ err: error, jobId: job.id }, 'pgboss: onLease rejected');
+    });
+  }
+
+  /** Waits for a wake-up; with `poll`, also for the fallback poll interval. */
+  private async sleep(poll: boolean): Promise<void> {
+    if (this.woken || this.stopped) {
+      this.woken = false;
+      return;
+    }
+    await new Promise<void>((resolve) => {
+      let handle: TimerHandle | undefined;
+      this.wakeWaiter = () => {
+        if (handle !== undefined) this.env.clock.clearTimeout(handle);
+        resolve();
+      };
+      if (poll) handle = this.env.clock.setTimeout(() => this.wake(), this.env.pollIntervalMs);
+    });
+    this.woken = false;
+  }
+}

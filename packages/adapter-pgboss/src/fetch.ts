@@ -1,0 +1,62 @@
+/**
+ * The claim statement: pick up to N ready jobs of the given queues (skipping
+ * paused ones) in priority → runAt → enqueue order with SKIP LOCKED, and mark
+ * them active under a fresh lease token in the same statement. pg-boss's own
+ * fetch orders by created_on; Switchyard needs runAt before enqueue order, so
+ * it has its own index (switchyard_job_fetch) and statement.
+ */
+import { JOB_COLUMNS, type JobRow } from './codec.js';
+import type { Database } from './database.js';
+
+/** A claimed row: the job columns plus its lease token and order key. */
+export interface ClaimedRow extends JobRow {
+  sy_seq: string;
+}
+
+/** Claims up to `limit` ready jobs for `leaseDurationMs`. */
+export async function claimJobs(
+  db: Database,
+  schema: string,
+  queues: string[],
+  limit: number,
+  now: number,
+  leaseDurationMs: number,
+): Promise<ClaimedRow[]> {
+  const s = schema;
+  const rows = await db.query<ClaimedRow>(
+    'fetch',
+    `WITH candidates AS (
+       SELECT c.name, c.id
+       FROM unnest($1::text[]) AS q(name)
+       CROSS JOIN LATERAL (
+         SELECT j.name, j.id, j.priority, j.start_after, j.sy_seq
+         FROM ${s}.job j
+         WHERE j.name = q.name AND j.state < 'active' AND j.start_after <= $2
+         ORDER BY j.priority DESC, j.start_after, j.sy_seq
+         LIMIT $3
+         FOR UPDATE SKIP LOCKED
+       ) c
+       WHERE NOT EXISTS (SELECT 1 FROM ${s}.switchyard_queue p WHERE p.name = q.name AND p.paused)
+       ORDER BY c.priority DESC, c.start_after, c.sy_seq
+       LIMIT $3
+     )
+     UPDATE ${s}.job j
+        SET state = 'active', retry_count = j.retry_count + 1, started_on = $2, heartbeat_on = $2,
+            sy_lease_token = gen_random_uuid(), sy_lease_expires_at = $4, sy_cancel_requested = false
+       FROM candidates
+      WHERE j.name = candidates.name AND j.id = candidates.id
+      RETURNING ${JOB_COLUMNS}, j.sy_seq`,
+    [queues, new Date(now), limit, new Date(now + leaseDurationMs)],
+  );
+  // UPDATE ... RETURNING has no order; deliver in the order the jobs were picked.
+  return rows.sort(
+    (a, b) =>
+      b.priority - a.priority ||
+      a.start_after.getTime() - b.start_after.getTime() ||
+      compareSeq(a.sy_seq, b.sy_seq),
+  );
+}
+
+function compareSeq(a: string, b: string): number {
+  return a.length - b.length || (a < b ? -1 : a > b ? 1 : 0);
+}

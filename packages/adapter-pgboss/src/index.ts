@@ -1,0 +1,6 @@
+/** @switchyard/adapter-pgboss: Switchyard on pg-boss 12 (PostgreSQL). */
+export { PGBOSS_CAPABILITIES, pgBossAdapter } from './adapter.js';
+export type { SqlExecutor } from './database.js';
+export { channelFor } from './notify.js';
+export type { PgBossAdapterOptions } from './options.js';
+export { SWITCHYARD_SCHEMA_VERSION } from './schema.js';

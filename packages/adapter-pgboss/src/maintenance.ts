@@ -1,0 +1,67 @@
+/**
+ * Periodic upkeep any adapter instance runs: redeliver jobs whose lease
+ * expired (their worker died or hung) and delete finished jobs past retention.
+ * Both are single set-based statements, safe to run from many processes at once.
+ */
+import type { AdapterStartContext } from '@switchyard/core';
+import type { Database } from './database.js';
+
+/**
+ * running → pending for every expired lease: the attempt stays consumed and the
+ * next delivery is flagged `redelivered`. NOTIFYs the queues so idle workers
+ * anywhere pick the jobs up at once. Returns how many were redelivered.
+ */
+export async function redeliverExpiredLeases(db: Database, schema: string, channel: string, now: number): Promise<number> {
+  const rows = await db.query<{ redelivered: string }>(
+    'redeliver expired leases',
+    `WITH expired AS (
+       UPDATE ${schema}.job
+          SET state = 'created', sy_redelivered = true, sy_lease_token = NULL, sy_lease_expires_at = NULL
+        WHERE state = 'active' AND sy_lease_expires_at < $1
+        RETURNING name
+     )
+     SELECT (SELECT count(*) FROM expired) AS redelivered,
+            (SELECT count(pg_notify($2, q.name || '|0')) FROM (SELECT DISTINCT name FROM expired) q) AS notified`,
+    [new Date(now), channel],
+  );
+  return Number(rows[0]?.redelivered ?? 0);
+}
+
+/** Deletes completed jobs older than `retention.completedMs` and failed/cancelled ones older than `retention.failedMs`. */
+export async function applyRetention(
+  db: Database,
+  schema: string,
+  retention: AdapterStartContext['retention'],
+  now: number,
+): Promise<number> {
+  let removed = 0;
+  if (retention.completedMs !== undefined) {
+    const rows = await db.query(
+      'retention (completed)',
+      `DELETE FROM ${schema}.job WHERE state = 'completed' AND completed_on < $1 RETURNING 1`,
+      [new Date(now - retention.completedMs)],
+    );
+    removed += rows.length;
+  }
+  if (retention.failedMs !== undefined) {
+    const rows = await db.query(
+      'retention (failed)',
+      `DELETE FROM ${schema}.job WHERE state IN ('failed', 'cancelled') AND completed_on < $1 RETURNING 1`,
+      [new Date(now - retention.failedMs)],
+    );
+    removed += rows.length;
+  }
+  return removed;
+}
+
+/** How often retention runs: half the shortest retention, between 1 s and 60 s. */
+export function retentionIntervalMs(retention: AdapterStartContext['retention']): number | undefined {
+  const shortest = Math.min(retention.completedMs ?? Infinity, retention.failedMs ?? Infinity);
+  if (!Number.isFinite(shortest)) return undefined;
+  return Math.min(60_000, Math.max(1_000, Math.floor(shortest / 2)));
+}
+
+/** How often the expired-lease sweep runs for a lease duration: a quarter of it, between 25 ms and 5 s. */
+export function leaseSweepIntervalMs(leaseDurationMs: number): number {
+  return Math.min(5_000, Math.max(25, Math.floor(leaseDurationMs / 4)));
+}

@@ -1,0 +1,121 @@
+/**
+ * Creates or migrates the schema on `start()`:
+ * 1. pg-boss installs / migrates its own objects (job and queue tables, the
+ *    job_state enum, create_queue(), version) through its `start({ migrate })`.
+ * 2. Switchyard adds what pg-boss has no column for (task, lease token and
+ *    expiry, progress, cancel flag, metadata, ...) to pg-boss's job table, the
+ *    indexes its queries need, and three small tables of its own. Versioned in
+ *    `switchyard_version`, applied under an advisory lock so several processes
+ *    starting at once apply it once.
+ */
+import { PgBoss } from 'pg-boss';
+import type { Database } from './database.js';
+
+/** Bump when `MIGRATIONS` grows. */
+export const SWITCHYARD_SCHEMA_VERSION = 1;
+
+/** The Switchyard additions, one entry per version. */
+function migrations(s: string): string[][] {
+  return [
+    [
+      `CREATE SEQUENCE IF NOT EXISTS ${s}.switchyard_job_seq`,
+      `ALTER TABLE ${s}.job
+         ADD COLUMN IF NOT EXISTS sy_task text,
+         ADD COLUMN IF NOT EXISTS sy_seq bigint NOT NULL DEFAULT nextval('${s}.switchyard_job_seq'),
+         ADD COLUMN IF NOT EXISTS sy_max_attempts int,
+         ADD COLUMN IF NOT EXISTS sy_options jsonb,
+         ADD COLUMN IF NOT EXISTS sy_metadata jsonb,
+         ADD COLUMN IF NOT EXISTS sy_lease_token uuid,
+         ADD COLUMN IF NOT EXISTS sy_lease_expires_at timestamptz,
+         ADD COLUMN IF NOT EXISTS sy_redelivered boolean NOT NULL DEFAULT false,
+         ADD COLUMN IF NOT EXISTS sy_cancel_requested boolean NOT NULL DEFAULT false,
+         ADD COLUMN IF NOT EXISTS sy_progress jsonb,
+         ADD COLUMN IF NOT EXISTS sy_error jsonb`,
+      // Fetch: priority (pg-boss's "higher first"), then runAt, then enqueue order; not-yet-due rows filtered inside the index.
+      `CREATE INDEX IF NOT EXISTS switchyard_job_fetch ON ${s}.job (name, priority DESC, start_after, sy_seq) WHERE state < 'active'`,
+      // uniqueKey: at most one unfinished job per (queue, task, key). The partition key (name) must be part of a unique index.
+      `CREATE UNIQUE INDEX IF NOT EXISTS switchyard_job_unique_key ON ${s}.job (name, sy_task, singleton_key) WHERE singleton_key IS NOT NULL AND state < 'completed'`,
+      // get(id) without the queue, and list() newest first by id.
+      `CREATE INDEX IF NOT EXISTS switchyard_job_id ON ${s}.job (id)`,
+      `CREATE INDEX IF NOT EXISTS switchyard_job_state_id ON ${s}.job (state, id)`,
+      `CREATE INDEX IF NOT EXISTS switchyard_job_task_id ON ${s}.job (sy_task, id)`,
+      // Expired-lease sweep: only running rows are in it.
+      `CREATE INDEX IF NOT EXISTS switchyard_job_lease ON ${s}.job (sy_lease_expires_at) WHERE state = 'active'`,
+      // Retention: finished rows by finish time.
+      `CREATE INDEX IF NOT EXISTS switchyard_job_finished ON ${s}.job (state, completed_on) WHERE completed_on IS NOT NULL`,
+      `CREATE TABLE IF NOT EXISTS ${s}.switchyard_queue (
+         name text PRIMARY KEY,
+         paused boolean NOT NULL DEFAULT false,
+         updated_at timestamptz NOT NULL DEFAULT now()
+       )`,
+      `CREATE TABLE IF NOT EXISTS ${s}.switchyard_schedule (
+         key text PRIMARY KEY,
+         task text NOT NULL,
+         queue text NOT NULL,
+         cron text,
+         every_ms bigint,
+         tz text,
+         payload jsonb,
+         job_options jsonb NOT NULL DEFAULT '{}',
+         paused boolean NOT NULL DEFAULT false,
+         next_run_at timestamptz NOT NULL,
+         last_run_at timestamptz,
+         created_at timestamptz NOT NULL
+       )`,
+    ],
+  ];
+}
+
+/** Installs or migrates pg-boss's schema and Switchyard's additions. Idempotent; safe to race. */
+export async function installSchema(db: Database, schema: string): Promise<void> {
+  await installPgBoss(db, schema);
+  await db.transaction('schema migration', async (client) => {
+    // One migrator per schema at a time; the others wait and then find the version current.
+    await client.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`switchyard-migrate:${schema}`]);
+    await client.query(`CREATE TABLE IF NOT EXISTS ${schema}.switchyard_version (version int NOT NULL)`);
+    const { rows } = await client.query<{ version: number }>(`SELECT max(version) AS version FROM ${schema}.switchyard_version`);
+    const current = rows[0]?.version ?? 0;
+    const steps = migrations(schema);
+    for (let index = current; index < steps.length; index++) {
+      for (const statement of steps[index] ?? []) await client.query(statement);
+    }
+    if (current < steps.length) {
+      await client.query(`DELETE FROM ${schema}.switchyard_version`);
+      await client.query(`INSERT INTO ${schema}.switchyard_version (version) VALUES ($1)`, [steps.length]);
+    }
+  });
+}
+
+/**
+ * pg-boss creates or migrates its own schema. It runs on the adapter's pool
+ * (through pg-boss's `db` option) with supervision and its cron off: Switchyard
+ * runs its own maintenance, and the instance is stopped once the schema is current.
+ */
+async function installPgBoss(db: Database, schema: string): Promise<void> {
+  const boss = new PgBoss({
+    db: { executeSql: (text: string, values?: unknown[]) => db.pool.query(text, values) },
+    schema,
+    migrate: true,
+    supervise: false,
+    schedule: false,
+  });
+  let bossError: unknown;
+  boss.on('error', (error) => {
+    bossError = error;
+  });
+  try {
+    await boss.start();
+  } catch (error) {
+    throw db.wrap('pg-boss schema install', error);
+  } finally {
+    await boss.stop({ graceful: false, close: false }).catch((error: unknown) => {
+      bossError ??= error;
+    });
+  }
+  if (bossError) throw db.wrap('pg-boss schema install', bossError);
+}
+
+/** pg-boss's own queue function, so a Switchyard queue is a pg-boss queue (the job table's foreign key needs it). */
+export function createQueueSql(schema: string): string {
+  return `SELECT ${schema}.create_queue($1, '{"policy":"standard"}'::jsonb)`;
+}

@@ -1,0 +1,143 @@
+/**
+ * Settlement statements. Each is one UPDATE guarded by the lease token and
+ * `state = 'active'`, so a worker that lost its lease (and whose job was
+ * redelivered, with a new token) cannot overwrite anything. Completions are
+ * batched: every `complete` issued in the same tick goes out as one statement.
+ */
+import type { SerializedError } from '@switchyard/core';
+import type { Database } from './database.js';
+
+/** Identifies one delivery. */
+export interface LeaseKey {
+  queue: string;
+  id: string;
+  token: string;
+}
+
+interface PendingCompletion {
+  key: LeaseKey;
+  result: unknown;
+  resolve: () => void;
+  reject: (error: unknown) => void;
+}
+
+/** Runs settlement statements for one adapter. */
+export class Settler {
+  private batch: PendingCompletion[] = [];
+  private flushScheduled = false;
+
+  constructor(
+    private readonly db: Database,
+    private readonly schema: string,
+    private readonly channel: string,
+    private readonly now: () => number,
+  ) {}
+
+  /** running → completed with `result`; batched with other completions of this tick. */
+  complete(key: LeaseKey, result: unknown): Promise<void> {
+    return new Promise((resolve, reject) => {
+      this.batch.push({ key, result, resolve, reject });
+      if (!this.flushScheduled) {
+        this.flushScheduled = true;
+        setImmediate(() => this.flush());
+      }
+    });
+  }
+
+  private flush(): void {
+    const batch = this.batch;
+    this.batch = [];
+    this.flushScheduled = false;
+    const rows = batch.map(({ key, result }) => ({
+      name: key.queue,
+      id: key.id,
+      token: key.token,
+      // Wrapped so `undefined` (no result) and JSON `null` stay distinct.
+      output: result === undefined ? null : { v: result },
+    }));
+    this.db
+      .queryRetrying(
+        'complete',
+        `UPDATE ${this.schema}.job j
+            SET state = 'completed', completed_on = $2, output = x.output -> 'v', sy_lease_token = NULL,
+                sy_lease_expires_at = NULL, sy_redelivered = false, sy_error = NULL
+           FROM jsonb_to_recordset($1::jsonb) AS x(name text, id uuid, token uuid, output jsonb)
+          WHERE j.name = x.name AND j.id = x.id AND j.sy_lease_token = x.token AND j.state = 'active'`,
+        [JSON.stringify(rows), new Date(this.now())],
+      )
+      .then(
+        () => {
+          for (const entry of batch) entry.resolve();
+        },
+        (error: unknown) => {
+          for (const entry of batch) entry.reject(error);
+        },
+      );
+  }
+
+  /** running → retry (waiting until `at`; reported as pending once due). */
+  async retry(key: LeaseKey, at: Date, error: SerializedError): Promise<void> {
+    // NOTIFY with the due time, so every idle worker arms a timer for it instead of waiting for a poll.
+    await this.db.queryRetrying(
+      'retry',
+      `WITH retried AS (
+         UPDATE ${this.schema}.job
+            SET state = 'retry', start_after = $4, sy_error = $5, sy_lease_token = NULL, sy_lease_expires_at = NULL,
+                sy_redelivered = false
+          WHERE name = $1 AND id = $2 AND sy_lease_token = $3 AND state = 'active'
+          RETURNING name
+       )
+       SELECT pg_notify($6, name || '|' || $7) FROM retried`,
+      [key.queue, key.id, key.token, at, JSON.stringify(error), this.channel, String(at.getTime())],
+    );
+  }
+
+  /** running → failed, permanently. */
+  async fail(key: LeaseKey, error: SerializedError): Promise<void> {
+    await this.update('fail', key, `state = 'failed', completed_on = $4, sy_error = $5`, [new Date(this.now()), JSON.stringify(error)]);
+  }
+
+  /** running → cancelled. */
+  async cancelled(key: LeaseKey): Promise<void> {
+    await this.update('cancelled', key, `state = 'cancelled', completed_on = $4`, [new Date(this.now())]);
+  }
+
+  /** running → pending, giving the attempt back. */
+  async release(key: LeaseKey): Promise<void> {
+    await this.update('release', key, `state = 'created', retry_count = GREATEST(retry_count - 1, 0), started_on = NULL`, []);
+  }
+
+  /** Extends the lease; returns null when it is lost, else whether a cancel was requested. */
+  async heartbeat(key: LeaseKey, leaseDurationMs: number): Promise<{ cancelRequested: boolean } | null> {
+    const now = this.now();
+    const rows = await this.db.queryRetrying<{ sy_cancel_requested: boolean }>(
+      'heartbeat',
+      `UPDATE ${this.schema}.job SET sy_lease_expires_at = $4, heartbeat_on = $5
+        WHERE name = $1 AND id = $2 AND sy_lease_token = $3 AND state = 'active'
+        RETURNING sy_cancel_requested`,
+      [key.queue, key.id, key.token, new Date(now + leaseDurationMs), new Date(now)],
+    );
+    const row = rows[0];
+    return row ? { cancelRequested: row.sy_cancel_requested } : null;
+  }
+
+  /** Stores progress while the lease is held. */
+  async progress(key: LeaseKey, value: unknown): Promise<void> {
+    await this.db.queryRetrying(
+      'progress',
+      `UPDATE ${this.schema}.job SET sy_progress = $4::jsonb -> 'v'
+        WHERE name = $1 AND id = $2 AND sy_lease_token = $3 AND state = 'active'`,
+      [key.queue, key.id, key.token, JSON.stringify({ v: value ?? null })],
+    );
+  }
+
+  private async update(what: string, key: LeaseKey, assignments: string, extra: unknown[]): Promise<void> {
+    await this.db.queryRetrying(
+      what,
+      `UPDATE ${this.schema}.job
+          SET ${assignments}, sy_lease_token = NULL, sy_lease_expires_at = NULL, sy_redelivered = false
+        WHERE name = $1 AND id = $2 AND sy_lease_token = $3 AND state = 'active'`,
+      [key.queue, key.id, key.token, ...extra],
+    );
+  }
+}

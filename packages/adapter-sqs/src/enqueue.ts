@@ -1,0 +1,66 @@
+/**
+ * Enqueue: records go to the store first (one atomic batch, unique keys and ids
+ * checked there), then one doorbell per created job goes to its band queue with
+ * SendMessageBatch. A doorbell that cannot be sent takes its record back out, so a
+ * failed enqueue leaves nothing behind.
+ */
+import {
+  type EnqueueOutcome,
+  jsonByteLength,
+  type NewJob,
+  PayloadTooLargeError,
+} from '@switchyard/core';
+import { encodeDoorbell, type StoredRecord } from './codec.js';
+import { priorityBand } from './queues.js';
+import { toWrite } from './records.js';
+import type { AdapterRuntime } from './runtime.js';
+import { MAX_DELAY_SECONDS, newRecord, secondsUntil } from './transitions.js';
+
+/** Stores `jobs` and rings their doorbells. */
+export async function enqueueJobs(runtime: AdapterRuntime, jobs: NewJob[]): Promise<EnqueueOutcome[]> {
+  if (jobs.length === 0) return [];
+  const { records, options } = runtime;
+  for (const job of jobs) {
+    const size = jsonByteLength(job.payload);
+    if (size > options.maxPayloadBytes) throw new PayloadTooLargeError(size, options.maxPayloadBytes);
+  }
+  const now = runtime.clock.now();
+  const fresh = jobs.map((job) => newRecord(job, now));
+  // Resolve queue URLs before writing, so a missing queue fails the enqueue with nothing stored.
+  await Promise.all(fresh.map((record) => runtime.directory.urlOf(record.queue, priorityBand(record.priority, options.priorityBands))));
+  const inserted = await records.call('store new jobs', () => options.store.insertJobs(fresh.map(toWrite)));
+  const created = fresh.filter((_, index) => inserted[index]?.created === true);
+  try {
+    await ringDoorbells(runtime, created, now);
+  } catch (error) {
+    await Promise.all(
+      created.map((record) =>
+        records.call('take back unsent jobs', () => options.store.deleteJob(record.id)).catch((cleanupError: unknown) =>
+          runtime.logger.error({ err: cleanupError, jobId: record.id }, 'sqs: could not remove a job whose message was not sent'),
+        ),
+      ),
+    );
+    throw error;
+  }
+  return fresh.map((record, index) => {
+    const result = inserted[index];
+    return !result || result.created
+      ? { status: 'created', id: record.id }
+      : { status: 'duplicate', id: record.id, existingJobId: result.existingJobId };
+  });
+}
+
+/** Sends one doorbell per record, grouped by band queue, delayed up to SQS's 15-minute cap. */
+export async function ringDoorbells(runtime: AdapterRuntime, records: StoredRecord[], now: number): Promise<void> {
+  const byUrl = new Map<string, { body: string; delaySeconds: number }[]>();
+  for (const record of records) {
+    const url = await runtime.directory.urlOf(record.queue, priorityBand(record.priority, runtime.options.priorityBands));
+    const batch = byUrl.get(url) ?? [];
+    batch.push({
+      body: encodeDoorbell({ id: record.id, generation: record.doorbell }),
+      delaySeconds: Math.min(MAX_DELAY_SECONDS, secondsUntil(record.runAt.getTime(), now)),
+    });
+    byUrl.set(url, batch);
+  }
+  await Promise.all([...byUrl].map(([url, batch]) => runtime.messages.sendBatch(url, batch)));
+}

@@ -1,0 +1,101 @@
+/**
+ * Reading and writing job records through the store with compare-and-set: every
+ * change is read → transform → write-if-unchanged, retried when another process
+ * got there first. The transform sees the current record and may decline.
+ */
+import { AdapterError, type JobState, MalformedJobError } from '@switchyard/core';
+import { decodeRecord, encodeRecord, placeholderRecord, type StoredRecord } from './codec.js';
+import { describe } from './queues.js';
+import { isTerminalState, type JobStateStore, type JobWrite, type StoredJob } from './store/types.js';
+
+/** A record as loaded: decoded, or a placeholder plus the decoding error when the stored data is corrupt. */
+export interface LoadedRecord {
+  record: StoredRecord;
+  version: number;
+  malformed?: MalformedJobError;
+}
+
+/** What `mutate` did. */
+export type MutateOutcome =
+  | { status: 'written'; record: StoredRecord; previous: StoredRecord; version: number }
+  | { status: 'declined'; record: StoredRecord }
+  | { status: 'missing' };
+
+/** Attempts before a contended compare-and-set gives up (each loses only to a concurrent write). */
+const MAX_CAS_ROUNDS = 50;
+
+/** Job records on top of a `JobStateStore`. */
+export class JobRecords {
+  constructor(
+    readonly store: JobStateStore,
+    private readonly now: () => number,
+  ) {}
+
+  /** Loads and decodes one job, or null when it does not exist. */
+  async load(id: string): Promise<LoadedRecord | null> {
+    const stored = await this.call('read a job', () => this.store.getJob(id));
+    return stored ? this.decode(stored) : null;
+  }
+
+  /** Loads several jobs, keeping the order (null where missing). */
+  async loadMany(ids: string[]): Promise<Array<LoadedRecord | null>> {
+    const stored = await this.call('read jobs', () => this.store.getJobs(ids));
+    return stored.map((job) => (job ? this.decode(job) : null));
+  }
+
+  /** Decodes a stored job; corrupt data yields a placeholder built from the indexed fields. */
+  decode(stored: StoredJob): LoadedRecord {
+    try {
+      return { record: decodeRecord(stored.id, stored.data), version: stored.version };
+    } catch (error) {
+      const malformed =
+        error instanceof MalformedJobError ? error : new MalformedJobError(`sqs: job ${stored.id} is malformed`, { cause: error });
+      return { record: placeholderRecord(stored, new Date(this.now())), version: stored.version, malformed };
+    }
+  }
+
+  /** Writes `record` only if the stored version is still `version`; the new version, or null. */
+  write(version: number, record: StoredRecord): Promise<number | null> {
+    return this.call('update a job', () => this.store.updateJob(version, toWrite(record)));
+  }
+
+  /**
+   * Read → `change` → compare-and-set, repeated on contention. `change` returns the new
+   * record, or null to leave the job as it is (its answer is then `declined`).
+   */
+  async mutate(id: string, change: (current: LoadedRecord) => StoredRecord | null): Promise<MutateOutcome> {
+    for (let round = 0; round < MAX_CAS_ROUNDS; round++) {
+      const current = await this.load(id);
+      if (!current) return { status: 'missing' };
+      const next = change(current);
+      if (!next) return { status: 'declined', record: current.record };
+      const version = await this.write(current.version, next);
+      if (version !== null) return { status: 'written', record: next, previous: current.record, version };
+    }
+    throw new AdapterError('sqs', `job ${id} kept changing under ${MAX_CAS_ROUNDS} compare-and-set attempts`);
+  }
+
+  /** Runs a store call, wrapping failures as `AdapterError('sqs', ...)`. */
+  async call<T>(what: string, fn: () => Promise<T>): Promise<T> {
+    try {
+      return await fn();
+    } catch (cause) {
+      if (AdapterError.is(cause) && cause.code === 'ADAPTER_ERROR') throw cause;
+      throw new AdapterError('sqs', `job-state store (${this.store.name}) failed to ${what}: ${describe(cause)}`, { cause });
+    }
+  }
+}
+
+/** The store write of a record. */
+export function toWrite(record: StoredRecord): JobWrite {
+  const terminal = isTerminalState(record.state);
+  return {
+    id: record.id,
+    data: encodeRecord(record),
+    state: record.state as JobState,
+    queue: record.queue,
+    task: record.task,
+    uniqueKey: record.uniqueKey ?? '',
+    ...(terminal ? { finishedAt: (record.finishedAt ?? new Date()).getTime() } : {}),
+  };
+}

@@ -1,0 +1,259 @@
+/**
+ * Runs one attempt of one leased job: validates, runs the handler under a
+ * timeout and the lease's signal, then settles the lease exactly once with the
+ * outcome core decided (complete, retry at T, fail, cancelled, release).
+ */
+import type { Lease } from './adapter.js';
+import { parseDuration } from './duration.js';
+import {
+  ClosedError,
+  JobTimeoutError,
+  LeaseExpiredError,
+  SwitchyardError,
+  serializeError,
+  toError,
+  UnknownTaskError,
+} from './errors.js';
+import type { JobRecord } from './job.js';
+import { assertJson } from './json.js';
+import { childLogger, type Logger } from './logger.js';
+import { decideRetry, normalizeBackoff } from './retry.js';
+import type { YardRuntime } from './runtime.js';
+import type { JobContext, TaskDefinition, TaskHandler } from './task.js';
+import { validateWithSchema } from './validation.js';
+
+/** How the handler phase ended. */
+type Ending =
+  | { kind: 'returned'; result: unknown }
+  | { kind: 'threw'; error: Error }
+  | { kind: 'timeout'; error: JobTimeoutError }
+  | { kind: 'lost' }
+  | { kind: 'released' };
+
+/** A running attempt, as the worker tracks it. */
+export interface ActiveAttempt {
+  lease: Lease;
+  /** Aborts the handler and gives the lease back (forced shutdown). */
+  release(): void;
+}
+
+/** Hooks from the worker into one attempt. */
+export interface AttemptHooks {
+  runtime: YardRuntime;
+  handlerFor(task: string): TaskHandler<unknown, unknown> | undefined;
+  track(attempt: ActiveAttempt): void;
+  untrack(attempt: ActiveAttempt): void;
+  /** onFailed hooks run detached from the slot; the worker waits for them on stop. */
+  detach(work: Promise<void>): void;
+  reportError(error: Error): void;
+}
+
+/** Runs one lease to its end. Never rejects. */
+export async function runAttempt(lease: Lease, hooks: AttemptHooks): Promise<void> {
+  const { runtime } = hooks;
+  const job = lease.job;
+  const logger = childLogger(runtime.logger, {
+    jobId: job.id,
+    task: job.task,
+    queue: job.queue,
+    attempt: job.attempt,
+  });
+  try {
+    if (lease.redelivered) runtime.events.emit('job:stalled', { job });
+    if (lease.malformed) {
+      hooks.reportError(lease.malformed);
+      return await failJob(lease, lease.malformed, undefined, hooks, logger);
+    }
+    const task = runtime.tasks.get(job.task);
+    const handler = hooks.handlerFor(job.task);
+    if (!task || !handler) return await failJob(lease, new UnknownTaskError(job.task), task, hooks, logger);
+    if (job.maxAttempts !== null && job.attempt > job.maxAttempts) {
+      // Only a lost lease delivers past the budget: the crash consumed the last attempt.
+      return await failJob(lease, new LeaseExpiredError(), task, hooks, logger);
+    }
+    let payload: unknown;
+    try {
+      payload = await validateWithSchema(task.schema, job.payload, `payload of task "${task.name}"`);
+    } catch (error) {
+      return await failJob(lease, toError(error), task, hooks, logger);
+    }
+    await runHandler(lease, task, handler, payload, hooks, logger);
+  } catch (error) {
+    // Settling failed (backend down): the lease will expire and the job be redelivered.
+    logger.error({ err: error }, 'switchyard: could not settle the job');
+    hooks.reportError(toError(error));
+  }
+}
+
+async function runHandler(
+  lease: Lease,
+  task: TaskDefinition,
+  handler: TaskHandler<unknown, unknown>,
+  payload: unknown,
+  hooks: AttemptHooks,
+  logger: Logger,
+): Promise<void> {
+  const { runtime } = hooks;
+  const { clock, events, metrics } = runtime;
+  const job = lease.job;
+  const labels = { queue: job.queue, task: job.task };
+  const startedAt = clock.now();
+  metrics.observe('job_wait_seconds', Math.max(0, startedAt - job.runAt.getTime()) / 1000, labels);
+  if (events.has('job:started')) events.emit('job:started', { job });
+
+  const controller = new AbortController();
+  const timeoutMs = job.timeoutMs ?? parseDuration(task.timeout, 'timeout');
+  const span = runtime.tracer.startAttempt(job);
+
+  const ending = await new Promise<Ending>((resolve) => {
+    let settled = false;
+    const end = (value: Ending) => {
+      if (settled) return;
+      settled = true;
+      clock.clearTimeout(timer);
+      lease.signal.removeEventListener('abort', onLeaseAbort);
+      hooks.untrack(active);
+      resolve(value);
+    };
+    const onLeaseAbort = () => {
+      const reason = lease.signal.reason;
+      controller.abort(reason);
+      // Cancel: the handler gets to wind down; anything else (lost lease) frees the slot now.
+      if (!SwitchyardError.hasCode(reason, 'JOB_CANCELLED')) end({ kind: 'lost' });
+    };
+    const timer = clock.setTimeout(() => {
+      const error = new JobTimeoutError(timeoutMs);
+      controller.abort(error);
+      end({ kind: 'timeout', error });
+    }, timeoutMs);
+    const active: ActiveAttempt = {
+      lease,
+      release: () => {
+        controller.abort(new ClosedError('worker'));
+        end({ kind: 'released' });
+      },
+    };
+    hooks.track(active);
+    if (lease.signal.aborted) onLeaseAbort();
+    else lease.signal.addEventListener('abort', onLeaseAbort, { once: true });
+
+    const ctx: JobContext = {
+      job,
+      attempt: job.attempt,
+      signal: controller.signal,
+      logger,
+      progress: async (value) => {
+        assertJson(value, 'progress');
+        await lease.progress(value);
+        if (events.has('job:progress'))
+          events.emit('job:progress', { job: { ...job, progress: value }, progress: value });
+      },
+    };
+    span
+      .run(async () => handler(payload, ctx))
+      .then(
+        (result) => end({ kind: 'returned', result }),
+        (thrown) => end({ kind: 'threw', error: toError(thrown) }),
+      );
+  });
+
+  const cancelRequested = SwitchyardError.hasCode(controller.signal.reason, 'JOB_CANCELLED');
+  if (ending.kind === 'lost') {
+    span.end('abandoned');
+    logger.warn({}, 'switchyard: lease lost while running; the job will be redelivered');
+    return;
+  }
+  if (ending.kind === 'released') {
+    span.end('abandoned');
+    await lease.release();
+    return;
+  }
+  if (cancelRequested) {
+    span.end('cancelled');
+    await lease.cancelled();
+    metrics.increment('jobs_cancelled_total', labels);
+    if (events.has('job:cancelled'))
+      events.emit('job:cancelled', { job: finished(job, 'cancelled', clock.now()) });
+    return;
+  }
+  if (ending.kind === 'returned') {
+    const result = ending.result;
+    try {
+      if (result !== undefined) assertJson(result, 'result');
+    } catch (error) {
+      span.end('failed', error);
+      return failJob(lease, toError(error), task, hooks, logger, payload);
+    }
+    await lease.complete(result);
+    const durationMs = clock.now() - startedAt;
+    span.end('completed');
+    metrics.increment('jobs_completed_total', labels);
+    metrics.observe('job_duration_seconds', durationMs / 1000, labels);
+    if (events.has('job:completed')) {
+      events.emit('job:completed', {
+        job: { ...finished(job, 'completed', clock.now()), result },
+        result,
+        durationMs,
+      });
+    }
+    return;
+  }
+  const error = ending.error;
+  const decision = decideRetry({
+    attempt: job.attempt,
+    maxAttempts: job.maxAttempts,
+    error,
+    backoff: job.backoff ?? normalizeBackoff(task.retry.backoff),
+    ...(task.retry.retryOn ? { retryOn: task.retry.retryOn } : {}),
+    random: runtime.random,
+  });
+  if (decision.action === 'fail') {
+    span.end('failed', error);
+    return failJob(lease, error, task, hooks, logger, payload);
+  }
+  const runAt = new Date(clock.now() + decision.delayMs);
+  span.end('retrying', error);
+  await lease.retry(runAt, serializeError(error));
+  metrics.increment('jobs_retried_total', labels);
+  logger.info({ err: error, runAt }, 'switchyard: attempt failed; retrying');
+  if (events.has('job:retrying')) {
+    events.emit('job:retrying', {
+      job: { ...job, state: 'retrying', runAt, error: serializeError(error) },
+      error,
+      runAt,
+    });
+  }
+}
+
+/** Fails the job permanently, then runs `onFailed` once (detached; its errors are logged). */
+async function failJob(
+  lease: Lease,
+  error: Error,
+  task: TaskDefinition | undefined,
+  hooks: AttemptHooks,
+  logger: Logger,
+  payload: unknown = lease.job.payload,
+): Promise<void> {
+  const { runtime } = hooks;
+  const serialized = serializeError(error);
+  await lease.fail(serialized);
+  const job: JobRecord = { ...finished(lease.job, 'failed', runtime.clock.now()), error: serialized };
+  runtime.metrics.increment('jobs_failed_total', { queue: job.queue, task: job.task });
+  logger.error({ err: error }, 'switchyard: job failed permanently');
+  if (runtime.events.has('job:failed')) runtime.events.emit('job:failed', { job, error });
+  const onFailed = task?.onFailed;
+  if (!onFailed) return;
+  hooks.detach(
+    (async () => {
+      try {
+        await onFailed(payload, { error, job });
+      } catch (hookError) {
+        logger.error({ err: hookError }, 'switchyard: onFailed hook threw; the job stays failed');
+      }
+    })(),
+  );
+}
+
+function finished(job: JobRecord, state: 'completed' | 'failed' | 'cancelled', now: number): JobRecord {
+  return { ...job, state, finishedAt: new Date(now) };
+}

@@ -1,0 +1,23 @@
+/** What a yard shares with its workers and scheduler. */
+import type { QueueAdapter } from './adapter.js';
+import type { Clock } from './clock.js';
+import type { EventHub } from './events.js';
+import type { ScheduleRecord } from './job.js';
+import type { Logger } from './logger.js';
+import type { TaskDefinition } from './task.js';
+import type { JobTracer, MetricsRecorder } from './telemetry.js';
+
+export interface YardRuntime {
+  adapter: QueueAdapter;
+  tasks: ReadonlyMap<string, TaskDefinition>;
+  logger: Logger;
+  clock: Clock;
+  random: () => number;
+  metrics: MetricsRecorder;
+  tracer: JobTracer;
+  events: EventHub;
+  /** Enqueues the job of one schedule tick with a deterministic id; false when it already existed. */
+  enqueueScheduleTick(schedule: ScheduleRecord, tick: Date): Promise<boolean>;
+  /** Throws unless the yard is started and not closed. */
+  assertOpen(): void;
+}

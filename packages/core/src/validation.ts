@@ -1,0 +1,69 @@
+/**
+ * Runs a task's Standard Schema (zod, valibot, arktype, ...) and turns its issues
+ * into a `ValidationError` with readable paths.
+ */
+import type { StandardSchemaV1 } from '@standard-schema/spec';
+import { InvalidOptionsError, ValidationError, type ValidationIssue } from './errors.js';
+
+/** Issues listed in an error message; the rest are only in `error.issues`. */
+const MAX_ISSUES_IN_MESSAGE = 10;
+
+/**
+ * Validates `value` with a Standard Schema (sync or async) and returns the schema's
+ * output. On failure throws `ValidationError` whose message lists the issues
+ * (`userId: Expected number`) after `what` (e.g. `'payload of task "send-email"'`),
+ * and whose `issues` carry each message and path (path segments flattened to keys).
+ */
+export async function validateWithSchema<S extends StandardSchemaV1>(
+  schema: S,
+  value: unknown,
+  what: string,
+): Promise<StandardSchemaV1.InferOutput<S>> {
+  const standard = (schema as Partial<StandardSchemaV1> | null | undefined)?.['~standard'];
+  if (typeof standard?.validate !== 'function') {
+    throw new InvalidOptionsError(
+      `the schema for ${what} does not implement Standard Schema ('~standard.validate')`,
+    );
+  }
+  const result = await standard.validate(value);
+  if (!result.issues) return result.value as StandardSchemaV1.InferOutput<S>;
+  const issues: ValidationIssue[] = result.issues.map((issue) =>
+    issue.path === undefined
+      ? { message: issue.message }
+      : // Array.from, not .map: some libraries (arktype) return an Array subclass whose map keeps extra state.
+        {
+          message: issue.message,
+          path: Array.from(issue.path, (segment) => (typeof segment === 'object' ? segment.key : segment)),
+        },
+  );
+  throw new ValidationError(describeIssues(what, 'is invalid', issues), issues);
+}
+
+/** Builds `"<what> <verdict>: a.b: message; c[0]: message"`, listing at most 10 issues. */
+export function describeIssues(
+  what: string,
+  verdict: string,
+  issues: ReadonlyArray<ValidationIssue>,
+): string {
+  const listed = issues.slice(0, MAX_ISSUES_IN_MESSAGE).map((issue) => {
+    const path = issue.path && issue.path.length > 0 ? formatPath(issue.path) : '';
+    return path ? `${path}: ${issue.message}` : issue.message;
+  });
+  const more =
+    issues.length > MAX_ISSUES_IN_MESSAGE ? `; and ${issues.length - MAX_ISSUES_IN_MESSAGE} more` : '';
+  return `${what} ${verdict}: ${listed.join('; ')}${more}`;
+}
+
+const IDENTIFIER = /^[A-Za-z_$][\w$]*$/;
+
+/** Renders a path as JavaScript access syntax: `user.name`, `items[3]`, `["a b"]`, `[Symbol(x)]`. */
+export function formatPath(path: ReadonlyArray<PropertyKey>): string {
+  let text = '';
+  for (const key of path) {
+    if (typeof key === 'number') text += `[${key}]`;
+    else if (typeof key === 'symbol') text += `[${String(key)}]`;
+    else if (IDENTIFIER.test(key)) text += text === '' ? key : `.${key}`;
+    else text += `[${JSON.stringify(key)}]`;
+  }
+  return text;
+}

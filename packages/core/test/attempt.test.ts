@@ -1,0 +1,293 @@
+import { describe, expect, it, vi } from 'vitest';
+import { z } from 'zod';
+import { type ActiveAttempt, type AttemptHooks, runAttempt } from '../src/attempt.js';
+import { ManualClock } from '../src/clock.js';
+import { NonRetryableError, RetryAfterError } from '../src/errors.js';
+import { EventHub } from '../src/events.js';
+import { silentLogger } from '../src/logger.js';
+import type { YardRuntime } from '../src/runtime.js';
+import { defineTask, type TaskDefinition } from '../src/task.js';
+import { noopMetrics, noopTracer } from '../src/telemetry.js';
+import { recordingLease } from './lease-recorder.js';
+
+function harness(tasks: TaskDefinition[], clock = new ManualClock(0)) {
+  const events = new EventHub((error) => {
+    throw error;
+  });
+  const runtime: YardRuntime = {
+    adapter: {} as YardRuntime['adapter'],
+    tasks: new Map(tasks.map((task) => [task.name, task])),
+    logger: silentLogger,
+    clock,
+    random: () => 0.5,
+    metrics: noopMetrics,
+    tracer: noopTracer,
+    events,
+    enqueueScheduleTick: async () => true,
+    assertOpen: () => {},
+  };
+  const active = new Set<ActiveAttempt>();
+  const detached: Promise<void>[] = [];
+  const errors: Error[] = [];
+  const hooks: AttemptHooks = {
+    runtime,
+    handlerFor: (name) => runtime.tasks.get(name)?.handler as never,
+    track: (attempt) => active.add(attempt),
+    untrack: (attempt) => active.delete(attempt),
+    detach: (work) => detached.push(work),
+    reportError: (error) => errors.push(error),
+  };
+  return { hooks, clock, events, active, detached, errors };
+}
+
+const schema = z.object({ n: z.number() });
+
+describe('runAttempt', () => {
+  it('completes with the handler result and validated payload', async () => {
+    const task = defineTask({ name: 't', schema, handler: async (payload) => ({ doubled: payload.n * 2 }) });
+    const { hooks } = harness([task]);
+    const lease = recordingLease({ task: 't', payload: { n: 21 } });
+    await runAttempt(lease, hooks);
+    expect(lease.calls).toEqual([{ kind: 'complete', result: { doubled: 42 } }]);
+  });
+
+  it('retries with the backoff delay computed from the attempt', async () => {
+    const task = defineTask({
+      name: 't',
+      schema,
+      retry: { attempts: 5, backoff: { type: 'exponential', delay: 1000 } },
+      handler: async () => {
+        throw new Error('boom');
+      },
+    });
+    const { hooks } = harness([task], new ManualClock(10_000));
+    const lease = recordingLease({ task: 't', payload: { n: 1 }, attempt: 3, maxAttempts: 5 });
+    await runAttempt(lease, hooks);
+    const call = lease.calls[0];
+    expect(call?.kind).toBe('retry');
+    expect(call?.kind === 'retry' && call.at.getTime()).toBe(10_000 + 4000);
+    expect(call?.kind === 'retry' && call.error.message).toBe('boom');
+  });
+
+  it('fails permanently on the last attempt and runs onFailed once', async () => {
+    const onFailed = vi.fn();
+    const task = defineTask({
+      name: 't',
+      schema,
+      retry: { attempts: 2 },
+      handler: async () => {
+        throw new Error('boom');
+      },
+      onFailed,
+    });
+    const { hooks, detached } = harness([task]);
+    const lease = recordingLease({ task: 't', payload: { n: 1 }, attempt: 2, maxAttempts: 2 });
+    await runAttempt(lease, hooks);
+    await Promise.all(detached);
+    expect(lease.calls.map((c) => c.kind)).toEqual(['fail']);
+    expect(onFailed).toHaveBeenCalledTimes(1);
+    expect(onFailed.mock.calls[0]?.[0]).toEqual({ n: 1 });
+    expect(onFailed.mock.calls[0]?.[1].error.message).toBe('boom');
+  });
+
+  it('keeps the job failed when onFailed throws', async () => {
+    const task = defineTask({
+      name: 't',
+      schema,
+      retry: { attempts: 1 },
+      handler: () => {
+        throw new NonRetryableError('no');
+      },
+      onFailed: () => {
+        throw new Error('hook broke');
+      },
+    });
+    const { hooks, detached } = harness([task]);
+    const lease = recordingLease({ task: 't', payload: { n: 1 } });
+    await runAttempt(lease, hooks);
+    await expect(Promise.all(detached)).resolves.toBeDefined();
+    expect(lease.calls.map((c) => c.kind)).toEqual(['fail']);
+  });
+
+  it('NonRetryableError fails at once even with attempts left', async () => {
+    const task = defineTask({
+      name: 't',
+      schema,
+      handler: () => {
+        throw new NonRetryableError('bad card');
+      },
+    });
+    const { hooks } = harness([task]);
+    const lease = recordingLease({ task: 't', payload: { n: 1 }, attempt: 1, maxAttempts: 3 });
+    await runAttempt(lease, hooks);
+    expect(lease.calls[0]).toMatchObject({
+      kind: 'fail',
+      error: { code: 'NON_RETRYABLE', message: 'bad card' },
+    });
+  });
+
+  it('RetryAfterError retries after exactly its delay', async () => {
+    const task = defineTask({
+      name: 't',
+      schema,
+      handler: () => {
+        throw new RetryAfterError('7s');
+      },
+    });
+    const { hooks } = harness([task], new ManualClock(1000));
+    const lease = recordingLease({ task: 't', payload: { n: 1 } });
+    await runAttempt(lease, hooks);
+    expect(lease.calls[0]).toMatchObject({ kind: 'retry', at: new Date(8000) });
+  });
+
+  it('a thrown non-Error is stored as HANDLER_ERROR', async () => {
+    const task = defineTask({
+      name: 't',
+      schema,
+      retry: { attempts: 1 },
+      handler: () => {
+        throw 'just a string';
+      },
+    });
+    const { hooks } = harness([task]);
+    const lease = recordingLease({ task: 't', payload: { n: 1 }, maxAttempts: 1 });
+    await runAttempt(lease, hooks);
+    expect(lease.calls[0]).toMatchObject({ kind: 'fail', error: { code: 'HANDLER_ERROR' } });
+    expect(lease.calls[0]?.kind === 'fail' && lease.calls[0].error.message).toContain('just a string');
+  });
+
+  it('a timeout aborts the signal and frees the slot while the handler ignores it', async () => {
+    let seenReason: unknown;
+    const task = defineTask({
+      name: 't',
+      schema,
+      timeout: '1s',
+      retry: { attempts: 1 },
+      handler: (_payload, ctx) => {
+        ctx.signal.addEventListener('abort', () => {
+          seenReason = ctx.signal.reason;
+        });
+        return new Promise(() => {}); // ignores the signal forever
+      },
+    });
+    const { hooks, clock, active } = harness([task]);
+    const lease = recordingLease({ task: 't', payload: { n: 1 }, maxAttempts: 1 });
+    const done = runAttempt(lease, hooks);
+    await vi.waitFor(() => expect(active.size).toBe(1));
+    await clock.advance(999);
+    expect(lease.calls).toEqual([]);
+    await clock.advance(1);
+    await done;
+    expect(active.size).toBe(0);
+    expect(lease.calls[0]).toMatchObject({ kind: 'fail', error: { code: 'JOB_TIMEOUT' } });
+    expect((seenReason as { code?: string }).code).toBe('JOB_TIMEOUT');
+  });
+
+  it('a cancel aborts the signal with JOB_CANCELLED and marks the job cancelled when the handler settles', async () => {
+    let release!: () => void;
+    const task = defineTask({
+      name: 't',
+      schema,
+      handler: (_payload, ctx) =>
+        new Promise<void>((resolve, reject) => {
+          release = resolve;
+          ctx.signal.addEventListener('abort', () => reject(ctx.signal.reason));
+        }),
+    });
+    const { hooks, active } = harness([task]);
+    const lease = recordingLease({ task: 't', payload: { n: 1 } });
+    const done = runAttempt(lease, hooks);
+    await vi.waitFor(() => expect(active.size).toBe(1));
+    lease.requestCancel();
+    await done;
+    expect(release).toBeTypeOf('function');
+    expect(lease.calls).toEqual([{ kind: 'cancelled' }]);
+  });
+
+  it('a lost lease frees the slot without settling the job', async () => {
+    const task = defineTask({ name: 't', schema, handler: () => new Promise(() => {}) });
+    const { hooks, active } = harness([task]);
+    const lease = recordingLease({ task: 't', payload: { n: 1 } });
+    const done = runAttempt(lease, hooks);
+    await vi.waitFor(() => expect(active.size).toBe(1));
+    lease.loseLease();
+    await done;
+    expect(active.size).toBe(0);
+    expect(lease.calls).toEqual([]);
+  });
+
+  it('a redelivery past the attempt budget fails with LEASE_EXPIRED without running the handler', async () => {
+    const handler = vi.fn();
+    const task = defineTask({ name: 't', schema, retry: { attempts: 2 }, handler });
+    const { hooks } = harness([task]);
+    const lease = recordingLease(
+      { task: 't', payload: { n: 1 }, attempt: 3, maxAttempts: 2 },
+      { redelivered: true },
+    );
+    await runAttempt(lease, hooks);
+    expect(handler).not.toHaveBeenCalled();
+    expect(lease.calls[0]).toMatchObject({ kind: 'fail', error: { code: 'LEASE_EXPIRED' } });
+  });
+
+  it('an invalid stored payload fails permanently with VALIDATION_FAILED', async () => {
+    const handler = vi.fn();
+    const task = defineTask({ name: 't', schema, handler });
+    const { hooks } = harness([task]);
+    const lease = recordingLease({ task: 't', payload: { n: 'not a number' }, attempt: 1, maxAttempts: 3 });
+    await runAttempt(lease, hooks);
+    expect(handler).not.toHaveBeenCalled();
+    expect(lease.calls[0]).toMatchObject({ kind: 'fail', error: { code: 'VALIDATION_FAILED' } });
+  });
+
+  it('a malformed record fails with its error and is reported', async () => {
+    const { hooks, errors } = harness([]);
+    const { MalformedJobError } = await import('../src/errors.js');
+    const lease = recordingLease({ task: '?' }, { malformed: new MalformedJobError('garbage in data') });
+    await runAttempt(lease, hooks);
+    expect(lease.calls[0]).toMatchObject({ kind: 'fail', error: { code: 'MALFORMED_JOB' } });
+    expect(errors).toHaveLength(1);
+  });
+
+  it('an unknown task fails with UNKNOWN_TASK', async () => {
+    const { hooks } = harness([]);
+    const lease = recordingLease({ task: 'nobody-knows' });
+    await runAttempt(lease, hooks);
+    expect(lease.calls[0]).toMatchObject({ kind: 'fail', error: { code: 'UNKNOWN_TASK' } });
+  });
+
+  it('a non-JSON result fails the job instead of storing garbage', async () => {
+    const task = defineTask({ name: 't', schema, handler: async () => ({ when: new Date() }) });
+    const { hooks } = harness([task]);
+    const lease = recordingLease({ task: 't', payload: { n: 1 } });
+    await runAttempt(lease, hooks);
+    expect(lease.calls[0]).toMatchObject({ kind: 'fail', error: { code: 'VALIDATION_FAILED' } });
+  });
+
+  it('a forced release gives the lease back', async () => {
+    const task = defineTask({ name: 't', schema, handler: () => new Promise(() => {}) });
+    const { hooks, active } = harness([task]);
+    const lease = recordingLease({ task: 't', payload: { n: 1 } });
+    const done = runAttempt(lease, hooks);
+    await vi.waitFor(() => expect(active.size).toBe(1));
+    for (const attempt of active) attempt.release();
+    await done;
+    expect(lease.calls).toEqual([{ kind: 'release' }]);
+  });
+
+  it('progress is stored and emitted', async () => {
+    const task = defineTask({
+      name: 't',
+      schema,
+      handler: async (_payload, ctx) => {
+        await ctx.progress(50);
+      },
+    });
+    const { hooks, events } = harness([task]);
+    const seen: unknown[] = [];
+    events.on('job:progress', ({ progress }) => seen.push(progress));
+    const lease = recordingLease({ task: 't', payload: { n: 1 } });
+    await runAttempt(lease, hooks);
+    expect(lease.progressValues).toEqual([50]);
+    expect(seen).toEqual([50]);
+  });
+});
