@@ -1,9 +1,10 @@
 import { defineConfig } from 'tsup';
 
 export default defineConfig({
-  entry: ['src/index.ts'],
+  // crash-worker is the child process of the crash-recovery group (spawned with `node dist/crash-worker.js`).
+  entry: ['src/index.ts', 'src/crash-worker.ts'],
   format: ['esm'],
-  dts: true,
+  dts: { entry: 'src/index.ts' },
   sourcemap: true,
   clean: true,
   target: 'node22',

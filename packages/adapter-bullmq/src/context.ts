@@ -19,7 +19,7 @@ export class AdapterContext {
     readonly client: Redis,
     readonly options: ResolvedOptions,
   ) {
-    this.scripts = new Scripts(client);
+    this.scripts = new Scripts(client, options.prefix);
   }
 
   get prefix(): string {

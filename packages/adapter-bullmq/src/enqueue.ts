@@ -4,7 +4,8 @@
  * told apart from a created job, and with BullMQ deduplication carrying `uniqueKey`.
  */
 import type { EnqueueOutcome, NewJob } from '@switchyard/core';
-import { Job, type JobsOptions } from 'bullmq';
+import { type IRedisTransaction, Job, type JobsOptions, type Queue } from 'bullmq';
+import type { ChainableCommander } from 'ioredis';
 import type { AdapterContext } from './context.js';
 import { toEnvelope } from './codec.js';
 import { wrapErrors } from './errors.js';
@@ -40,7 +41,9 @@ export function enqueueJobs(context: AdapterContext, jobs: NewJob[]): Promise<En
     const queues = new Map(await Promise.all(queueNames.map(async (name) => [name, await context.queue(name)] as const)));
     const now = context.clock.now();
     const keep = context.keepJobs();
-    const multi = context.client.multi();
+    // BullMQ's own client wrapper: its transactions run BullMQ's versioned scripts (`runCommand`).
+    const bullClient = await (queues.get(jobs[0]?.queue ?? '') as Queue).backend.client;
+    const multi = bullClient.multi() as unknown as IRedisTransaction & ChainableCommander;
     const argumentErrors: unknown[] = [];
     multi.sadd(knownQueuesKey(context.prefix), ...queueNames);
     for (const job of jobs) {

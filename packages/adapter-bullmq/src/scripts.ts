@@ -5,7 +5,7 @@
  * Switchyard state, compare-and-set a schedule tick.
  */
 import type { Redis } from 'ioredis';
-import { FIELD } from './keys.js';
+import { FIELD, knownQueuesKey } from './keys.js';
 
 /** Finds where a job sits in its queue; `base` is `${prefix}:${queue}:`. */
 const LOCATE = `
@@ -157,6 +157,49 @@ end
 return false
 `;
 
+/**
+ * ARGV: prefix, queue, id, token, leaseMs → {held, cancelRequested}. Extends the lock
+ * when this token still holds it (BullMQ's lock manager renews it too).
+ */
+const HEARTBEAT = `
+local jobKey = ARGV[1] .. ':' .. ARGV[2] .. ':' .. ARGV[3]
+local held = 0
+if redis.call('GET', jobKey .. ':lock') == ARGV[4] then
+  redis.call('PEXPIRE', jobKey .. ':lock', ARGV[5])
+  held = 1
+end
+return {held, redis.call('HGET', jobKey, '${FIELD.cancel}') or ''}
+`;
+
+/**
+ * ARGV: prefix, queue, id, token → 1 when the job went back to the front of its
+ * priority band with its delivery not counted (BullMQ's moveJobFromActiveToWait,
+ * plus giving back the attempt and the stall mark atomically); 0 when the lease was lost.
+ */
+const RELEASE_JOB = `
+local rcall = redis.call
+local base = ARGV[1] .. ':' .. ARGV[2] .. ':'
+local id = ARGV[3]
+local jobKey = base .. id
+if rcall('GET', jobKey .. ':lock') ~= ARGV[4] then return 0 end
+if rcall('LREM', base .. 'active', 1, id) == 0 then return 0 end
+rcall('DEL', jobKey .. ':lock')
+rcall('SREM', base .. 'stalled', id)
+rcall('HINCRBY', jobKey, 'ats', -1)
+rcall('HSET', jobKey, 'stc', 0)
+local priority = tonumber(rcall('HGET', jobKey, 'priority')) or 0
+if priority > 0 then
+  rcall('ZADD', base .. 'prioritized', priority * 0x100000000, id)
+else
+  rcall('RPUSH', base .. 'wait', id)
+end
+local meta = rcall('HMGET', base .. 'meta', 'paused', 'concurrency')
+local blocked = meta[1] or (meta[2] and rcall('LLEN', base .. 'active') >= tonumber(meta[2]))
+if not blocked then rcall('ZADD', base .. 'marker', 0, '0') end
+rcall('XADD', base .. 'events', 'MAXLEN', '~', 10000, '*', 'event', 'waiting', 'jobId', id, 'prev', 'active')
+return 1
+`;
+
 /** KEYS[1] schedule hash; ARGV: from, to (ms) → 1 when nextRunAt was `from` and is now `to`. */
 const ADVANCE_SCHEDULE = `
 if redis.call('HGET', KEYS[1], 'nextRunAt') == ARGV[1] then
@@ -176,12 +219,14 @@ return 0
 `;
 
 const DEFINITIONS = {
-  syFindJob: { numberOfKeys: 0, lua: FIND_JOB },
-  syReadJobs: { numberOfKeys: 0, lua: READ_JOBS },
-  syListIds: { numberOfKeys: 0, lua: LIST_IDS },
-  syCountStates: { numberOfKeys: 0, lua: COUNT_STATES },
-  syCancelJob: { numberOfKeys: 0, lua: CANCEL_JOB },
-  syPrepareRetry: { numberOfKeys: 0, lua: PREPARE_RETRY },
+  syFindJob: { numberOfKeys: 1, lua: FIND_JOB },
+  syReadJobs: { numberOfKeys: 1, lua: READ_JOBS },
+  syListIds: { numberOfKeys: 1, lua: LIST_IDS },
+  syCountStates: { numberOfKeys: 1, lua: COUNT_STATES },
+  syCancelJob: { numberOfKeys: 1, lua: CANCEL_JOB },
+  syPrepareRetry: { numberOfKeys: 1, lua: PREPARE_RETRY },
+  syHeartbeat: { numberOfKeys: 1, lua: HEARTBEAT },
+  syReleaseJob: { numberOfKeys: 1, lua: RELEASE_JOB },
   syAdvanceSchedule: { numberOfKeys: 1, lua: ADVANCE_SCHEDULE },
   sySetSchedulePaused: { numberOfKeys: 1, lua: SET_SCHEDULE_PAUSED },
 } as const;
@@ -191,15 +236,25 @@ type RawReply = unknown;
 
 /** Typed access to the adapter's scripts on one client (ioredis caches them with EVALSHA). */
 export class Scripts {
-  constructor(private readonly client: Redis) {
+  /**
+   * Every script declares one key, so Redis Cluster routes it to the slot of the prefix's
+   * hash tag (all of a prefix's keys share it when the prefix is tagged, e.g. `{sy}`).
+   */
+  private readonly routingKey: string;
+
+  constructor(
+    private readonly client: Redis,
+    prefix: string,
+  ) {
+    this.routingKey = knownQueuesKey(prefix);
     for (const [name, definition] of Object.entries(DEFINITIONS)) {
       if (!(name in client)) client.defineCommand(name, definition);
     }
   }
 
-  private run(name: ScriptName, args: Array<string | number>): Promise<RawReply> {
+  private run(name: ScriptName, args: Array<string | number>, key = this.routingKey): Promise<RawReply> {
     const command = (this.client as unknown as Record<ScriptName, (...a: Array<string | number>) => Promise<RawReply>>)[name];
-    return command.apply(this.client, args);
+    return command.apply(this.client, [key, ...args]);
   }
 
   /** Where a job is, probing `queues` in order. */
@@ -232,13 +287,23 @@ export class Scripts {
     return this.run('syPrepareRetry', [prefix, id, ...queues]);
   }
 
+  /** Extends a held lock and reads the cancel flag. */
+  heartbeat(prefix: string, queue: string, id: string, token: string, leaseMs: number): Promise<RawReply> {
+    return this.run('syHeartbeat', [prefix, queue, id, token, leaseMs]);
+  }
+
+  /** Gives a held job back to its queue without consuming the attempt. */
+  releaseJob(prefix: string, queue: string, id: string, token: string): Promise<RawReply> {
+    return this.run('syReleaseJob', [prefix, queue, id, token]);
+  }
+
   /** Compare-and-set of a schedule's next tick. */
   advanceSchedule(key: string, from: number, to: number): Promise<RawReply> {
-    return this.run('syAdvanceSchedule', [key, from, to]);
+    return this.run('syAdvanceSchedule', [from, to], key);
   }
 
   /** Sets a schedule's paused flag when it exists. */
   setSchedulePaused(key: string, paused: boolean): Promise<RawReply> {
-    return this.run('sySetSchedulePaused', [key, paused ? '1' : '0']);
+    return this.run('sySetSchedulePaused', [paused ? '1' : '0'], key);
   }
 }

@@ -17,6 +17,8 @@ export interface HeldLease {
  */
 export class JobRow implements HeapItem {
   heapIndex = -1;
+  /** Non-zero while the row waits in a ready FIFO lane (see `ReadyQueue`). */
+  laneTicket = 0;
   attempt = 0;
   startedAt: number | undefined = undefined;
   finishedAt: number | undefined = undefined;

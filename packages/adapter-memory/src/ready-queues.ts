@@ -1,49 +1,54 @@
-import { IndexedHeap } from './indexed-heap.js';
 import type { JobRow } from './job-row.js';
+import { ReadyQueue, runsBefore } from './ready-queue.js';
 
-/** Delivery order among ready jobs: priority ascending, then runAt, then enqueue order. */
-export function runsBefore(a: JobRow, b: JobRow): boolean {
-  if (a.priority !== b.priority) return a.priority < b.priority;
-  if (a.runAt !== b.runAt) return a.runAt < b.runAt;
-  return a.seq < b.seq;
-}
-
-/** Ready (`pending`) jobs: one heap per queue, plus the queues' pause flags. */
+/** Ready (`pending`) jobs of every queue, plus the queues' pause flags. */
 export class ReadyQueues {
-  private readonly heaps = new Map<string, IndexedHeap<JobRow>>();
+  private readonly queues = new Map<string, ReadyQueue>();
   private readonly paused = new Set<string>();
   /** Every queue ever paused (they count as known queues even when empty). */
   private readonly everPaused = new Set<string>();
 
   /** Makes `row` deliverable. */
   add(row: JobRow): void {
-    let heap = this.heaps.get(row.queue);
-    if (!heap) {
-      heap = new IndexedHeap<JobRow>(runsBefore);
-      this.heaps.set(row.queue, heap);
+    let queue = this.queues.get(row.queue);
+    if (!queue) {
+      queue = new ReadyQueue();
+      this.queues.set(row.queue, queue);
     }
-    heap.push(row);
+    queue.add(row);
   }
 
   /** Takes `row` out (cancelled or removed); true when it was ready. */
   remove(row: JobRow): boolean {
-    return this.heaps.get(row.queue)?.remove(row) ?? false;
+    return this.queues.get(row.queue)?.remove(row) ?? false;
   }
 
   /** Removes and returns the best ready job across the unpaused `queues`. */
   takeBest(queues: readonly string[]): JobRow | undefined {
-    let bestHeap: IndexedHeap<JobRow> | undefined;
+    if (queues.length === 1) {
+      const only = queues[0]!;
+      if (this.paused.size > 0 && this.paused.has(only)) return undefined;
+      const queue = this.queues.get(only);
+      const head = queue?.peek();
+      if (head !== undefined) queue!.takePeeked();
+      return head;
+    }
+    let bestQueue: ReadyQueue | undefined;
     let best: JobRow | undefined;
-    for (const queue of queues) {
-      if (this.paused.size > 0 && this.paused.has(queue)) continue;
-      const heap = this.heaps.get(queue);
-      const head = heap?.peek();
+    for (const name of queues) {
+      if (this.paused.size > 0 && this.paused.has(name)) continue;
+      const queue = this.queues.get(name);
+      const head = queue?.peek();
       if (head !== undefined && (best === undefined || runsBefore(head, best))) {
         best = head;
-        bestHeap = heap;
+        bestQueue = queue;
       }
     }
-    return bestHeap?.pop();
+    if (best === undefined) return undefined;
+    // Peek again: another queue's peek ran since, and `takePeeked` takes what was peeked last.
+    bestQueue!.peek();
+    bestQueue!.takePeeked();
+    return best;
   }
 
   pause(queue: string): void {

@@ -25,8 +25,11 @@ export class Enqueuer {
   async enqueue(jobs: NewJob[], tx?: SqlExecutor): Promise<EnqueueOutcome[]> {
     if (jobs.length === 0) return [];
     await this.ensureQueues(jobs.map((job) => job.queue));
+    // The same id twice in one batch: only its first occurrence can be created.
+    const firstOccurrence = new Map<string, NewJob>();
+    for (const job of jobs) if (!firstOccurrence.has(job.id)) firstOccurrence.set(job.id, job);
     const outcomes = new Map<string, EnqueueOutcome>();
-    let remaining = jobs;
+    let remaining = [...firstOccurrence.values()];
     // A duplicate whose holder finished between the INSERT and the read-back is inserted again (the key is free now).
     for (let round = 0; round < 3 && remaining.length > 0; round++) {
       const created = await this.insert(remaining, tx);
@@ -39,9 +42,12 @@ export class Enqueuer {
       }
       remaining = rejected.filter((job) => !holders.has(job.id));
     }
-    return jobs.map(
-      (job) => outcomes.get(job.id) ?? { status: 'duplicate', id: job.id, existingJobId: job.id },
-    );
+    const reported = new Set<string>();
+    return jobs.map((job) => {
+      const outcome = reported.has(job.id) ? undefined : outcomes.get(job.id);
+      reported.add(job.id);
+      return outcome ?? { status: 'duplicate', id: job.id, existingJobId: job.id };
+    });
   }
 
   private async insert(jobs: NewJob[], tx?: SqlExecutor): Promise<Set<string>> {

@@ -40,9 +40,14 @@ export class PgJobStore implements JobStore {
     if (!Number.isInteger(limit) || limit < 1 || limit > MAX_LIMIT) {
       throw new InvalidOptionsError(`list limit must be an integer in [1, ${MAX_LIMIT}]; got ${limit}`);
     }
-    const values: unknown[] = [new Date(this.now())];
+    const values: unknown[] = [];
     const where: string[] = [];
-    if (query.state) where.push(statePredicate(query.state, '$1'));
+    if (query.state) {
+      const predicate = statePredicate(query.state, '$1');
+      // Only scheduled/pending/retrying depend on the time; an unused parameter would have no type.
+      if (predicate.includes('$1')) values.push(new Date(this.now()));
+      where.push(predicate);
+    }
     if (query.task !== undefined) {
       values.push(query.task);
       where.push(`j.sy_task = $${values.length}`);

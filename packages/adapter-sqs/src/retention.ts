@@ -47,6 +47,7 @@ export class RetentionSweeper {
     if (this.stopped) return;
     this.timer = this.runtime.clock.setTimeout(() => {
       this.running = this.sweep()
+        .then(() => undefined)
         .catch((error: unknown) => this.runtime.logger.warn({ err: error }, 'sqs: retention sweep failed; will try again'))
         .finally(() => this.schedule());
     }, this.runtime.options.retentionSweepIntervalMs);

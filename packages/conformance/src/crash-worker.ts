@@ -16,7 +16,9 @@ if (!moduleUrl || !prefix || !leaseMs) {
 
 const adapterModule = await loadAdapterModule(moduleUrl);
 const yard = createSwitchyard({ adapter: adapterModule.createAdapter({ prefix }), tasks: ALL_TASKS });
-yard.on('worker:error', ({ error }) => process.stderr.write(`worker:error ${error.stack ?? error.message}\n`));
+yard.on('worker:error', ({ error }) =>
+  process.stderr.write(`worker:error ${error.stack ?? error.message}\n`),
+);
 await yard.start();
 const worker = yard.createWorker({
   queues: [crashMeTask.queue],

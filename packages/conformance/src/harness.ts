@@ -72,7 +72,10 @@ export class TestScope {
 
   /** A started yard on this test's prefix; a fresh adapter unless one is given. */
   async yard(options: { adapter?: QueueAdapter; tasks?: TaskDefinition[] } = {}): Promise<Switchyard> {
-    const yard = createSwitchyard({ adapter: options.adapter ?? this.adapter(), tasks: options.tasks ?? ALL_TASKS });
+    const yard = createSwitchyard({
+      adapter: options.adapter ?? this.adapter(),
+      tasks: options.tasks ?? ALL_TASKS,
+    });
     this.yards.push(yard);
     yard.on('worker:error', ({ error }) => this.workerErrors.push(error));
     await yard.start();
@@ -129,11 +132,13 @@ export class TestScope {
     // Stop every worker before any adapter closes: with in-process backends yards share one adapter.
     await Promise.all(this.workers.map((worker) => attempt(() => worker.stop({ timeout: 0 }))));
     for (const yard of this.yards.reverse()) await attempt(() => yard.close());
-    if (passed && this.env.module.cleanup) await attempt(() => this.env.module.cleanup!({ prefix: this.prefix }));
+    if (passed && this.env.module.cleanup)
+      await attempt(() => this.env.module.cleanup!({ prefix: this.prefix }));
     if (failures.length > 0 && passed) {
       throw new AggregateError(failures, `closing the test's yards failed (prefix ${this.prefix})`);
     }
-    for (const failure of failures) console.warn(`[conformance] teardown of ${this.prefix} after a failed test:`, failure);
+    for (const failure of failures)
+      console.warn(`[conformance] teardown of ${this.prefix} after a failed test:`, failure);
   }
 }
 
@@ -157,7 +162,10 @@ export function scopedTest(
         passed = true;
       } catch (error) {
         if (scope.workerErrors.length > 0) {
-          console.warn(`[conformance] worker:error events during "${title}" (${scope.prefix}):`, scope.workerErrors);
+          console.warn(
+            `[conformance] worker:error events during "${title}" (${scope.prefix}):`,
+            scope.workerErrors,
+          );
         }
         throw error;
       } finally {

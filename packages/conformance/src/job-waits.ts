@@ -1,5 +1,11 @@
 /** Waiting on jobs through the public API, with messages that say what was expected. */
-import { JOB_STATES, type JobRecord, type JobState, type Switchyard, TERMINAL_STATES } from '@switchyard/core';
+import {
+  JOB_STATES,
+  type JobRecord,
+  type JobState,
+  type Switchyard,
+  TERMINAL_STATES,
+} from '@switchyard/core';
 import { expect } from 'vitest';
 import { waitUntil } from './wait.js';
 
@@ -49,7 +55,10 @@ export async function totalJobs(yard: Switchyard, queue?: string): Promise<numbe
 }
 
 /** Runs `fn`, expecting it to reject with a Switchyard error of `code`; returns the error. */
-export async function expectRejectsWithCode(fn: () => Promise<unknown>, code: string): Promise<Error & { code: string }> {
+export async function expectRejectsWithCode(
+  fn: () => Promise<unknown>,
+  code: string,
+): Promise<Error & { code: string }> {
   let thrown: unknown;
   try {
     await fn();

@@ -8,7 +8,8 @@ import { expect } from 'vitest';
 
 /** One job event as recorded. */
 export interface RecordedEvent {
-  event: keyof SwitchyardEvents;
+  /** The event name, or `'observed'` for a state the test saw itself (see `observe`). */
+  event: keyof SwitchyardEvents | 'observed';
   jobId: string;
   /** The state this event says the job entered (undefined for progress/stalled). */
   state?: JobState;
@@ -50,19 +51,31 @@ export class EventLog {
     );
   }
 
+  /**
+   * Adds a state the test itself observed (e.g. the record `jobs.retry` returned), since
+   * some transitions, like a manual retry, emit no event.
+   */
+  observe(jobId: string, state: JobState): void {
+    this.events.push({ event: 'observed', jobId, state, at: Date.now(), payload: null });
+  }
+
   /** Events of one job, in order. */
   of(jobId: string): RecordedEvent[] {
     return this.events.filter((entry) => entry.jobId === jobId);
   }
 
-  /** Names of one job's events, in order. */
+  /** Names of one job's events, in order (test observations left out). */
   names(jobId: string): string[] {
-    return this.of(jobId).map((entry) => entry.event);
+    return this.of(jobId)
+      .filter((entry) => entry.event !== 'observed')
+      .map((entry) => entry.event);
   }
 
   /** How many `event`s fired (for one job when `jobId` is given). */
   count(event: keyof SwitchyardEvents, jobId?: string): number {
-    return this.events.filter((entry) => entry.event === event && (jobId === undefined || entry.jobId === jobId)).length;
+    return this.events.filter(
+      (entry) => entry.event === event && (jobId === undefined || entry.jobId === jobId),
+    ).length;
   }
 
   /** The states one job's events say it went through. */

@@ -68,13 +68,18 @@ export function runConformanceSuite(options: ConformanceSuiteOptions): void {
     // Capabilities are data on the adapter; read them once from an adapter that is never started.
     const probe = module.createAdapter({ prefix: newPrefix() });
     if (probe.specVersion !== 1) {
-      throw new TypeError(`${options.name}: adapter specVersion is ${String(probe.specVersion)}; the suite checks 1`);
+      throw new TypeError(
+        `${options.name}: adapter specVersion is ${String(probe.specVersion)}; the suite checks 1`,
+      );
     }
     const capabilities = { ...probe.capabilities };
     try {
       await probe.close();
     } catch (error) {
-      console.warn(`[conformance] ${options.name}: closing the never-started capability probe adapter threw`, error);
+      console.warn(
+        `[conformance] ${options.name}: closing the never-started capability probe adapter threw`,
+        error,
+      );
     }
     const env: SuiteEnv = {
       name: options.name,

@@ -17,7 +17,7 @@ import {
 import type { JobRecord } from './job.js';
 import { assertJson } from './json.js';
 import { childLogger, type Logger } from './logger.js';
-import { decideRetry, normalizeBackoff } from './retry.js';
+import { decideRetry, normalizeBackoff, type RetryDecision } from './retry.js';
 import type { YardRuntime } from './runtime.js';
 import type { JobContext, TaskDefinition, TaskHandler } from './task.js';
 import { validateWithSchema } from './validation.js';
@@ -102,7 +102,7 @@ async function runHandler(
   if (events.has('job:started')) events.emit('job:started', { job });
 
   const controller = new AbortController();
-  const timeoutMs = job.timeoutMs ?? parseDuration(task.timeout, 'timeout');
+  const timeoutMs = job.timeoutMs ?? taskTimeoutMs(task);
   const span = runtime.tracer.startAttempt(job);
 
   const ending = await new Promise<Ending>((resolve) => {
@@ -199,14 +199,21 @@ async function runHandler(
     return;
   }
   const error = ending.error;
-  const decision = decideRetry({
-    attempt: job.attempt,
-    maxAttempts: job.maxAttempts,
-    error,
-    backoff: job.backoff ?? normalizeBackoff(task.retry.backoff),
-    ...(task.retry.retryOn ? { retryOn: task.retry.retryOn } : {}),
-    random: runtime.random,
-  });
+  let decision: RetryDecision;
+  try {
+    decision = decideRetry({
+      attempt: job.attempt,
+      maxAttempts: job.maxAttempts,
+      error,
+      backoff: job.backoff ?? normalizeBackoff(task.retry.backoff),
+      ...(task.retry.retryOn ? { retryOn: task.retry.retryOn } : {}),
+      random: runtime.random,
+    });
+  } catch (policyError) {
+    // A malformed RetryAfterError delay or a throwing backoff/retryOn function: fail with that error.
+    span.end('failed', policyError);
+    return failJob(lease, toError(policyError), task, hooks, logger, payload);
+  }
   if (decision.action === 'fail') {
     span.end('failed', error);
     return failJob(lease, error, task, hooks, logger, payload);
@@ -252,6 +259,47 @@ async function failJob(
       }
     })(),
   );
+}
+
+/** Per-job log bindings cost allocations; build them only when a line is actually written. */
+class LazyJobLogger implements Logger {
+  private bound?: Logger;
+
+  constructor(
+    private readonly base: Logger,
+    private readonly job: JobRecord,
+  ) {}
+
+  private get target(): Logger {
+    const { job } = this;
+    this.bound ??= childLogger(this.base, { jobId: job.id, task: job.task, queue: job.queue, attempt: job.attempt });
+    return this.bound;
+  }
+
+  debug(obj: object, msg?: string): void {
+    this.target.debug(obj, msg);
+  }
+  info(obj: object, msg?: string): void {
+    this.target.info(obj, msg);
+  }
+  warn(obj: object, msg?: string): void {
+    this.target.warn(obj, msg);
+  }
+  error(obj: object, msg?: string): void {
+    this.target.error(obj, msg);
+  }
+}
+
+const timeoutCache = new WeakMap<TaskDefinition, number>();
+
+/** A task's default timeout in ms, parsed once per task. */
+function taskTimeoutMs(task: TaskDefinition): number {
+  let ms = timeoutCache.get(task);
+  if (ms === undefined) {
+    ms = parseDuration(task.timeout, 'timeout');
+    timeoutCache.set(task, ms);
+  }
+  return ms;
 }
 
 function finished(job: JobRecord, state: 'completed' | 'failed' | 'cancelled', now: number): JobRecord {

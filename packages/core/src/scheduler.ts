@@ -13,7 +13,8 @@ import type { YardRuntime } from './runtime.js';
 export class ScheduleRunner {
   private timer?: TimerHandle;
   private running?: Promise<void>;
-  private stopped = true;
+  private started = false;
+  private stopping = false;
 
   constructor(
     private readonly runtime: YardRuntime,
@@ -21,19 +22,21 @@ export class ScheduleRunner {
   ) {}
 
   start(): void {
-    if (!this.stopped) return;
-    this.stopped = false;
+    if (this.started) return;
+    this.started = true;
+    this.stopping = false;
     this.arm(0);
   }
 
   async stop(): Promise<void> {
-    this.stopped = true;
+    this.started = false;
+    this.stopping = true;
     if (this.timer) this.runtime.clock.clearTimeout(this.timer);
     await this.running;
   }
 
   private arm(ms: number): void {
-    if (this.stopped) return;
+    if (this.stopping) return;
     this.timer = this.runtime.clock.setTimeout(() => {
       this.running = this.pass()
         .then((wakeInMs) => this.arm(wakeInMs))
@@ -51,7 +54,7 @@ export class ScheduleRunner {
     const schedules = await adapter.schedules.list();
     let wakeInMs = this.intervalMs;
     for (const schedule of schedules) {
-      if (this.stopped) break;
+      if (this.stopping) break;
       if (schedule.paused) continue;
       const now = clock.now();
       const due = schedule.nextRunAt.getTime();

@@ -52,7 +52,9 @@ export const noopMetrics: MetricsRecorder = {
 };
 
 /** Spans that go nowhere. */
+const noopAttemptSpan = { end() {}, run: <T>(fn: () => T): T => fn() };
+
 export const noopTracer: JobTracer = {
   startEnqueue: () => ({ metadata: {}, end() {} }),
-  startAttempt: () => ({ end() {}, run: (fn) => fn() }),
+  startAttempt: () => noopAttemptSpan,
 };

@@ -32,6 +32,7 @@ export class SwitchyardWorker implements Worker {
   private readonly hub: EventHub;
   private readonly scheduler?: ScheduleRunner;
   private readonly id = `worker-${newJobId().slice(-12)}`;
+  private readonly gaugeLabels = { worker: this.id };
   private readonly hooks: AttemptHooks;
   private state: WorkerState = 'idle';
   private consumer?: Consumer;
@@ -113,7 +114,7 @@ export class SwitchyardWorker implements Worker {
     if (this.state === 'running') return;
     this.runtime.assertOpen();
     this.state = 'running';
-    this.runtime.metrics.setWorkerGauge('worker_concurrency', this.concurrency, { worker: this.id });
+    this.runtime.metrics.setWorkerGauge('worker_concurrency', this.concurrency, this.gaugeLabels);
     this.consumer = this.runtime.adapter.consume(
       this.queues,
       { concurrency: this.concurrency, leaseDurationMs: this.leaseDurationMs },
@@ -180,7 +181,7 @@ export class SwitchyardWorker implements Worker {
   }
 
   private reportActive(): void {
-    this.runtime.metrics.setWorkerGauge('worker_active_jobs', this.active.size, { worker: this.id });
+    this.runtime.metrics.setWorkerGauge('worker_active_jobs', this.active.size, this.gaugeLabels);
   }
 
   private reportError(error: Error): void {

@@ -140,6 +140,20 @@ describe('runAttempt', () => {
     expect(lease.calls[0]).toMatchObject({ kind: 'retry', at: new Date(8000) });
   });
 
+  it('a RetryAfterError with a malformed delay fails the job with INVALID_OPTIONS', async () => {
+    const task = defineTask({
+      name: 't',
+      schema,
+      handler: () => {
+        throw new RetryAfterError('soon-ish');
+      },
+    });
+    const { hooks } = harness([task]);
+    const lease = recordingLease({ task: 't', payload: { n: 1 } });
+    await runAttempt(lease, hooks);
+    expect(lease.calls[0]).toMatchObject({ kind: 'fail', error: { code: 'INVALID_OPTIONS' } });
+  });
+
   it('a thrown non-Error is stored as HANDLER_ERROR', async () => {
     const task = defineTask({
       name: 't',

@@ -33,7 +33,11 @@ async function cancelRunningJob(scope: TestScope, yard: Switchyard, canceller: S
       ],
     ],
   });
-  const { id } = await yard.enqueue(echoTask, { n: 1 }, { retry: { attempts: 3, backoff: { type: 'fixed', delay: 10 } } });
+  const { id } = await yard.enqueue(
+    echoTask,
+    { n: 1 },
+    { retry: { attempts: 3, backoff: { type: 'fixed', delay: 10 } } },
+  );
   await started.opened;
   const cancelAt = Date.now();
   expect(await canceller.jobs.cancel(id)).toBe('requested');
@@ -60,7 +64,9 @@ export function registerCancellation(env: SuiteEnv): void {
       expect(await yard.jobs.cancel(id)).toBe('cancelled');
       expect(await yard.jobs.get(id)).toMatchObject({ state: 'cancelled', attempt: 0 });
       expect(await env.module.readRawState(scope.context(), id)).toBe('cancelled');
-      await scope.worker(yard, { handlers: [[echoTask, (payload: { n: number }) => void ran.push(payload.n)]] });
+      await scope.worker(yard, {
+        handlers: [[echoTask, (payload: { n: number }) => void ran.push(payload.n)]],
+      });
       const sentinel = await yard.enqueue(echoTask, { n: 2 }, { delay: scope.ms(400) });
       await waitForState(yard, sentinel.id, 'completed', scope.ms(4000));
       expect(ran).toEqual([2]);
@@ -74,7 +80,9 @@ export function registerCancellation(env: SuiteEnv): void {
       const { id } = await yard.enqueue(echoTask, { n: 1 });
       expect(await yard.jobs.cancel(id)).toBe('cancelled');
       await waitUntil(() => log.count('job:cancelled', id) === 1, scope.ms(1000), 'job:cancelled event');
-      await scope.worker(yard, { handlers: [[echoTask, (payload: { n: number }) => void ran.push(payload.n)]] });
+      await scope.worker(yard, {
+        handlers: [[echoTask, (payload: { n: number }) => void ran.push(payload.n)]],
+      });
       const sentinel = await yard.enqueue(echoTask, { n: 2 });
       await waitForState(yard, sentinel.id, 'completed', scope.ms(3000));
       expect(ran).toEqual([2]);
@@ -98,7 +106,11 @@ export function registerCancellation(env: SuiteEnv): void {
         ],
       });
       const backoff = scope.ms(500);
-      const { id } = await yard.enqueue(echoTask, { n: 1 }, { retry: { attempts: 3, backoff: { type: 'fixed', delay: backoff } } });
+      const { id } = await yard.enqueue(
+        echoTask,
+        { n: 1 },
+        { retry: { attempts: 3, backoff: { type: 'fixed', delay: backoff } } },
+      );
       await waitForState(yard, id, 'retrying', scope.ms(3000));
       expect(await yard.jobs.cancel(id)).toBe('cancelled');
       await sleep(backoff + scope.ms(300));
@@ -106,10 +118,14 @@ export function registerCancellation(env: SuiteEnv): void {
       expect(runs).toBe(1);
     });
 
-    scopedTest(env, 'a running job: signal aborts with JOB_CANCELLED, job ends cancelled, not retried', async (scope) => {
-      const yard = await scope.yard();
-      await cancelRunningJob(scope, yard, yard);
-    });
+    scopedTest(
+      env,
+      'a running job: signal aborts with JOB_CANCELLED, job ends cancelled, not retried',
+      async (scope) => {
+        const yard = await scope.yard();
+        await cancelRunningJob(scope, yard, yard);
+      },
+    );
 
     scopedTest(env, 'cancel of a finished job is "finished"; of an unknown id "not_found"', async (scope) => {
       const yard = await scope.yard();

@@ -34,9 +34,12 @@ export function registerConcurrency(env: SuiteEnv): void {
       const yard = await scope.yard();
       const meter = activityMeter();
       const concurrency = 3;
-      const ids = (await yard.enqueueMany(echoTask, Array.from({ length: 3 * concurrency }, (_, n) => ({ n })))).map(
-        (job) => job.id,
-      );
+      const ids = (
+        await yard.enqueueMany(
+          echoTask,
+          Array.from({ length: 3 * concurrency }, (_, n) => ({ n })),
+        )
+      ).map((job) => job.id);
       const worker = await scope.worker(yard, {
         concurrency,
         handlers: [[echoTask, (payload: { n: number }) => meter.run(payload.n, scope.ms(300))]],
@@ -48,20 +51,29 @@ export function registerConcurrency(env: SuiteEnv): void {
       expect(worker.activeCount).toBe(0);
     });
 
-    scopedTest(env, 'two workers on one backend share the jobs; each job runs exactly once', async (scope) => {
-      const first = await scope.yard();
-      const second = await scope.yard();
-      const meter = activityMeter();
-      const handlers: [typeof echoTask, (payload: { n: number }) => Promise<void>][] = [
-        [echoTask, (payload) => meter.run(payload.n, scope.ms(100))],
-      ];
-      await scope.worker(first, { concurrency: 2, handlers });
-      await scope.worker(second, { concurrency: 2, handlers });
-      const ids = (await first.enqueueMany(echoTask, Array.from({ length: 12 }, (_, n) => ({ n })))).map((job) => job.id);
-      for (const id of ids) await waitForState(first, id, 'completed', scope.ms(8000));
-      expect(meter.max).toBeLessThanOrEqual(4);
-      expect(meter.runs.size).toBe(12);
-      expect([...meter.runs.values()].every((count) => count === 1)).toBe(true);
-    });
+    scopedTest(
+      env,
+      'two workers on one backend share the jobs; each job runs exactly once',
+      async (scope) => {
+        const first = await scope.yard();
+        const second = await scope.yard();
+        const meter = activityMeter();
+        const handlers: [typeof echoTask, (payload: { n: number }) => Promise<void>][] = [
+          [echoTask, (payload) => meter.run(payload.n, scope.ms(100))],
+        ];
+        await scope.worker(first, { concurrency: 2, handlers });
+        await scope.worker(second, { concurrency: 2, handlers });
+        const ids = (
+          await first.enqueueMany(
+            echoTask,
+            Array.from({ length: 12 }, (_, n) => ({ n })),
+          )
+        ).map((job) => job.id);
+        for (const id of ids) await waitForState(first, id, 'completed', scope.ms(8000));
+        expect(meter.max).toBeLessThanOrEqual(4);
+        expect(meter.runs.size).toBe(12);
+        expect([...meter.runs.values()].every((count) => count === 1)).toBe(true);
+      },
+    );
   });
 }

@@ -17,7 +17,9 @@ import { waitUntil } from '../wait.js';
 /** dist/crash-worker.js, whether the suite runs from dist or from source under vitest. */
 export function crashWorkerPath(): string {
   const here = import.meta.url;
-  const url = here.endsWith('.ts') ? new URL('../../dist/crash-worker.js', here) : new URL('./crash-worker.js', here);
+  const url = here.endsWith('.ts')
+    ? new URL('../../dist/crash-worker.js', here)
+    : new URL('./crash-worker.js', here);
   const path = fileURLToPath(url);
   if (!existsSync(path)) {
     throw new Error(
@@ -75,47 +77,66 @@ async function spawnCrashWorker(scope: TestScope, jobId: string): Promise<ChildP
       'the crash worker to start the job',
     );
   } catch (error) {
-    throw new Error(`${(error as Error).message}\nchild stdout:\n${stdout}\nchild stderr:\n${stderr}`, { cause: error });
+    throw new Error(`${(error as Error).message}\nchild stdout:\n${stdout}\nchild stderr:\n${stderr}`, {
+      cause: error,
+    });
   }
   return child;
 }
 
 export function registerCrashRecovery(env: SuiteEnv): void {
   describe('crash-recovery', () => {
-    scopedTest(env, 'an abandoned lease is redelivered after leaseDuration and completes on attempt 2', async (scope) => {
-      const yard = await scope.yard();
-      const log = new EventLog(yard);
-      const { id } = await yard.enqueue(echoTask, { n: 1 }, { retry: { attempts: 3 } });
-      const lease = await abandonOneLease(scope, yard);
-      expect(lease.job).toMatchObject({ id, state: 'running', attempt: 1 });
-      expect(await env.module.readRawState(scope.context(), id)).toBe('running');
-      const seenAttempts: number[] = [];
-      await scope.worker(yard, {
-        handlers: [
-          [
-            echoTask,
-            (_payload: unknown, ctx: JobContext) => {
-              seenAttempts.push(ctx.attempt);
-              return 'recovered';
-            },
+    scopedTest(
+      env,
+      'an abandoned lease is redelivered after leaseDuration and completes on attempt 2',
+      async (scope) => {
+        const yard = await scope.yard();
+        const log = new EventLog(yard);
+        const { id } = await yard.enqueue(echoTask, { n: 1 }, { retry: { attempts: 3 } });
+        const lease = await abandonOneLease(scope, yard);
+        expect(lease.job).toMatchObject({ id, state: 'running', attempt: 1 });
+        expect(await env.module.readRawState(scope.context(), id)).toBe('running');
+        const seenAttempts: number[] = [];
+        await scope.worker(yard, {
+          handlers: [
+            [
+              echoTask,
+              (_payload: unknown, ctx: JobContext) => {
+                seenAttempts.push(ctx.attempt);
+                return 'recovered';
+              },
+            ],
           ],
-        ],
-      });
-      const done = await waitForState(yard, id, 'completed', scope.ms(6000));
-      expect(done).toMatchObject({ attempt: 2, result: 'recovered' });
-      expect(seenAttempts).toEqual([2]);
-      // The lost lease can no longer change the job.
-      await lease.complete('stale');
-      expect(await yard.jobs.get(id)).toMatchObject({ state: 'completed', attempt: 2, result: 'recovered' });
-      log.expectLegalSequences();
-    });
+        });
+        const done = await waitForState(yard, id, 'completed', scope.ms(6000));
+        expect(done).toMatchObject({ attempt: 2, result: 'recovered' });
+        expect(seenAttempts).toEqual([2]);
+        // The lost lease can no longer change the job.
+        await lease.complete('stale');
+        expect(await yard.jobs.get(id)).toMatchObject({
+          state: 'completed',
+          attempt: 2,
+          result: 'recovered',
+        });
+        log.expectLegalSequences();
+      },
+    );
 
     scopedTest(env, 'a lost lease with no attempts left fails the job with LEASE_EXPIRED', async (scope) => {
       const yard = await scope.yard();
       const { id } = await yard.enqueue(echoTask, { n: 1 }, { retry: { attempts: 1 } });
       await abandonOneLease(scope, yard);
       let ran = false;
-      await scope.worker(yard, { handlers: [[echoTask, () => void (ran = true)]] });
+      await scope.worker(yard, {
+        handlers: [
+          [
+            echoTask,
+            () => {
+              ran = true;
+            },
+          ],
+        ],
+      });
       const failed = await waitForState(yard, id, 'failed', scope.ms(6000));
       expect(failed.error?.code).toBe('LEASE_EXPIRED');
       expect(ran).toBe(false);

@@ -36,21 +36,25 @@ export function registerDelay(env: SuiteEnv): void {
       log.expectLegalSequences();
     });
 
-    scopedTest(env, 'a long delay (past any native cap) is kept as scheduled with the exact runAt', async (scope) => {
-      const yard = await scope.yard();
-      const delayMs = Math.min(2 * 3_600_000, env.capabilities.maxDelayMs);
-      const before = Date.now();
-      const { id } = await yard.enqueue(echoTask, { n: 1 }, { delay: delayMs });
-      const job = await yard.jobs.get(id);
-      expect(job!.state).toBe('scheduled');
-      expect(job!.runAt.getTime()).toBeGreaterThanOrEqual(before + delayMs);
-      expect(job!.runAt.getTime()).toBeLessThanOrEqual(Date.now() + delayMs);
-      expect(await env.module.readRawState(scope.context(), id)).toBe('scheduled');
-      // A worker running now must not take it.
-      await scope.worker(yard, { handlers: [[echoTask, () => undefined]] });
-      const { id: sentinel } = await yard.enqueue(echoTask, { n: 2 });
-      await waitForState(yard, sentinel, 'completed', scope.ms(3000));
-      expect((await yard.jobs.get(id))!.state).toBe('scheduled');
-    });
+    scopedTest(
+      env,
+      'a long delay (past any native cap) is kept as scheduled with the exact runAt',
+      async (scope) => {
+        const yard = await scope.yard();
+        const delayMs = Math.min(2 * 3_600_000, env.capabilities.maxDelayMs);
+        const before = Date.now();
+        const { id } = await yard.enqueue(echoTask, { n: 1 }, { delay: delayMs });
+        const job = await yard.jobs.get(id);
+        expect(job!.state).toBe('scheduled');
+        expect(job!.runAt.getTime()).toBeGreaterThanOrEqual(before + delayMs);
+        expect(job!.runAt.getTime()).toBeLessThanOrEqual(Date.now() + delayMs);
+        expect(await env.module.readRawState(scope.context(), id)).toBe('scheduled');
+        // A worker running now must not take it.
+        await scope.worker(yard, { handlers: [[echoTask, () => undefined]] });
+        const { id: sentinel } = await yard.enqueue(echoTask, { n: 2 });
+        await waitForState(yard, sentinel, 'completed', scope.ms(3000));
+        expect((await yard.jobs.get(id))!.state).toBe('scheduled');
+      },
+    );
   });
 }

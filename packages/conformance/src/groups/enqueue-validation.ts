@@ -69,7 +69,9 @@ export function registerEnqueueValidation(env: SuiteEnv): void {
     scopedTest(env, 'enqueueMany stores every job, ids in payload order', async (scope) => {
       const yard = await scope.yard();
       const log = new EventLog(yard);
-      const ids = (await yard.enqueueMany(echoTask, [{ n: 0 }, { n: 1 }, { n: 2 }, { n: 3 }])).map(({ id }) => id);
+      const ids = (await yard.enqueueMany(echoTask, [{ n: 0 }, { n: 1 }, { n: 2 }, { n: 3 }])).map(
+        ({ id }) => id,
+      );
       expect(new Set(ids).size).toBe(4);
       for (const [n, id] of ids.entries()) {
         expect((await yard.jobs.get(id))!.payload).toEqual({ n });
@@ -82,7 +84,11 @@ export function registerEnqueueValidation(env: SuiteEnv): void {
     scopedTest(env, 'enqueue by task name validates and stores like enqueue by definition', async (scope) => {
       const yard = await scope.yard();
       const { id } = await yard.enqueue(echoTask.name, { n: 9 });
-      expect(await yard.jobs.get(id)).toMatchObject({ task: echoTask.name, payload: { n: 9 }, state: 'pending' });
+      expect(await yard.jobs.get(id)).toMatchObject({
+        task: echoTask.name,
+        payload: { n: 9 },
+        state: 'pending',
+      });
       expect(await env.module.readRawState(scope.context(), id)).toBe('pending');
     });
   });

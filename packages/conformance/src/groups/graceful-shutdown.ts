@@ -71,7 +71,10 @@ export function registerGracefulShutdown(env: SuiteEnv): void {
         // The stopped worker's handler finishing late must not change the job.
         hang.open();
         await sleep(scope.ms(100));
-        expect(await yard.jobs.get(id)).toMatchObject({ state: 'completed', result: 'from the second worker' });
+        expect(await yard.jobs.get(id)).toMatchObject({
+          state: 'completed',
+          result: 'from the second worker',
+        });
         log.expectLegalSequences();
       },
     );
@@ -94,7 +97,11 @@ export function registerGracefulShutdown(env: SuiteEnv): void {
       const { id } = await yard.enqueue(echoTask, { n: 1 });
       await started.opened;
       await worker.stop({ timeout: scope.ms(3000) });
-      expect(await yard.jobs.get(id)).toMatchObject({ state: 'completed', attempt: 1, result: 'finished in time' });
+      expect(await yard.jobs.get(id)).toMatchObject({
+        state: 'completed',
+        attempt: 1,
+        result: 'finished in time',
+      });
     });
 
     scopedTest(env, 'a stopped worker takes no new jobs', async (scope) => {

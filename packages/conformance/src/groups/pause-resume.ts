@@ -62,13 +62,17 @@ export function registerPauseResume(env: SuiteEnv): void {
       await waitForState(yard, second.id, 'completed', scope.ms(4000));
     });
 
-    scopedTest(env, 'the pause flag is stored in the backend: a second yard on the prefix sees it', async (scope) => {
-      const first = await scope.yard();
-      await first.queues.pause('default');
-      const second = await scope.yard();
-      expect(await second.queues.isPaused('default')).toBe(true);
-      await second.queues.resume('default');
-      expect(await first.queues.isPaused('default')).toBe(false);
-    });
+    scopedTest(
+      env,
+      'the pause flag is stored in the backend: a second yard on the prefix sees it',
+      async (scope) => {
+        const first = await scope.yard();
+        await first.queues.pause('default');
+        const second = await scope.yard();
+        expect(await second.queues.isPaused('default')).toBe(true);
+        await second.queues.resume('default');
+        expect(await first.queues.isPaused('default')).toBe(false);
+      },
+    );
   });
 }

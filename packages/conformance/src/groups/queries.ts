@@ -5,7 +5,11 @@ import { type SuiteEnv, scopedTest } from '../harness.js';
 import { echoTask, otherQueueTask } from '../tasks.js';
 
 /** Follows `nextCursor` to the end; `between` runs after the first page (to insert jobs mid-walk). */
-async function listAll(yard: Switchyard, query: ListJobsQuery, between?: () => Promise<void>): Promise<string[]> {
+async function listAll(
+  yard: Switchyard,
+  query: ListJobsQuery,
+  between?: () => Promise<void>,
+): Promise<string[]> {
   const ids: string[] = [];
   let cursor: string | undefined;
   let pages = 0;
@@ -26,22 +30,40 @@ function zeroCounts(): Record<JobState, number> {
 
 export function registerQueries(env: SuiteEnv): void {
   describe('queries', () => {
-    scopedTest(env, 'list by state pages with a cursor: newest first, no duplicates, no gaps', async (scope) => {
-      const yard = await scope.yard();
-      const pending = (await yard.enqueueMany(echoTask, Array.from({ length: 23 }, (_, n) => ({ n })))).map((j) => j.id);
-      const scheduled = (await yard.enqueueMany(echoTask, [{ n: 100 }, { n: 101 }], { delay: '1h' })).map((j) => j.id);
-      const newestFirst = [...pending].sort().reverse();
-      const listed = await listAll(yard, { state: 'pending', limit: 5 });
-      expect(listed).toEqual(newestFirst);
-      expect(await listAll(yard, { state: 'scheduled', limit: 5 })).toEqual([...scheduled].sort().reverse());
-      const everything = await listAll(yard, { limit: 7 });
-      expect(new Set(everything).size).toBe(everything.length);
-      expect([...everything].sort()).toEqual([...pending, ...scheduled].sort());
-    });
+    scopedTest(
+      env,
+      'list by state pages with a cursor: newest first, no duplicates, no gaps',
+      async (scope) => {
+        const yard = await scope.yard();
+        const pending = (
+          await yard.enqueueMany(
+            echoTask,
+            Array.from({ length: 23 }, (_, n) => ({ n })),
+          )
+        ).map((j) => j.id);
+        const scheduled = (await yard.enqueueMany(echoTask, [{ n: 100 }, { n: 101 }], { delay: '1h' })).map(
+          (j) => j.id,
+        );
+        const newestFirst = [...pending].sort().reverse();
+        const listed = await listAll(yard, { state: 'pending', limit: 5 });
+        expect(listed).toEqual(newestFirst);
+        expect(await listAll(yard, { state: 'scheduled', limit: 5 })).toEqual(
+          [...scheduled].sort().reverse(),
+        );
+        const everything = await listAll(yard, { limit: 7 });
+        expect(new Set(everything).size).toBe(everything.length);
+        expect([...everything].sort()).toEqual([...pending, ...scheduled].sort());
+      },
+    );
 
     scopedTest(env, 'pagination is stable while new jobs arrive between pages', async (scope) => {
       const yard = await scope.yard();
-      const original = (await yard.enqueueMany(echoTask, Array.from({ length: 12 }, (_, n) => ({ n })))).map((j) => j.id);
+      const original = (
+        await yard.enqueueMany(
+          echoTask,
+          Array.from({ length: 12 }, (_, n) => ({ n })),
+        )
+      ).map((j) => j.id);
       const listed = await listAll(yard, { state: 'pending', limit: 4 }, async () => {
         await yard.enqueueMany(echoTask, [{ n: 50 }, { n: 51 }, { n: 52 }]);
       });
@@ -68,7 +90,12 @@ export function registerQueries(env: SuiteEnv): void {
       await yard.enqueue(echoTask, { n: 7 }, { queue: 'qb', delay: '1h' });
       await yard.jobs.cancel(cancelled.id);
       expect(await yard.jobs.counts({ queue: 'qa' })).toEqual({ ...zeroCounts(), pending: 3 });
-      expect(await yard.jobs.counts({ queue: 'qb' })).toEqual({ ...zeroCounts(), pending: 2, scheduled: 1, cancelled: 1 });
+      expect(await yard.jobs.counts({ queue: 'qb' })).toEqual({
+        ...zeroCounts(),
+        pending: 2,
+        scheduled: 1,
+        cancelled: 1,
+      });
       expect(await yard.jobs.counts({ queue: 'nothing-here' })).toEqual(zeroCounts());
       expect(await yard.jobs.counts()).toEqual({ ...zeroCounts(), pending: 5, scheduled: 1, cancelled: 1 });
       const queues = await yard.queues.list();

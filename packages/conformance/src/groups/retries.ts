@@ -47,7 +47,12 @@ async function runFlakyJob(
         async (_payload: unknown, ctx: JobContext) => {
           const at = Date.now();
           const stored = await yard.jobs.get(ctx.job.id);
-          seen.push({ attempt: ctx.attempt, jobAttempt: ctx.job.attempt, storedAttempt: stored?.attempt, at });
+          seen.push({
+            attempt: ctx.attempt,
+            jobAttempt: ctx.job.attempt,
+            storedAttempt: stored?.attempt,
+            at,
+          });
           if (ctx.attempt <= failures) throw fail(ctx.attempt);
           return 'ok';
         },
@@ -59,7 +64,9 @@ async function runFlakyJob(
 
 /** Asserts attempt N+1 started at least `delays[N]` and at most `delays[N]` + slack after attempt N. */
 function expectGaps(scope: TestScope, seen: SeenAttempt[], delays: number[]): void {
-  expect(seen.map((entry) => entry.attempt)).toEqual(delays.map((_, index) => index + 1).concat(delays.length + 1));
+  expect(seen.map((entry) => entry.attempt)).toEqual(
+    delays.map((_, index) => index + 1).concat(delays.length + 1),
+  );
   delays.forEach((delay, index) => {
     const gap = seen[index + 1]!.at - seen[index]!.at;
     expect(gap, `gap after attempt ${index + 1}`).toBeGreaterThanOrEqual(delay - CLOCK_GRANULARITY_MS);
@@ -77,23 +84,27 @@ function expectAttemptsAgree(seen: SeenAttempt[]): void {
 
 export function registerRetries(env: SuiteEnv): void {
   describe('retries', () => {
-    scopedTest(env, 'fixed backoff: attempts are spaced by the delay; attempt counts agree', async (scope) => {
-      const yard = await scope.yard();
-      const log = new EventLog(yard);
-      const delay = scope.ms(250);
-      const seen = await runFlakyJob(scope, yard, echoTask, 2);
-      const { id } = await yard.enqueue(
-        echoTask,
-        { n: 1 },
-        { retry: { attempts: 3, backoff: { type: 'fixed', delay } } },
-      );
-      const done = await waitForState(yard, id, 'completed', scope.ms(6000));
-      expect(done).toMatchObject({ attempt: 3, maxAttempts: 3, result: 'ok' });
-      expectGaps(scope, seen, [delay, delay]);
-      expectAttemptsAgree(seen);
-      expect(log.count('job:retrying', id)).toBe(2);
-      log.expectLegalSequences();
-    });
+    scopedTest(
+      env,
+      'fixed backoff: attempts are spaced by the delay; attempt counts agree',
+      async (scope) => {
+        const yard = await scope.yard();
+        const log = new EventLog(yard);
+        const delay = scope.ms(250);
+        const seen = await runFlakyJob(scope, yard, echoTask, 2);
+        const { id } = await yard.enqueue(
+          echoTask,
+          { n: 1 },
+          { retry: { attempts: 3, backoff: { type: 'fixed', delay } } },
+        );
+        const done = await waitForState(yard, id, 'completed', scope.ms(6000));
+        expect(done).toMatchObject({ attempt: 3, maxAttempts: 3, result: 'ok' });
+        expectGaps(scope, seen, [delay, delay]);
+        expectAttemptsAgree(seen);
+        expect(log.count('job:retrying', id)).toBe(2);
+        log.expectLegalSequences();
+      },
+    );
 
     scopedTest(env, 'exponential backoff: delay, delay x factor', async (scope) => {
       const yard = await scope.yard();
@@ -131,24 +142,32 @@ export function registerRetries(env: SuiteEnv): void {
       expectGaps(scope, seen, [step, 2 * step]);
     });
 
-    scopedTest(env, 'RetryAfterError retries after exactly its delay, overriding the backoff', async (scope) => {
-      const yard = await scope.yard();
-      const retryAfter = scope.ms(300);
-      const seen = await runFlakyJob(scope, yard, echoTask, 1, () => new RetryAfterError(retryAfter));
-      const { id } = await yard.enqueue(
-        echoTask,
-        { n: 1 },
-        { retry: { attempts: 2, backoff: { type: 'fixed', delay: '1h' } } },
-      );
-      expect(await waitForState(yard, id, 'completed', scope.ms(5000))).toMatchObject({ attempt: 2 });
-      expectGaps(scope, seen, [retryAfter]);
-    });
+    scopedTest(
+      env,
+      'RetryAfterError retries after exactly its delay, overriding the backoff',
+      async (scope) => {
+        const yard = await scope.yard();
+        const retryAfter = scope.ms(300);
+        const seen = await runFlakyJob(scope, yard, echoTask, 1, () => new RetryAfterError(retryAfter));
+        const { id } = await yard.enqueue(
+          echoTask,
+          { n: 1 },
+          { retry: { attempts: 2, backoff: { type: 'fixed', delay: '1h' } } },
+        );
+        expect(await waitForState(yard, id, 'completed', scope.ms(5000))).toMatchObject({ attempt: 2 });
+        expectGaps(scope, seen, [retryAfter]);
+      },
+    );
 
     scopedTest(env, 'NonRetryableError fails the job at once, with attempts left', async (scope) => {
       const yard = await scope.yard();
       const log = new EventLog(yard);
       const seen = await runFlakyJob(scope, yard, echoTask, 5, () => new NonRetryableError('card declined'));
-      const { id } = await yard.enqueue(echoTask, { n: 1 }, { retry: { attempts: 5, backoff: { type: 'fixed', delay: 10 } } });
+      const { id } = await yard.enqueue(
+        echoTask,
+        { n: 1 },
+        { retry: { attempts: 5, backoff: { type: 'fixed', delay: 10 } } },
+      );
       const failed = await waitForState(yard, id, 'failed', scope.ms(3000));
       expect(failed).toMatchObject({ attempt: 1, maxAttempts: 5 });
       expect(failed.error).toMatchObject({ code: 'NON_RETRYABLE', message: 'card declined' });
@@ -161,7 +180,11 @@ export function registerRetries(env: SuiteEnv): void {
       const picky = defineTask({
         name: 'conformance.picky',
         schema: numbered,
-        retry: { attempts: 4, backoff: { type: 'fixed', delay: 10 }, retryOn: (error) => !error.message.includes('fatal') },
+        retry: {
+          attempts: 4,
+          backoff: { type: 'fixed', delay: 10 },
+          retryOn: (error) => !error.message.includes('fatal'),
+        },
       });
       const yard = await scope.yard({ tasks: [...ALL_TASKS, picky] });
       const seen = await runFlakyJob(scope, yard, picky, 4, (attempt) =>
@@ -194,7 +217,8 @@ export function registerRetries(env: SuiteEnv): void {
         name: 'conformance.doomed',
         schema: numbered,
         retry: { attempts: 2, backoff: { type: 'fixed', delay: scope.ms(50) } },
-        onFailed: (payload, { error, job }) => void failures.push({ payload, message: error.message, attempt: job.attempt }),
+        onFailed: (payload, { error, job }) =>
+          void failures.push({ payload, message: error.message, attempt: job.attempt }),
       });
       const yard = await scope.yard({ tasks: [...ALL_TASKS, doomed] });
       const log = new EventLog(yard);
@@ -205,8 +229,18 @@ export function registerRetries(env: SuiteEnv): void {
       expect(failed.error?.message).toBe('attempt 2 fails');
       expect(failed.finishedAt).toBeInstanceOf(Date);
       expect(await env.module.readRawState(scope.context(), id)).toBe('failed');
-      await waitUntil(() => failures.length > 0 && log.count('job:failed', id) > 0, scope.ms(1000), 'onFailed and job:failed');
-      expect(log.names(id)).toEqual(['job:enqueued', 'job:started', 'job:retrying', 'job:started', 'job:failed']);
+      await waitUntil(
+        () => failures.length > 0 && log.count('job:failed', id) > 0,
+        scope.ms(1000),
+        'onFailed and job:failed',
+      );
+      expect(log.names(id)).toEqual([
+        'job:enqueued',
+        'job:started',
+        'job:retrying',
+        'job:started',
+        'job:failed',
+      ]);
       expect(failures).toEqual([{ payload: { n: 7 }, message: 'attempt 2 fails', attempt: 2 }]);
       log.expectLegalSequences();
     });

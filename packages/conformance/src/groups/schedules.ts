@@ -43,8 +43,19 @@ export function registerSchedules(env: SuiteEnv): void {
     scopedTest(env, 'upsert / get / list / pause / resume / remove', async (scope) => {
       const yard = await scope.yard();
       const before = Date.now();
-      const created = await yard.schedules.upsert({ key: 'tick', task: echoTask, cron: EVERY_SECOND, payload: { n: 1 } });
-      expect(created).toMatchObject({ key: 'tick', task: echoTask.name, queue: 'default', paused: false, payload: { n: 1 } });
+      const created = await yard.schedules.upsert({
+        key: 'tick',
+        task: echoTask,
+        cron: EVERY_SECOND,
+        payload: { n: 1 },
+      });
+      expect(created).toMatchObject({
+        key: 'tick',
+        task: echoTask.name,
+        queue: 'default',
+        paused: false,
+        payload: { n: 1 },
+      });
       expect(created.nextRunAt.getTime()).toBeGreaterThan(before - 1000);
       expect(created.nextRunAt.getTime()).toBeLessThanOrEqual(Date.now() + 1000);
       await yard.schedules.upsert({ key: 'heartbeat', task: echoTask, every: '1h', payload: { n: 2 } });
@@ -56,7 +67,10 @@ export function registerSchedules(env: SuiteEnv): void {
       expect((await yard.schedules.get('heartbeat'))!.everyMs).toBe(3_600_000);
       // Stored in the backend: another yard on the prefix sees them.
       const other = await scope.yard();
-      expect((await other.schedules.list()).map((schedule) => schedule.key).sort()).toEqual(['heartbeat', 'tick']);
+      expect((await other.schedules.list()).map((schedule) => schedule.key).sort()).toEqual([
+        'heartbeat',
+        'tick',
+      ]);
       expect(await yard.schedules.pause('tick')).toBe(true);
       expect((await other.schedules.get('tick'))!.paused).toBe(true);
       expect(await yard.schedules.resume('tick')).toBe(true);
@@ -75,7 +89,12 @@ export function registerSchedules(env: SuiteEnv): void {
         const runs = new Map<string, number>();
         const first = await schedulingYard(scope, runs);
         await schedulingYard(scope, runs);
-        await first.schedules.upsert({ key: 'every-second', task: echoTask, cron: EVERY_SECOND, payload: { n: 1 } });
+        await first.schedules.upsert({
+          key: 'every-second',
+          task: echoTask,
+          cron: EVERY_SECOND,
+          payload: { n: 1 },
+        });
         await sleep(scope.ms(3300));
         expect(await first.schedules.pause('every-second')).toBe(true);
         // A tick already claimed when the pause landed may still be enqueued; let it settle.
@@ -120,7 +139,11 @@ export function registerSchedules(env: SuiteEnv): void {
       const schedulerStart = Date.now();
       const runs = new Map<string, number>();
       await schedulingYard(scope, runs);
-      await waitUntil(async () => (await jobsOfTask(yard, echoTask.name)).length > 0, scope.ms(3000), 'a first tick');
+      await waitUntil(
+        async () => (await jobsOfTask(yard, echoTask.name)).length > 0,
+        scope.ms(3000),
+        'a first tick',
+      );
       await sleep(scope.ms(300));
       const old = (await jobsOfTask(yard, echoTask.name)).filter(
         (job) => new Date(tickOf(job)).getTime() < schedulerStart - 1000,

@@ -27,83 +27,92 @@ function stateProbe(yard: Switchyard, id: string) {
 
 export function registerStateMachine(env: SuiteEnv): void {
   describe('state-machine', () => {
-    scopedTest(env, 'scheduled -> running -> retrying -> running -> completed, each state observed', async (scope) => {
-      const yard = await scope.yard();
-      const log = new EventLog(yard);
-      const started = [createGate(), createGate()];
-      const release = [scope.gate(), scope.gate()];
-      const { id } = await yard.enqueue(
-        echoTask,
-        { n: 1 },
-        { delay: scope.ms(200), retry: { attempts: 2, backoff: { type: 'fixed', delay: scope.ms(400) } } },
-      );
-      const probe = stateProbe(yard, id);
-      expect(await probe.observe()).toBe('scheduled');
-      await sleep(scope.ms(250));
-      await scope.worker(yard, {
-        handlers: [
-          [
-            echoTask,
-            async (_payload, ctx) => {
-              const index = ctx.attempt - 1;
-              started[index]!.open();
-              await release[index]!.opened;
-              if (ctx.attempt === 1) throw new Error('first attempt fails');
-              return 'done';
-            },
+    scopedTest(
+      env,
+      'scheduled -> running -> retrying -> running -> completed, each state observed',
+      async (scope) => {
+        const yard = await scope.yard();
+        const log = new EventLog(yard);
+        const started = [createGate(), createGate()];
+        const release = [scope.gate(), scope.gate()];
+        const { id } = await yard.enqueue(
+          echoTask,
+          { n: 1 },
+          { delay: scope.ms(200), retry: { attempts: 2, backoff: { type: 'fixed', delay: scope.ms(400) } } },
+        );
+        const probe = stateProbe(yard, id);
+        expect(await probe.observe()).toBe('scheduled');
+        await sleep(scope.ms(250));
+        await scope.worker(yard, {
+          handlers: [
+            [
+              echoTask,
+              async (_payload, ctx) => {
+                const index = ctx.attempt - 1;
+                started[index]!.open();
+                await release[index]!.opened;
+                if (ctx.attempt === 1) throw new Error('first attempt fails');
+                return 'done';
+              },
+            ],
           ],
-        ],
-      });
-      await started[0]!.opened;
-      expect(await probe.observe()).toBe('running');
-      release[0]!.open();
-      await waitForState(yard, id, 'retrying', scope.ms(3000));
-      await probe.observe();
-      await started[1]!.opened;
-      expect(await probe.observe()).toBe('running');
-      release[1]!.open();
-      const done = await waitForState(yard, id, 'completed', scope.ms(3000));
-      await probe.observe();
-      expect(done.attempt).toBe(2);
-      expectLegalSequence(probe.seen, 'polled states');
-      expect(probe.seen.filter((state) => state === 'running')).toHaveLength(2);
-      log.expectLegalSequences();
-      expect(log.states(id)).toEqual(['scheduled', 'running', 'retrying', 'running', 'completed']);
-    });
+        });
+        await started[0]!.opened;
+        expect(await probe.observe()).toBe('running');
+        release[0]!.open();
+        await waitForState(yard, id, 'retrying', scope.ms(3000));
+        await probe.observe();
+        await started[1]!.opened;
+        expect(await probe.observe()).toBe('running');
+        release[1]!.open();
+        const done = await waitForState(yard, id, 'completed', scope.ms(3000));
+        await probe.observe();
+        expect(done.attempt).toBe(2);
+        expectLegalSequence(probe.seen, 'polled states');
+        expect(probe.seen.filter((state) => state === 'running')).toHaveLength(2);
+        log.expectLegalSequences();
+        expect(log.states(id)).toEqual(['scheduled', 'running', 'retrying', 'running', 'completed']);
+      },
+    );
 
-    scopedTest(env, 'pending -> cancelled -> (manual retry) pending -> running -> completed', async (scope) => {
-      const yard = await scope.yard();
-      const log = new EventLog(yard);
-      const { id } = await yard.enqueue(echoTask, { n: 1 });
-      const probe = stateProbe(yard, id);
-      expect(await probe.observe()).toBe('pending');
-      expect(await yard.jobs.cancel(id)).toBe('cancelled');
-      expect(await probe.observe()).toBe('cancelled');
-      const retried = await yard.jobs.retry(id);
-      expect(retried).toMatchObject({ id, state: 'pending', attempt: 0 });
-      expect(await probe.observe()).toBe('pending');
-      const started = createGate();
-      const release = scope.gate();
-      await scope.worker(yard, {
-        handlers: [
-          [
-            echoTask,
-            async () => {
-              started.open();
-              await release.opened;
-            },
+    scopedTest(
+      env,
+      'pending -> cancelled -> (manual retry) pending -> running -> completed',
+      async (scope) => {
+        const yard = await scope.yard();
+        const log = new EventLog(yard);
+        const { id } = await yard.enqueue(echoTask, { n: 1 });
+        const probe = stateProbe(yard, id);
+        expect(await probe.observe()).toBe('pending');
+        expect(await yard.jobs.cancel(id)).toBe('cancelled');
+        expect(await probe.observe()).toBe('cancelled');
+        const retried = await yard.jobs.retry(id);
+        expect(retried).toMatchObject({ id, state: 'pending', attempt: 0 });
+        log.observe(id, retried!.state);
+        expect(await probe.observe()).toBe('pending');
+        const started = createGate();
+        const release = scope.gate();
+        await scope.worker(yard, {
+          handlers: [
+            [
+              echoTask,
+              async () => {
+                started.open();
+                await release.opened;
+              },
+            ],
           ],
-        ],
-      });
-      await started.opened;
-      expect(await probe.observe()).toBe('running');
-      release.open();
-      await waitForState(yard, id, 'completed', scope.ms(3000));
-      await probe.observe();
-      expect(probe.seen).toEqual(['pending', 'cancelled', 'pending', 'running', 'completed']);
-      expectLegalSequence(probe.seen, 'polled states');
-      log.expectLegalSequences();
-    });
+        });
+        await started.opened;
+        expect(await probe.observe()).toBe('running');
+        release.open();
+        await waitForState(yard, id, 'completed', scope.ms(3000));
+        await probe.observe();
+        expect(probe.seen).toEqual(['pending', 'cancelled', 'pending', 'running', 'completed']);
+        expectLegalSequence(probe.seen, 'polled states');
+        log.expectLegalSequences();
+      },
+    );
 
     scopedTest(env, 'failed -> (manual retry with a fresh attempt budget) -> completed', async (scope) => {
       const yard = await scope.yard();
@@ -138,7 +147,11 @@ export function registerStateMachine(env: SuiteEnv): void {
       const done = await waitForState(yard, id, 'completed', scope.ms(3000));
       expect(await yard.jobs.retry(id)).toBeNull();
       expect(await yard.jobs.cancel(id)).toBe('finished');
-      expect(await yard.jobs.get(id)).toMatchObject({ state: 'completed', attempt: done.attempt, result: 'ok' });
+      expect(await yard.jobs.get(id)).toMatchObject({
+        state: 'completed',
+        attempt: done.attempt,
+        result: 'ok',
+      });
       expect(await env.module.readRawState(scope.context(), id)).toBe('completed');
     });
   });

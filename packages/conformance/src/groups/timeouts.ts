@@ -12,44 +12,48 @@ import { createGate, waitUntil } from '../wait.js';
 
 export function registerTimeouts(env: SuiteEnv): void {
   describe('timeouts', () => {
-    scopedTest(env, 'a timed-out handler that ignores its signal frees the slot for the next job', async (scope) => {
-      const yard = await scope.yard();
-      const log = new EventLog(yard);
-      const timeout = scope.ms(300);
-      const hang = scope.gate();
-      const starts = new Map<number, number>();
-      let abortReason: unknown;
-      await scope.worker(yard, {
-        concurrency: 1,
-        handlers: [
-          [
-            echoTask,
-            async (payload: { n: number }, ctx: JobContext) => {
-              starts.set(payload.n, Date.now());
-              if (payload.n === 1) {
-                ctx.signal.addEventListener('abort', () => {
-                  abortReason = ctx.signal.reason;
-                });
-                await hang.opened; // ignores the signal on purpose
-              }
-              return 'ok';
-            },
+    scopedTest(
+      env,
+      'a timed-out handler that ignores its signal frees the slot for the next job',
+      async (scope) => {
+        const yard = await scope.yard();
+        const log = new EventLog(yard);
+        const timeout = scope.ms(300);
+        const hang = scope.gate();
+        const starts = new Map<number, number>();
+        let abortReason: unknown;
+        await scope.worker(yard, {
+          concurrency: 1,
+          handlers: [
+            [
+              echoTask,
+              async (payload: { n: number }, ctx: JobContext) => {
+                starts.set(payload.n, Date.now());
+                if (payload.n === 1) {
+                  ctx.signal.addEventListener('abort', () => {
+                    abortReason = ctx.signal.reason;
+                  });
+                  await hang.opened; // ignores the signal on purpose
+                }
+                return 'ok';
+              },
+            ],
           ],
-        ],
-      });
-      const hung = await yard.enqueue(echoTask, { n: 1 }, { timeout, retry: { attempts: 1 } });
-      await waitUntil(() => starts.has(1), scope.ms(3000), 'the hanging job to start');
-      const next = await yard.enqueue(echoTask, { n: 2 }, { priority: 0 });
-      await waitForState(yard, next.id, 'completed', scope.ms(3000));
-      const secondStartedAfter = starts.get(2)! - starts.get(1)!;
-      expect(secondStartedAfter).toBeGreaterThanOrEqual(timeout - 2);
-      expect(secondStartedAfter).toBeLessThan(timeout + scope.ms(1500));
-      const failed = await waitForState(yard, hung.id, 'failed', scope.ms(2000));
-      expect(failed.error?.code).toBe('JOB_TIMEOUT');
-      expect(failed.attempt).toBe(1);
-      expect((abortReason as { code?: string } | undefined)?.code).toBe('JOB_TIMEOUT');
-      log.expectLegalSequences();
-    });
+        });
+        const hung = await yard.enqueue(echoTask, { n: 1 }, { timeout, retry: { attempts: 1 } });
+        await waitUntil(() => starts.has(1), scope.ms(3000), 'the hanging job to start');
+        const next = await yard.enqueue(echoTask, { n: 2 }, { priority: 0 });
+        await waitForState(yard, next.id, 'completed', scope.ms(3000));
+        const secondStartedAfter = starts.get(2)! - starts.get(1)!;
+        expect(secondStartedAfter).toBeGreaterThanOrEqual(timeout - 2);
+        expect(secondStartedAfter).toBeLessThan(timeout + scope.ms(1500));
+        const failed = await waitForState(yard, hung.id, 'failed', scope.ms(2000));
+        expect(failed.error?.code).toBe('JOB_TIMEOUT');
+        expect(failed.attempt).toBe(1);
+        expect((abortReason as { code?: string } | undefined)?.code).toBe('JOB_TIMEOUT');
+        log.expectLegalSequences();
+      },
+    );
 
     scopedTest(env, 'a timed-out attempt is retried per policy', async (scope) => {
       const yard = await scope.yard();
@@ -89,7 +93,11 @@ export function registerTimeouts(env: SuiteEnv): void {
           ],
         ],
       });
-      const { id } = await yard.enqueue(echoTask, { n: 1 }, { timeout: scope.ms(200), retry: { attempts: 1 } });
+      const { id } = await yard.enqueue(
+        echoTask,
+        { n: 1 },
+        { timeout: scope.ms(200), retry: { attempts: 1 } },
+      );
       const failed = await waitForState(yard, id, 'failed', scope.ms(3000));
       await settled.opened;
       expect(failed.error?.code).toBe('JOB_TIMEOUT');

@@ -7,25 +7,35 @@ import { echoTask, lowPriorityTask } from '../tasks.js';
 
 export function registerUniqueness(env: SuiteEnv): void {
   describe('uniqueness', () => {
-    scopedTest(env, 'a second enqueue with the same key throws DuplicateJobError naming the first job', async (scope) => {
-      const yard = await scope.yard();
-      const first = await yard.enqueue(echoTask, { n: 1 }, { uniqueKey: 'user-1' });
-      const error = await expectRejectsWithCode(() => yard.enqueue(echoTask, { n: 2 }, { uniqueKey: 'user-1' }), 'DUPLICATE_JOB');
-      expect(error).toBeInstanceOf(DuplicateJobError);
-      expect((error as DuplicateJobError).existingJobId).toBe(first.id);
-      expect(await totalJobs(yard)).toBe(1);
-      expect((await yard.jobs.get(first.id))!.payload).toEqual({ n: 1 });
-      expect((await yard.jobs.get(first.id))!.uniqueKey).toBe('user-1');
-      // The key is per task, and other keys are unaffected.
-      await yard.enqueue(lowPriorityTask, { n: 3 }, { uniqueKey: 'user-1' });
-      await yard.enqueue(echoTask, { n: 4 }, { uniqueKey: 'user-2' });
-      expect(await totalJobs(yard)).toBe(3);
-    });
+    scopedTest(
+      env,
+      'a second enqueue with the same key throws DuplicateJobError naming the first job',
+      async (scope) => {
+        const yard = await scope.yard();
+        const first = await yard.enqueue(echoTask, { n: 1 }, { uniqueKey: 'user-1' });
+        const error = await expectRejectsWithCode(
+          () => yard.enqueue(echoTask, { n: 2 }, { uniqueKey: 'user-1' }),
+          'DUPLICATE_JOB',
+        );
+        expect(error).toBeInstanceOf(DuplicateJobError);
+        expect((error as DuplicateJobError).existingJobId).toBe(first.id);
+        expect(await totalJobs(yard)).toBe(1);
+        expect((await yard.jobs.get(first.id))!.payload).toEqual({ n: 1 });
+        expect((await yard.jobs.get(first.id))!.uniqueKey).toBe('user-1');
+        // The key is per task, and other keys are unaffected.
+        await yard.enqueue(lowPriorityTask, { n: 3 }, { uniqueKey: 'user-1' });
+        await yard.enqueue(echoTask, { n: 4 }, { uniqueKey: 'user-2' });
+        expect(await totalJobs(yard)).toBe(3);
+      },
+    );
 
     scopedTest(env, 'a scheduled job holds its key too', async (scope) => {
       const yard = await scope.yard();
       const first = await yard.enqueue(echoTask, { n: 1 }, { uniqueKey: 'later', delay: '1h' });
-      const error = await expectRejectsWithCode(() => yard.enqueue(echoTask, { n: 2 }, { uniqueKey: 'later' }), 'DUPLICATE_JOB');
+      const error = await expectRejectsWithCode(
+        () => yard.enqueue(echoTask, { n: 2 }, { uniqueKey: 'later' }),
+        'DUPLICATE_JOB',
+      );
       expect((error as DuplicateJobError).existingJobId).toBe(first.id);
     });
 
@@ -72,7 +82,10 @@ export function registerUniqueness(env: SuiteEnv): void {
       const first = await yard.enqueue(echoTask, { n: 1 }, { uniqueKey: 'busy' });
       await waitForState(yard, first.id, 'running', scope.ms(3000));
       expect(started).toBe(true);
-      const error = await expectRejectsWithCode(() => yard.enqueue(echoTask, { n: 2 }, { uniqueKey: 'busy' }), 'DUPLICATE_JOB');
+      const error = await expectRejectsWithCode(
+        () => yard.enqueue(echoTask, { n: 2 }, { uniqueKey: 'busy' }),
+        'DUPLICATE_JOB',
+      );
       expect((error as DuplicateJobError).existingJobId).toBe(first.id);
       release.open();
       await waitForState(yard, first.id, 'completed', scope.ms(3000));

@@ -1,0 +1,60 @@
+/** Pure statistics over samples: medians, spread and latency percentiles. */
+
+/** Median and spread of a set of samples of one metric. */
+export interface Summary {
+  median: number;
+  min: number;
+  max: number;
+  /** (max - min) / median, e.g. 0.08 for ±4 %. 0 with one sample. */
+  spread: number;
+  samples: number[];
+}
+
+/** Sorts a copy ascending. */
+function sorted(values: readonly number[]): number[] {
+  return [...values].sort((a, b) => a - b);
+}
+
+/** The p-th percentile (0..100) by linear interpolation between closest ranks. */
+export function percentile(values: readonly number[], p: number): number {
+  if (values.length === 0) throw new RangeError('percentile of an empty set');
+  if (!(p >= 0 && p <= 100)) throw new RangeError(`percentile must be within 0..100, got ${p}`);
+  const ordered = sorted(values);
+  const rank = (p / 100) * (ordered.length - 1);
+  const low = Math.floor(rank);
+  const high = Math.ceil(rank);
+  const weight = rank - low;
+  return ordered[low]! * (1 - weight) + ordered[high]! * weight;
+}
+
+/** The median (50th percentile). */
+export function median(values: readonly number[]): number {
+  return percentile(values, 50);
+}
+
+/** Median, extremes and relative spread of a metric's samples. */
+export function summarize(values: readonly number[]): Summary {
+  if (values.length === 0) throw new RangeError('summary of an empty set');
+  const ordered = sorted(values);
+  const mid = median(ordered);
+  const min = ordered[0]!;
+  const max = ordered[ordered.length - 1]!;
+  return { median: mid, min, max, spread: mid === 0 ? 0 : (max - min) / Math.abs(mid), samples: [...values] };
+}
+
+/** Switchyard ÷ peer; undefined when the peer's figure is zero or missing. */
+export function ratio(switchyard: number, peer: number | undefined): number | undefined {
+  if (peer === undefined || peer === 0 || !Number.isFinite(peer)) return undefined;
+  return switchyard / peer;
+}
+
+/**
+ * The contender order for a round: rotated by the round number, so each
+ * contender runs first, middle and last equally often (warm-up, GC and
+ * thermal effects fall on everybody).
+ */
+export function roundOrder<T>(items: readonly T[], round: number): T[] {
+  if (items.length === 0) return [];
+  const shift = round % items.length;
+  return [...items.slice(shift), ...items.slice(0, shift)];
+}

@@ -1,0 +1,83 @@
+/** `bullmqAdapter()`: the Switchyard adapter for BullMQ on Redis. */
+import { AdapterError, type AdapterCapabilities, type QueueAdapter } from '@switchyard/core';
+import { type BullmqConsumer, startConsumer } from './consume.js';
+import { AdapterContext } from './context.js';
+import { enqueueJobs } from './enqueue.js';
+import { ADAPTER_NAME } from './errors.js';
+import { type BullmqAdapterOptions, createMainClient, resolveOptions } from './options.js';
+import { createJobStore } from './queries.js';
+import { createQueueControl } from './queues.js';
+import { createScheduleStore } from './schedules.js';
+
+/** How long `start()` waits for Redis before failing. */
+const CONNECT_TIMEOUT_MS = 10_000;
+
+/** Waits for the client to answer, or fails with a message naming the server. */
+async function ping(context: AdapterContext): Promise<void> {
+  const { client } = context;
+  if (client.status === 'wait') await client.connect();
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(
+      () => reject(new Error(`no answer from Redis at ${client.options.host}:${client.options.port} within ${CONNECT_TIMEOUT_MS} ms`)),
+      CONNECT_TIMEOUT_MS,
+    );
+  });
+  try {
+    await Promise.race([client.ping(), timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/**
+ * A Switchyard adapter on BullMQ 6 (Redis). Jobs are BullMQ jobs (the Switchyard id is
+ * the BullMQ job id), leases are BullMQ locks; schedules are driven by core.
+ */
+export function bullmqAdapter(options: BullmqAdapterOptions): QueueAdapter {
+  const resolved = resolveOptions(options);
+  const { client, owned } = createMainClient(options.connection);
+  const context = new AdapterContext(client, resolved);
+  const consumers = new Set<BullmqConsumer>();
+  const capabilities: AdapterCapabilities = {
+    durable: true,
+    transactionalEnqueue: false,
+    ordering: 'strict',
+    maxPayloadBytes: resolved.maxPayloadBytes,
+    maxDelayMs: Number.POSITIVE_INFINITY,
+    crossProcessCancel: true,
+    nativeScheduler: false,
+    crossProcessLeases: true,
+  };
+
+  return {
+    name: ADAPTER_NAME,
+    specVersion: 1,
+    capabilities,
+    async start(startContext) {
+      context.logger = startContext.logger;
+      context.clock = startContext.clock;
+      context.retention = startContext.retention;
+      try {
+        await ping(context);
+      } catch (error) {
+        throw new AdapterError(ADAPTER_NAME, `cannot reach Redis: ${(error as Error).message}`, { cause: error });
+      }
+    },
+    async close() {
+      await Promise.all([...consumers].map((consumer) => consumer.close()));
+      consumers.clear();
+      await context.close();
+      if (owned) await client.quit().catch(() => client.disconnect());
+    },
+    enqueue: (jobs) => enqueueJobs(context, jobs),
+    consume(queues, consumeOptions, onLease) {
+      const consumer = startConsumer(context, queues, consumeOptions, onLease);
+      consumers.add(consumer);
+      return consumer;
+    },
+    jobs: createJobStore(context),
+    queues: createQueueControl(context),
+    schedules: createScheduleStore(context),
+  };
+}

@@ -1,0 +1,196 @@
+/**
+ * `consume`: one LeaseWorker per queue. BullMQ concurrency = the consume call's
+ * concurrency, lock = lease; with several queues a shared slot counter keeps the
+ * number of unsettled leases under the cap (a job fetched beyond it waits, still
+ * locked, for a slot). Core owns the attempt budget, so BullMQ never fails a job
+ * for stalling (`maxStalledCount` is effectively unlimited) and never retries on its own.
+ */
+import type { ConsumeOptions, Consumer, JobRecord, Lease } from '@switchyard/core';
+import { DelayedError, type Job, type RedisQueueBackend } from 'bullmq';
+import { checkEnvelope, type JobEnvelope } from './codec.js';
+import type { AdapterContext } from './context.js';
+import { BullmqLease } from './lease.js';
+import { LeaseWorker, undecodableJobs } from './lease-worker.js';
+import { duplicateClient } from './options.js';
+import { MalformedJobError } from '@switchyard/core';
+
+/** BullMQ fails a job that stalled more than this; core enforces the real attempt budget first. */
+const UNLIMITED_STALLS = 1_000_000_000;
+
+/** Counts free slots shared by a consumer's workers. */
+class Slots {
+  private free: number;
+  private readonly waiters: Array<() => void> = [];
+
+  constructor(capacity: number) {
+    this.free = capacity;
+  }
+
+  acquire(): Promise<void> | undefined {
+    if (this.free > 0) {
+      this.free--;
+      return undefined;
+    }
+    return new Promise((resolve) => this.waiters.push(resolve));
+  }
+
+  release(): void {
+    const next = this.waiters.shift();
+    if (next) next();
+    else this.free++;
+  }
+}
+
+/** Reads a delivered BullMQ job as a running JobRecord; `malformed` when it cannot be decoded. */
+export function runningRecord(job: Job, queue: string): { record: JobRecord; malformed?: Error } {
+  const id = job.id ?? '';
+  const startedAt = new Date(job.processedOn ?? Date.now());
+  let envelope: JobEnvelope | undefined;
+  let malformed: Error | undefined;
+  const parseError = undecodableJobs.get(job);
+  if (parseError !== undefined) {
+    malformed = new MalformedJobError(`bullmq: job ${id} has data that is not valid JSON`, { cause: parseError });
+  } else {
+    try {
+      envelope = checkEnvelope(id, job.data);
+    } catch (error) {
+      malformed = error as Error;
+    }
+  }
+  const record: JobRecord = {
+    id,
+    task: job.name,
+    queue,
+    payload: envelope?.payload,
+    priority: envelope?.priority ?? Math.max(0, (job.priority ?? 1) - 1),
+    createdAt: new Date(envelope?.createdAt ?? job.timestamp),
+    runAt: new Date(envelope?.runAt ?? job.timestamp),
+    maxAttempts: envelope ? envelope.maxAttempts : null,
+    metadata: envelope?.metadata ?? {},
+    state: 'running',
+    attempt: job.attemptsStarted,
+    startedAt,
+  };
+  if (envelope?.backoff !== undefined) record.backoff = envelope.backoff;
+  if (envelope?.timeoutMs !== undefined) record.timeoutMs = envelope.timeoutMs;
+  if (envelope?.uniqueKey !== undefined) record.uniqueKey = envelope.uniqueKey;
+  return malformed ? { record, malformed } : { record };
+}
+
+/** A running consumer; `close` is the adapter's, after `stop`. */
+export interface BullmqConsumer extends Consumer {
+  /** Stops, gives back every unsettled lease, closes the workers and their connections. */
+  close(): Promise<void>;
+}
+
+/** Starts consuming `queues`; see `QueueAdapter.consume`. */
+export function startConsumer(
+  context: AdapterContext,
+  queues: string[],
+  options: ConsumeOptions,
+  onLease: (lease: Lease) => Promise<void>,
+): BullmqConsumer {
+  const leases = new WeakMap<Job, BullmqLease>();
+  const unsettled = new Set<BullmqLease>();
+  const slots = queues.length > 1 ? new Slots(options.concurrency) : undefined;
+  let stopped = false;
+  let idle: (() => void) | undefined;
+
+  const hooks = {
+    completionStored(job: Job, error?: unknown): void {
+      const lease = leases.get(job);
+      if (!lease) return;
+      lease.completionStored(error === 'lost' ? undefined : error);
+    },
+  };
+
+  const workers = queues.map((queue) => {
+    const connection = duplicateClient(context.client);
+    let worker: LeaseWorker;
+    const processor = async (job: Job, token?: string): Promise<unknown> => {
+      const jobToken = token ?? '';
+      const wait = slots?.acquire();
+      if (wait) await wait;
+      try {
+        if (stopped) {
+          // Fetched while stopping: give it back untouched, no onLease after stop().
+          await context.scripts.releaseJob(context.prefix, queue, job.id ?? '', jobToken);
+          throw new DelayedError();
+        }
+        const { record, malformed } = runningRecord(job, queue);
+        const lease = new BullmqLease(
+          context,
+          job,
+          worker.backend as RedisQueueBackend,
+          jobToken,
+          record,
+          job.stalledCounter > 0,
+          options.leaseDurationMs,
+          malformed,
+        );
+        leases.set(job, lease);
+        unsettled.add(lease);
+        void onLease(lease).then(() => {
+          if (!lease.isSettling) {
+            context.logger.warn({ jobId: record.id }, 'bullmq: a lease was left unsettled; giving the job back');
+            lease.release().catch((error: unknown) => context.logger.error({ err: error }, 'bullmq: release failed'));
+          }
+        });
+        const settlement = await lease.settled;
+        unsettled.delete(lease);
+        if (unsettled.size === 0) idle?.();
+        if (settlement.kind === 'complete') return settlement.result;
+        // The lease already moved the job: BullMQ only fetches the next one.
+        throw new DelayedError();
+      } finally {
+        slots?.release();
+      }
+    };
+    worker = new LeaseWorker(
+      queue,
+      processor,
+      {
+        connection,
+        prefix: context.prefix,
+        concurrency: options.concurrency,
+        lockDuration: options.leaseDurationMs,
+        stalledInterval: context.options.stalledIntervalMs ?? Math.max(50, Math.floor(options.leaseDurationMs / 2)),
+        maxStalledCount: UNLIMITED_STALLS,
+        runRetryDelay: context.options.retryDelayMs,
+        autorun: true,
+      },
+      hooks,
+    );
+    worker.on('error', (error) => context.logger.warn({ err: error, queue }, 'bullmq: worker error'));
+    worker.on('lockRenewalFailed', (jobIds: string[]) => {
+      for (const lease of unsettled) if (lease.job.queue === queue && jobIds.includes(lease.job.id)) lease.lost();
+    });
+    return { worker, connection };
+  });
+
+  const stop = async (): Promise<void> => {
+    if (stopped) return;
+    stopped = true;
+    // Stop fetching without waiting for running jobs: their leases stay valid.
+    await Promise.all(workers.map(({ worker }) => worker.pause(true)));
+  };
+
+  return {
+    stop,
+    async close(): Promise<void> {
+      await stop();
+      await Promise.all(
+        [...unsettled].map((lease) =>
+          lease.release().catch((error: unknown) => context.logger.warn({ err: error }, 'bullmq: release on close failed')),
+        ),
+      );
+      if (unsettled.size > 0) await new Promise<void>((resolve) => (idle = resolve));
+      await Promise.all(
+        workers.map(async ({ worker, connection }) => {
+          await worker.close();
+          connection.disconnect();
+        }),
+      );
+    },
+  };
+}

@@ -1,0 +1,2 @@
+export { bullmqAdapter } from './adapter.js';
+export type { BullmqAdapterOptions } from './options.js';

@@ -1,0 +1,57 @@
+/** Test helpers: a fresh schema per test, adapters on it, job builders and a raw connection. */
+import { randomBytes } from 'node:crypto';
+import { type PgBossAdapterOptions, pgBossAdapter } from '@switchyard/adapter-pgboss';
+import { type NewJob, newJobId, type QueueAdapter, silentLogger, systemClock } from '@switchyard/core';
+import pg from 'pg';
+import { DATABASE_URL } from './database-url.js';
+
+/** Schemas and adapters one test created; `dispose` closes adapters and drops the schema. */
+export class PgTestScope {
+  readonly schema = `sytest_${randomBytes(5).toString('hex')}`;
+  readonly raw = new pg.Pool({ connectionString: DATABASE_URL, max: 3 });
+  private readonly adapters: QueueAdapter[] = [];
+
+  constructor() {
+    this.raw.on('error', (error) => console.warn('raw test connection error', error));
+  }
+
+  /** A started adapter on this scope's schema. */
+  async adapter(options: Partial<PgBossAdapterOptions> = {}): Promise<QueueAdapter> {
+    const adapter = pgBossAdapter({ connectionString: DATABASE_URL, schema: this.schema, ...options });
+    this.adapters.push(adapter);
+    await adapter.start({ logger: silentLogger, clock: systemClock, retention: {} });
+    return adapter;
+  }
+
+  async dispose(passed: boolean): Promise<void> {
+    for (const adapter of this.adapters.reverse()) await adapter.close();
+    if (passed) await this.raw.query(`DROP SCHEMA IF EXISTS ${this.schema} CASCADE`);
+    await this.raw.end();
+  }
+}
+
+/** A job ready now (override any field). */
+export function newJob(overrides: Partial<NewJob> = {}): NewJob {
+  const now = new Date();
+  return {
+    id: newJobId(),
+    task: 'test-task',
+    queue: 'q',
+    payload: { n: 1 },
+    priority: 5,
+    createdAt: now,
+    runAt: now,
+    maxAttempts: 3,
+    metadata: {},
+    ...overrides,
+  };
+}
+
+/** Resolves when `predicate` holds (polled every 10 ms), or rejects after `timeoutMs`. */
+export async function waitFor(predicate: () => boolean | Promise<boolean>, timeoutMs = 5000, what = 'condition'): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await predicate())) {
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+}

@@ -1,0 +1,103 @@
+/**
+ * The conformance module of the SQS adapter: fauxqs in-process on a free port (or
+ * `SQS_ENDPOINT`), the Redis job-state store at `REDIS_URL` with one key namespace per
+ * test prefix. Plain erasable TypeScript: a crash test's child process runs it with
+ * Node directly, and inherits `SQS_ENDPOINT` so it talks to the same emulator.
+ */
+import { DeleteQueueCommand, ListQueuesCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { sqsAdapter, redisStore } from '@switchyard/adapter-sqs';
+import type { ConformanceAdapterModule } from '@switchyard/conformance';
+import type { JobState } from '@switchyard/core';
+import { Redis } from 'ioredis';
+
+/** Where Redis is; the store's key namespace per prefix lives there. */
+export const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
+
+/** The emulator (or real SQS) endpoint for this process: `SQS_ENDPOINT`, else a fauxqs started here. */
+export async function sqsEndpoint(): Promise<string> {
+  endpointPromise ??= openEndpoint();
+  return endpointPromise;
+}
+let endpointPromise: Promise<string> | undefined;
+
+async function openEndpoint(): Promise<string> {
+  if (process.env.SQS_ENDPOINT) return process.env.SQS_ENDPOINT;
+  const { startFauxqs } = await import('fauxqs');
+  const server = await startFauxqs({ port: 0, host: '127.0.0.1', logger: false });
+  // Child processes (crash tests) inherit this and join the same emulator.
+  process.env.SQS_ENDPOINT = server.address;
+  return server.address;
+}
+
+/** An SQS client for `endpoint` with dummy credentials (the emulator does not check them). */
+export function sqsClient(endpoint: string): SQSClient {
+  return new SQSClient({
+    endpoint,
+    region: process.env.AWS_REGION ?? 'us-east-1',
+    credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
+  });
+}
+
+/** Fails with a message naming the variable and how to start the service when one is unreachable. */
+export async function assertServicesReachable(client: SQSClient): Promise<void> {
+  try {
+    await client.send(new ListQueuesCommand({ MaxResults: 1 }));
+  } catch (cause) {
+    throw new Error(
+      `SQS is unreachable at SQS_ENDPOINT=${process.env.SQS_ENDPOINT} (unset it to start fauxqs in-process, or run: npx fauxqs): ${String(cause)}`,
+    );
+  }
+  const redis = new Redis(REDIS_URL, { lazyConnect: true, maxRetriesPerRequest: 0 });
+  try {
+    await redis.connect();
+    await redis.ping();
+  } catch (cause) {
+    throw new Error(
+      `Redis is unreachable at REDIS_URL=${REDIS_URL} (start one with: docker run -p 6379:6379 redis:7, or redis-server): ${String(cause)}`,
+    );
+  } finally {
+    redis.disconnect();
+  }
+}
+
+/** The Redis key namespace of one test prefix (a hash tag, so it also works on Redis Cluster). */
+export function keyPrefixOf(prefix: string): string {
+  return `{sqs-conformance:${prefix}}`;
+}
+
+const endpoint = await sqsEndpoint();
+const client = sqsClient(endpoint);
+await assertServicesReachable(client);
+const backdoor = new Redis(REDIS_URL, { lazyConnect: true });
+
+const mod: ConformanceAdapterModule = {
+  createAdapter: ({ prefix }) =>
+    sqsAdapter({
+      client,
+      store: redisStore({ url: REDIS_URL, keyPrefix: keyPrefixOf(prefix) }),
+      queuePrefix: prefix,
+      createQueues: true,
+      waitTimeSeconds: 1,
+      pausedRecheckMs: 200,
+      retentionSweepIntervalMs: 100,
+    }),
+  corruptJob: async ({ prefix }, jobId) => {
+    await backdoor.hset(`${keyPrefixOf(prefix)}:job:${jobId}`, 'data', '{"id": not json');
+  },
+  readRawState: async ({ prefix }, jobId) => {
+    const state = await backdoor.hget(`${keyPrefixOf(prefix)}:job:${jobId}`, 'state');
+    return state as JobState | null;
+  },
+  cleanup: async ({ prefix }) => {
+    const pattern = `${keyPrefixOf(prefix)}:*`;
+    let cursor = '0';
+    do {
+      const [next, keys] = await backdoor.scan(cursor, 'MATCH', pattern, 'COUNT', 500);
+      cursor = next;
+      if (keys.length > 0) await backdoor.del(...keys);
+    } while (cursor !== '0');
+    const listed = await client.send(new ListQueuesCommand({ QueueNamePrefix: `${prefix}-` }));
+    await Promise.all((listed.QueueUrls ?? []).map((url) => client.send(new DeleteQueueCommand({ QueueUrl: url }))));
+  },
+};
+export default mod;

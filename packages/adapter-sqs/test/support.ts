@@ -1,0 +1,134 @@
+/** Helpers for the adapter's own tests: real fauxqs + real Redis, one prefix per test. */
+import { randomBytes } from 'node:crypto';
+import type { SQSClient } from '@aws-sdk/client-sqs';
+import { type SqsAdapterOptions, type SqsQueueAdapter, redisStore, sqsAdapter } from '@switchyard/adapter-sqs';
+import {
+  type Clock,
+  type Lease,
+  type Logger,
+  type NewJob,
+  newJobId,
+  silentLogger,
+  systemClock,
+} from '@switchyard/core';
+import { assertServicesReachable, keyPrefixOf, REDIS_URL, sqsClient, sqsEndpoint } from './conformance-adapter.js';
+
+let shared: SQSClient | undefined;
+
+/** The process-wide SQS client (fauxqs in-process unless SQS_ENDPOINT is set), checked reachable with Redis. */
+export async function testClient(): Promise<SQSClient> {
+  if (!shared) {
+    const client = sqsClient(await sqsEndpoint());
+    await assertServicesReachable(client);
+    shared = client;
+  }
+  return shared;
+}
+
+/** A fresh prefix: lowercase letters and digits. */
+export function newPrefix(): string {
+  return `t${randomBytes(5).toString('hex')}`;
+}
+
+/** An adapter on the Redis store under `prefix`, started with the given clock and logger. */
+export async function startedAdapter(
+  prefix: string,
+  overrides: Partial<SqsAdapterOptions> = {},
+  context: { clock?: Clock; logger?: Logger; retention?: { completedMs?: number; failedMs?: number } } = {},
+): Promise<SqsQueueAdapter> {
+  const adapter = sqsAdapter({
+    client: await testClient(),
+    store: redisStore({ url: REDIS_URL, keyPrefix: keyPrefixOf(prefix) }),
+    queuePrefix: prefix,
+    waitTimeSeconds: 1,
+    pausedRecheckMs: 200,
+    ...overrides,
+  });
+  await adapter.start({
+    clock: context.clock ?? systemClock,
+    logger: context.logger ?? silentLogger,
+    retention: context.retention ?? {},
+  });
+  return adapter;
+}
+
+/** A NewJob as core would build it. */
+export function newJob(overrides: Partial<NewJob> = {}, now = Date.now()): NewJob {
+  return {
+    id: newJobId(now),
+    task: 'test-task',
+    queue: 'work',
+    payload: { n: 1 },
+    priority: 5,
+    createdAt: new Date(now),
+    runAt: new Date(now),
+    maxAttempts: 3,
+    metadata: {},
+    ...overrides,
+  };
+}
+
+/** Collects leases as they arrive; `next()` waits for the next one. */
+export class LeaseInbox {
+  private readonly queue: Lease[] = [];
+  private waiters: Array<(lease: Lease) => void> = [];
+  /** Settles a lease's `onLease` promise, freeing the slot. */
+  private readonly done = new Map<string, () => void>();
+
+  readonly onLease = (lease: Lease): Promise<void> =>
+    new Promise<void>((resolve) => {
+      this.done.set(`${lease.job.id}:${lease.job.attempt}`, resolve);
+      const waiter = this.waiters.shift();
+      if (waiter) waiter(lease);
+      else this.queue.push(lease);
+    });
+
+  /** The next lease, or a rejection after `timeoutMs`. */
+  next(timeoutMs = 5_000): Promise<Lease> {
+    const ready = this.queue.shift();
+    if (ready) return Promise.resolve(ready);
+    return new Promise<Lease>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.waiters = this.waiters.filter((waiter) => waiter !== deliver);
+        reject(new Error(`no lease within ${timeoutMs} ms`));
+      }, timeoutMs);
+      const deliver = (lease: Lease): void => {
+        clearTimeout(timer);
+        resolve(lease);
+      };
+      this.waiters.push(deliver);
+    });
+  }
+
+  /** Frees the consumer slot of a lease (as core does once a lease is settled). */
+  finish(lease: Lease): void {
+    this.done.get(`${lease.job.id}:${lease.job.attempt}`)?.();
+  }
+
+  /** Leases received and not yet taken with `next()`. */
+  get waiting(): number {
+    return this.queue.length;
+  }
+}
+
+/** A logger that keeps every line. */
+export function recordingLogger(): Logger & { lines: Array<{ level: string; obj: object; msg?: string }> } {
+  const lines: Array<{ level: string; obj: object; msg?: string }> = [];
+  const log =
+    (level: string) =>
+    (obj: object, msg?: string): void => {
+      lines.push({ level, obj, ...(msg === undefined ? {} : { msg }) });
+    };
+  return { lines, debug: log('debug'), info: log('info'), warn: log('warn'), error: log('error') };
+}
+
+/** Polls `probe` until it returns a non-undefined value. */
+export async function eventually<T>(probe: () => Promise<T | undefined>, timeoutMs = 5_000, what = 'condition'): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 25));
+  }
+}
