@@ -109,7 +109,7 @@ export class MemoryBackend implements LeaseHost {
     for (let index = 0; index < jobs.length; index++) {
       const job = jobs[index]!;
       const holder =
-        this.table.get(job.id) ??
+        this.table.existing(job.id) ??
         (job.uniqueKey === undefined ? undefined : this.table.uniqueHolder(job.task, job.uniqueKey));
       if (holder !== undefined) {
         outcomes.push({ status: 'duplicate', id: job.id, existingJobId: holder.id });

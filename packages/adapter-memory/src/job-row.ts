@@ -51,6 +51,15 @@ export class JobRow implements HeapItem {
   ) {}
 }
 
+/** Shared by every job without metadata (most of them), so a million queued jobs don't hold a million empty objects. */
+const NO_METADATA: Record<string, string> = Object.freeze({}) as Record<string, string>;
+
+/** A private copy of job metadata (string values only, so a shallow copy is a full one). */
+function copyMetadata(metadata: Record<string, string>): Record<string, string> {
+  for (const _key in metadata) return { ...metadata };
+  return NO_METADATA;
+}
+
 /** JSON text of a value, or `undefined` for `undefined`. */
 export function encodeJson(value: unknown): string | undefined {
   return value === undefined ? undefined : JSON.stringify(value);
@@ -81,7 +90,7 @@ export function rowFromNewJob(
     job.backoff === undefined ? undefined : structuredClone(job.backoff),
     job.timeoutMs,
     job.uniqueKey,
-    { ...job.metadata },
+    copyMetadata(job.metadata),
     seq,
     runAt > now ? 'scheduled' : 'pending',
   );

@@ -41,6 +41,17 @@ export class JobTable {
     return this.rows.get(id);
   }
 
+  /**
+   * The stored row with this id, for a duplicate check on insert. Core's ids grow
+   * over time, so an id above every id ever stored cannot exist: that common case
+   * skips the hash lookup (a cache miss on a large store).
+   */
+  existing(id: string): JobRow | undefined {
+    const newest = this.byId[this.byId.length - 1];
+    if (newest === undefined || id > newest.id) return undefined;
+    return this.rows.get(id);
+  }
+
   /** The unfinished job holding (task, uniqueKey), if any. */
   uniqueHolder(task: string, uniqueKey: string): JobRow | undefined {
     return this.uniqueHolders.get(uniqueSlot(task, uniqueKey));

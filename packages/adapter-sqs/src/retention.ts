@@ -26,6 +26,7 @@ export class RetentionSweeper {
   private timer: TimerHandle | null = null;
   private running: Promise<void> | null = null;
   private stopped = false;
+  private again = false;
 
   constructor(
     private readonly runtime: AdapterRuntime,
@@ -40,17 +41,34 @@ export class RetentionSweeper {
   async stop(): Promise<void> {
     this.stopped = true;
     if (this.timer) this.runtime.clock.clearTimeout(this.timer);
-    await this.running;
+    while (this.running) await this.running;
   }
 
+  /** Arms the next tick now (not after the sweep), so an injected clock's ticks are never missed. */
   private schedule(): void {
     if (this.stopped) return;
     this.timer = this.runtime.clock.setTimeout(() => {
-      this.running = this.sweep()
-        .then(() => undefined)
-        .catch((error: unknown) => this.runtime.logger.warn({ err: error }, 'sqs: retention sweep failed; will try again'))
-        .finally(() => this.schedule());
+      this.schedule();
+      this.requestSweep();
     }, this.runtime.options.retentionSweepIntervalMs);
+  }
+
+  /** Starts a sweep, or asks the one in progress to run once more with the current time. */
+  private requestSweep(): void {
+    if (this.running) {
+      this.again = true;
+      return;
+    }
+    this.running = this.sweep()
+      .then(() => undefined)
+      .catch((error: unknown) => this.runtime.logger.warn({ err: error }, 'sqs: retention sweep failed; will try again'))
+      .finally(() => {
+        this.running = null;
+        if (this.again && !this.stopped) {
+          this.again = false;
+          this.requestSweep();
+        }
+      });
   }
 
   /** One sweep: removes every finished job past its retention. Returns how many were removed. */

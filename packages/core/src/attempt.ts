@@ -2,8 +2,14 @@
  * Runs one attempt of one leased job: validates, runs the handler under a
  * timeout and the lease's signal, then settles the lease exactly once with the
  * outcome core decided (complete, retry at T, fail, cancelled, release).
+ *
+ * This is the worker's hot path, so it avoids per-job closures and promises
+ * where it can: the handler context is a class, its `AbortSignal` is created
+ * only when a handler reads `ctx.signal`, and sync schemas and sync handlers
+ * run without extra promises.
  */
 import type { Lease } from './adapter.js';
+import type { TimerHandle } from './clock.js';
 import { parseDuration } from './duration.js';
 import {
   ClosedError,
@@ -20,7 +26,8 @@ import { childLogger, type Logger } from './logger.js';
 import { decideRetry, normalizeBackoff, type RetryDecision } from './retry.js';
 import type { YardRuntime } from './runtime.js';
 import type { JobContext, TaskDefinition, TaskHandler } from './task.js';
-import { validateWithSchema } from './validation.js';
+import type { JobTracer } from './telemetry.js';
+import { validateMaybeSync } from './validation.js';
 
 /** How the handler phase ended. */
 type Ending =
@@ -32,7 +39,7 @@ type Ending =
 
 /** A running attempt, as the worker tracks it. */
 export interface ActiveAttempt {
-  lease: Lease;
+  readonly lease: Lease;
   /** Aborts the handler and gives the lease back (forced shutdown). */
   release(): void;
 }
@@ -52,12 +59,7 @@ export interface AttemptHooks {
 export async function runAttempt(lease: Lease, hooks: AttemptHooks): Promise<void> {
   const { runtime } = hooks;
   const job = lease.job;
-  const logger = childLogger(runtime.logger, {
-    jobId: job.id,
-    task: job.task,
-    queue: job.queue,
-    attempt: job.attempt,
-  });
+  const logger = new LazyJobLogger(runtime.logger, job);
   try {
     if (lease.redelivered) runtime.events.emit('job:stalled', { job });
     if (lease.malformed) {
@@ -73,11 +75,14 @@ export async function runAttempt(lease: Lease, hooks: AttemptHooks): Promise<voi
     }
     let payload: unknown;
     try {
-      payload = await validateWithSchema(task.schema, job.payload, `payload of task "${task.name}"`);
+      payload = validateMaybeSync(task.schema, job.payload, `payload of task "${task.name}"`);
+      if (payload instanceof Promise) payload = await payload;
     } catch (error) {
       return await failJob(lease, toError(error), task, hooks, logger);
     }
-    await runHandler(lease, task, handler, payload, hooks, logger);
+    const run = new AttemptRun(lease, task, hooks, logger);
+    const ending = await run.execute(handler, payload);
+    await settle(run, ending, payload);
   } catch (error) {
     // Settling failed (backend down): the lease will expire and the job be redelivered.
     logger.error({ err: error }, 'switchyard: could not settle the job');
@@ -85,79 +90,128 @@ export async function runAttempt(lease: Lease, hooks: AttemptHooks): Promise<voi
   }
 }
 
-async function runHandler(
-  lease: Lease,
-  task: TaskDefinition,
-  handler: TaskHandler<unknown, unknown>,
-  payload: unknown,
-  hooks: AttemptHooks,
-  logger: Logger,
-): Promise<void> {
+/** The handler phase of one attempt, and the `ctx` the handler sees. */
+class AttemptRun implements ActiveAttempt, JobContext {
+  readonly job: JobRecord;
+  readonly attempt: number;
+  readonly startedAt: number;
+  private controller?: AbortController;
+  /** Why the attempt was aborted (first reason wins), even when nobody read `ctx.signal`. */
+  abortReason: unknown;
+  readonly span: ReturnType<JobTracer['startAttempt']>;
+  private timer?: TimerHandle;
+  private resolveEnding?: (ending: Ending) => void;
+
+  constructor(
+    readonly lease: Lease,
+    readonly task: TaskDefinition,
+    readonly hooks: AttemptHooks,
+    readonly logger: Logger,
+  ) {
+    this.job = lease.job;
+    this.attempt = lease.job.attempt;
+    this.startedAt = hooks.runtime.clock.now();
+    this.span = hooks.runtime.tracer.startAttempt(lease.job);
+  }
+
+  get signal(): AbortSignal {
+    if (!this.controller) {
+      this.controller = new AbortController();
+      if (this.abortReason !== undefined) this.controller.abort(this.abortReason);
+    }
+    return this.controller.signal;
+  }
+
+  get cancelRequested(): boolean {
+    return SwitchyardError.hasCode(this.abortReason, 'JOB_CANCELLED');
+  }
+
+  /** An own property, not a method, so handlers can destructure `{ progress }` from ctx. */
+  readonly progress = async (value: unknown): Promise<void> => {
+    assertJson(value, 'progress');
+    await this.lease.progress(value);
+    const { events } = this.hooks.runtime;
+    if (events.has('job:progress'))
+      events.emit('job:progress', { job: { ...this.job, progress: value }, progress: value });
+  };
+
+  /** Runs the handler; resolves when it settles, times out, loses its lease or is released. */
+  execute(handler: TaskHandler<unknown, unknown>, payload: unknown): Promise<Ending> {
+    const { runtime } = this.hooks;
+    const { job } = this;
+    runtime.metrics.observe('job_wait_seconds', Math.max(0, this.startedAt - job.runAt.getTime()) / 1000, {
+      queue: job.queue,
+      task: job.task,
+    });
+    if (runtime.events.has('job:started')) runtime.events.emit('job:started', { job });
+    const timeoutMs = job.timeoutMs ?? taskTimeoutMs(this.task);
+    const ending = new Promise<Ending>((resolve) => {
+      this.resolveEnding = resolve;
+    });
+    this.hooks.track(this);
+    if (this.lease.signal.aborted) this.handleEvent();
+    else this.lease.signal.addEventListener('abort', this, { once: true });
+    this.timer = runtime.clock.setTimeout(() => this.timeout(timeoutMs), timeoutMs);
+
+    let returned: unknown;
+    try {
+      returned = this.span.run(() => handler(payload, this));
+    } catch (thrown) {
+      this.end({ kind: 'threw', error: toError(thrown) });
+      return ending;
+    }
+    if (returned instanceof Promise) {
+      returned.then(
+        (result) => this.end({ kind: 'returned', result }),
+        (thrown) => this.end({ kind: 'threw', error: toError(thrown) }),
+      );
+    } else {
+      this.end({ kind: 'returned', result: returned });
+    }
+    return ending;
+  }
+
+  /** The lease's signal aborted: a cancel lets the handler wind down; a lost lease frees the slot now. */
+  handleEvent(): void {
+    const reason = this.lease.signal.reason;
+    this.abort(reason);
+    if (!SwitchyardError.hasCode(reason, 'JOB_CANCELLED')) this.end({ kind: 'lost' });
+  }
+
+  release(): void {
+    this.abort(new ClosedError('worker'));
+    this.end({ kind: 'released' });
+  }
+
+  private timeout(timeoutMs: number): void {
+    const error = new JobTimeoutError(timeoutMs);
+    this.abort(error);
+    this.end({ kind: 'timeout', error });
+  }
+
+  private abort(reason: unknown): void {
+    if (this.abortReason !== undefined) return;
+    this.abortReason = reason;
+    this.controller?.abort(reason);
+  }
+
+  private end(ending: Ending): void {
+    const resolve = this.resolveEnding;
+    if (!resolve) return;
+    this.resolveEnding = undefined;
+    if (this.timer !== undefined) this.hooks.runtime.clock.clearTimeout(this.timer);
+    this.lease.signal.removeEventListener('abort', this);
+    this.hooks.untrack(this);
+    resolve(ending);
+  }
+}
+
+/** Carries out what the attempt's ending means for the job. */
+async function settle(run: AttemptRun, ending: Ending, payload: unknown): Promise<void> {
+  const { lease, task, job, logger, hooks, span } = run;
   const { runtime } = hooks;
   const { clock, events, metrics } = runtime;
-  const job = lease.job;
   const labels = { queue: job.queue, task: job.task };
-  const startedAt = clock.now();
-  metrics.observe('job_wait_seconds', Math.max(0, startedAt - job.runAt.getTime()) / 1000, labels);
-  if (events.has('job:started')) events.emit('job:started', { job });
-
-  const controller = new AbortController();
-  const timeoutMs = job.timeoutMs ?? taskTimeoutMs(task);
-  const span = runtime.tracer.startAttempt(job);
-
-  const ending = await new Promise<Ending>((resolve) => {
-    let settled = false;
-    const end = (value: Ending) => {
-      if (settled) return;
-      settled = true;
-      clock.clearTimeout(timer);
-      lease.signal.removeEventListener('abort', onLeaseAbort);
-      hooks.untrack(active);
-      resolve(value);
-    };
-    const onLeaseAbort = () => {
-      const reason = lease.signal.reason;
-      controller.abort(reason);
-      // Cancel: the handler gets to wind down; anything else (lost lease) frees the slot now.
-      if (!SwitchyardError.hasCode(reason, 'JOB_CANCELLED')) end({ kind: 'lost' });
-    };
-    const timer = clock.setTimeout(() => {
-      const error = new JobTimeoutError(timeoutMs);
-      controller.abort(error);
-      end({ kind: 'timeout', error });
-    }, timeoutMs);
-    const active: ActiveAttempt = {
-      lease,
-      release: () => {
-        controller.abort(new ClosedError('worker'));
-        end({ kind: 'released' });
-      },
-    };
-    hooks.track(active);
-    if (lease.signal.aborted) onLeaseAbort();
-    else lease.signal.addEventListener('abort', onLeaseAbort, { once: true });
-
-    const ctx: JobContext = {
-      job,
-      attempt: job.attempt,
-      signal: controller.signal,
-      logger,
-      progress: async (value) => {
-        assertJson(value, 'progress');
-        await lease.progress(value);
-        if (events.has('job:progress'))
-          events.emit('job:progress', { job: { ...job, progress: value }, progress: value });
-      },
-    };
-    span
-      .run(async () => handler(payload, ctx))
-      .then(
-        (result) => end({ kind: 'returned', result }),
-        (thrown) => end({ kind: 'threw', error: toError(thrown) }),
-      );
-  });
-
-  const cancelRequested = SwitchyardError.hasCode(controller.signal.reason, 'JOB_CANCELLED');
   if (ending.kind === 'lost') {
     span.end('abandoned');
     logger.warn({}, 'switchyard: lease lost while running; the job will be redelivered');
@@ -168,7 +222,7 @@ async function runHandler(
     await lease.release();
     return;
   }
-  if (cancelRequested) {
+  if (run.cancelRequested) {
     span.end('cancelled');
     await lease.cancelled();
     metrics.increment('jobs_cancelled_total', labels);
@@ -185,7 +239,7 @@ async function runHandler(
       return failJob(lease, toError(error), task, hooks, logger, payload);
     }
     await lease.complete(result);
-    const durationMs = clock.now() - startedAt;
+    const durationMs = clock.now() - run.startedAt;
     span.end('completed');
     metrics.increment('jobs_completed_total', labels);
     metrics.observe('job_duration_seconds', durationMs / 1000, labels);
@@ -272,7 +326,12 @@ class LazyJobLogger implements Logger {
 
   private get target(): Logger {
     const { job } = this;
-    this.bound ??= childLogger(this.base, { jobId: job.id, task: job.task, queue: job.queue, attempt: job.attempt });
+    this.bound ??= childLogger(this.base, {
+      jobId: job.id,
+      task: job.task,
+      queue: job.queue,
+      attempt: job.attempt,
+    });
     return this.bound;
   }
 

@@ -19,14 +19,32 @@ export async function validateWithSchema<S extends StandardSchemaV1>(
   value: unknown,
   what: string,
 ): Promise<StandardSchemaV1.InferOutput<S>> {
+  return validateMaybeSync(schema, value, what);
+}
+
+/**
+ * Like `validateWithSchema`, but without a promise when the schema validates
+ * synchronously (most do): returns the output, or a promise for async schemas.
+ * The worker's hot path uses it; payloads are JSON, so the output is never itself a promise.
+ */
+export function validateMaybeSync<S extends StandardSchemaV1>(
+  schema: S,
+  value: unknown,
+  what: string,
+): StandardSchemaV1.InferOutput<S> | Promise<StandardSchemaV1.InferOutput<S>> {
   const standard = (schema as Partial<StandardSchemaV1> | null | undefined)?.['~standard'];
   if (typeof standard?.validate !== 'function') {
     throw new InvalidOptionsError(
       `the schema for ${what} does not implement Standard Schema ('~standard.validate')`,
     );
   }
-  const result = await standard.validate(value);
-  if (!result.issues) return result.value as StandardSchemaV1.InferOutput<S>;
+  const result = standard.validate(value);
+  if (result instanceof Promise) return result.then((settled) => outputOrThrow(settled, what));
+  return outputOrThrow(result, what);
+}
+
+function outputOrThrow<T>(result: StandardSchemaV1.Result<T>, what: string): T {
+  if (!result.issues) return result.value;
   const issues: ValidationIssue[] = result.issues.map((issue) =>
     issue.path === undefined
       ? { message: issue.message }

@@ -292,8 +292,8 @@ describe('runAttempt', () => {
     const task = defineTask({
       name: 't',
       schema,
-      handler: async (_payload, ctx) => {
-        await ctx.progress(50);
+      handler: async (_payload, { progress }) => {
+        await progress(50); // destructured: must not depend on `this`
       },
     });
     const { hooks, events } = harness([task]);

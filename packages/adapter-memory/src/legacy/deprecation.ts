@@ -15,7 +15,11 @@ const warnedCallSites = new Set<string>();
  * `entry` is the public function the caller called; frames above it are cut, so the
  * first remaining frame is the caller's own line.
  */
-export function warnDeprecatedOnce(method: string, replacement: string, entry: (...args: any[]) => unknown): void {
+export function warnDeprecatedOnce(
+  method: string,
+  replacement: string,
+  entry: (...args: any[]) => unknown,
+): void {
   const site = callerLocation(entry);
   const key = `${method}@${site}`;
   if (warnedCallSites.has(key)) return;

@@ -54,7 +54,9 @@ export const LEGACY_DEFAULT_PRIORITY = 5;
 export function toSwitchyardPriority(priority: number | undefined): number {
   if (priority === undefined) return LEGACY_DEFAULT_PRIORITY;
   if (typeof priority !== 'number' || !Number.isFinite(priority)) {
-    throw new InvalidOptionsError(`addTask: priority must be a finite number, got ${JSON.stringify(priority)}`);
+    throw new InvalidOptionsError(
+      `addTask: priority must be a finite number, got ${JSON.stringify(priority)}`,
+    );
   }
   return Math.min(9, Math.max(0, Math.round(priority)));
 }

@@ -6,8 +6,8 @@
  */
 import {
   createSwitchyard,
-  defineTask,
   type Duration,
+  defineTask,
   InvalidOptionsError,
   type JobContext,
   type JobRecord,
@@ -127,7 +127,11 @@ class SwitchyardTaskQueueManager implements TaskQueueManager {
   }
 
   registerHandler(type: string, handler: LegacyTaskHandler): void {
-    warnDeprecatedOnce('registerHandler', 'defineTask({ name, handler }) or worker.handle(task, handler)', this.registerHandler);
+    warnDeprecatedOnce(
+      'registerHandler',
+      'defineTask({ name, handler }) or worker.handle(task, handler)',
+      this.registerHandler,
+    );
     this.handlers.set(type, handler);
     // A definition made before this handler existed would run without it: rebuild it.
     this.definitions.delete(type);
@@ -167,7 +171,9 @@ class SwitchyardTaskQueueManager implements TaskQueueManager {
     const jobs: JobRecord[] = [];
     for (const state of states) jobs.push(...(await this.allJobs(state)));
     // Legacy order is creation order; Switchyard pages newest first, and ids are time ordered.
-    jobs.sort((a, b) => a.createdAt.getTime() - b.createdAt.getTime() || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+    jobs.sort(
+      (a, b) => a.createdAt.getTime() - b.createdAt.getTime() || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0),
+    );
     return jobs.flatMap((job) => this.legacyTask(job) ?? []);
   }
 
@@ -202,12 +208,17 @@ class SwitchyardTaskQueueManager implements TaskQueueManager {
   async drain(options: { timeout?: Duration } = {}): Promise<void> {
     warnDeprecatedOnce('drain', 'yard.jobs.waitFor(id)', this.drain);
     await this.open();
-    const deadline = options.timeout === undefined ? Number.POSITIVE_INFINITY : Date.now() + parseDuration(options.timeout, 'timeout');
+    const deadline =
+      options.timeout === undefined
+        ? Number.POSITIVE_INFINITY
+        : Date.now() + parseDuration(options.timeout, 'timeout');
     for (;;) {
       const counts = await this.yard.jobs.counts({ queue: this.queue });
       if (WAITING_OR_RUNNING.every((state) => counts[state] === 0)) return;
       if (Date.now() >= deadline) {
-        throw new InvalidOptionsError(`drain: tasks still waiting or running after ${String(options.timeout)}`);
+        throw new InvalidOptionsError(
+          `drain: tasks still waiting or running after ${String(options.timeout)}`,
+        );
       }
       await new Promise((resolve) => setTimeout(resolve, DRAIN_POLL_MS));
     }
@@ -231,7 +242,10 @@ class SwitchyardTaskQueueManager implements TaskQueueManager {
       retry: this.retry,
       timeout: this.timeout,
       ...(handler
-        ? { handler: (data: unknown, ctx: JobContext) => handler(data, legacyTaskOfJob(ctx.job, type)) as Promise<unknown> }
+        ? {
+            handler: (data: unknown, ctx: JobContext) =>
+              handler(data, legacyTaskOfJob(ctx.job, type)) as Promise<unknown>,
+          }
         : {}),
     });
     // An empty enqueueMany registers the definition with the yard (so its worker can run it) and writes nothing.

@@ -28,7 +28,10 @@ describe('legacy facade deprecation warnings', () => {
 
   it('warns once per call site, names the replacement and the caller, as a DeprecationWarning', async () => {
     capture = captureWarnings();
-    const manager = createTaskQueueManager({ adapter: memoryAdapter(), handlers: { noop: async () => null } });
+    const manager = createTaskQueueManager({
+      adapter: memoryAdapter(),
+      handlers: { noop: async () => null },
+    });
     for (let i = 0; i < 3; i++) await manager.addTask('noop', { i }); // one call site, three calls
     await manager.addTask('noop', { i: 3 }); // a second call site
     for (let i = 0; i < 2; i++) await manager.stats();

@@ -63,7 +63,12 @@ describe('legacy TaskQueueManager → Switchyard memory adapter', () => {
     expect(await manager.cancelTask('no-such-id')).toBe(false);
     release();
     await manager.drain();
-    expect(await manager.getTask(id)).toMatchObject({ status: 'completed', result: 'done', data: null, attempts: 1 });
+    expect(await manager.getTask(id)).toMatchObject({
+      status: 'completed',
+      result: 'done',
+      data: null,
+      attempts: 1,
+    });
     expect(await manager.getTask('no-such-id')).toBeUndefined();
     await manager.stop();
   });

@@ -37,7 +37,15 @@ describe('legacy mapping', () => {
 
   it('folds counts into legacy stats', () => {
     expect(
-      legacyStatsOfCounts({ scheduled: 1, pending: 2, retrying: 3, running: 4, completed: 5, failed: 6, cancelled: 7 }),
+      legacyStatsOfCounts({
+        scheduled: 1,
+        pending: 2,
+        retrying: 3,
+        running: 4,
+        completed: 5,
+        failed: 6,
+        cancelled: 7,
+      }),
     ).toEqual({ pending: 6, running: 4, completed: 5, failed: 6, cancelled: 7, total: 28 });
   });
 });

@@ -32,7 +32,9 @@ export function expectedExecutionOrder(): string[] {
 }
 
 /** Handlers that record the execution order; `resize_image` always fails, like a dead image store. */
-export function recordingHandlers(executed: string[]): Record<string, (data: { n: number }) => Promise<unknown>> {
+export function recordingHandlers(
+  executed: string[],
+): Record<string, (data: { n: number }) => Promise<unknown>> {
   const record = (type: string) => async (data: { n: number }) => {
     executed.push(`${type}#${data.n}`);
     return { type, n: data.n, doubled: data.n * 2 };
@@ -84,7 +86,8 @@ export async function runWorkload(
     const { type, data, priority, status: state, result, error } = task;
     tasks.push({ type, data, priority, status: state, result, error });
   }
-  const names = (list: LegacyTaskView[]) => list.map((task) => `${task.type}#${(task.data as { n: number }).n}`);
+  const names = (list: LegacyTaskView[]) =>
+    list.map((task) => `${task.type}#${(task.data as { n: number }).n}`);
   const observation: WorkloadObservation = {
     cancelledFirst,
     cancelledAgain,

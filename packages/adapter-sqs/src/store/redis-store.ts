@@ -47,6 +47,8 @@ class RedisJobStateStore implements JobStateStore {
   private client: (Redis & ScriptCommands) | null = null;
   private connecting: Promise<Redis & ScriptCommands> | null = null;
   private readonly ownsClient: boolean;
+  /** The latest connection-level error of a client this store opened (for diagnostics). */
+  lastConnectionError: Error | null = null;
 
   constructor(private readonly options: RedisStoreOptions) {
     this.ns = options.keyPrefix ?? 'switchyard-sqs';
@@ -86,6 +88,11 @@ class RedisJobStateStore implements JobStateStore {
         throw new AdapterError('sqs', 'the Redis job-state store needs the optional peer dependency "ioredis"', { cause });
       });
       client = new RedisClient(url, { lazyConnect: true, maxRetriesPerRequest: 2, enableAutoPipelining: true });
+      // Connection errors also reject the commands waiting on them, where they are wrapped and
+      // reported; this listener keeps ioredis from printing them a second time as unhandled.
+      client.on('error', (error: Error) => {
+        this.lastConnectionError = error;
+      });
       try {
         await client.connect();
       } catch (cause) {

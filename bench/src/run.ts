@@ -1,0 +1,163 @@
+/**
+ * `pnpm bench [--quick] [--rounds N] [--only memory,bullmq] [--scenarios id,id]`
+ *
+ * Runs every selected scenario of every available section: each round calls
+ * Switchyard and its peers one after another, in an order rotated per round,
+ * then reports the median and spread of each figure. Writes
+ * `bench/results/<timestamp>.json` and `bench/results/latest.md`, and prints
+ * the Markdown.
+ */
+import { parseArgs } from 'node:util';
+import { describeMachine } from './machine.ts';
+import { renderMarkdown, writeReports } from './report.ts';
+import type { BenchResult, ContenderResult, ScenarioResult, SectionResult } from './results.ts';
+import type { BenchOptions, NotRun, Sample, Scenario, Section } from './section.ts';
+import { loadSections } from './sections.ts';
+import { roundOrder, summarize } from './stats.ts';
+import { evaluateTargets } from './targets.ts';
+
+const FULL_ROUNDS = 5;
+const QUICK_ROUNDS = 3;
+/** One contender run longer than this is abandoned and reported as not run. */
+const RUN_TIMEOUT_MS = 5 * 60_000;
+
+function log(message: string): void {
+  process.stderr.write(`${message}\n`);
+}
+
+function collectGarbage(): void {
+  // The bench script runs node with --expose-gc; without it, runs simply share the collector's timing.
+  if (typeof globalThis.gc === 'function') globalThis.gc();
+}
+
+async function withTimeout<T>(work: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`${what} took longer than ${ms / 1000} s`)), ms);
+  });
+  try {
+    return await Promise.race([work, timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+function describeSample(sample: Sample): string {
+  return Object.entries(sample)
+    .map(([key, value]) => `${key}=${value.toFixed(value >= 100 ? 0 : 2)}`)
+    .join(' ');
+}
+
+async function runScenario(section: string, scenario: Scenario, options: BenchOptions): Promise<ScenarioResult> {
+  const rounds = scenario.rounds ?? options.rounds;
+  const samples = new Map<string, Sample[]>();
+  const failures = new Map<string, string>();
+  for (let round = 0; round < rounds; round++) {
+    for (const contender of roundOrder(scenario.contenders, round)) {
+      if (failures.has(contender.name)) continue;
+      collectGarbage();
+      const label = `[${section}] ${scenario.id} round ${round + 1}/${rounds} ${contender.name}`;
+      try {
+        const sample = await withTimeout(contender.run(), RUN_TIMEOUT_MS, label);
+        log(`${label}: ${describeSample(sample)}`);
+        samples.set(contender.name, [...(samples.get(contender.name) ?? []), sample]);
+      } catch (error) {
+        const message = error instanceof Error ? error.message : String(error);
+        log(`${label}: FAILED ${message}`);
+        failures.set(contender.name, `failed: ${message}`);
+      }
+    }
+  }
+  const contenders: ContenderResult[] = [];
+  const notRun: NotRun[] = [...(scenario.notRun ?? [])];
+  for (const contender of scenario.contenders) {
+    const taken = samples.get(contender.name) ?? [];
+    const failure = failures.get(contender.name);
+    if (failure !== undefined) {
+      notRun.push({ name: contender.name, reason: failure });
+      continue;
+    }
+    const summaries: ContenderResult['summaries'] = {};
+    for (const metric of scenario.metrics) {
+      const values = taken.map((sample) => sample[metric.key]).filter((v): v is number => typeof v === 'number');
+      if (values.length > 0) summaries[metric.key] = summarize(values);
+    }
+    contenders.push({
+      name: contender.name,
+      role: contender.role,
+      ...(contender.settings ? { settings: contender.settings } : {}),
+      summaries,
+    });
+  }
+  return {
+    id: scenario.id,
+    title: scenario.title,
+    settings: scenario.settings,
+    metrics: scenario.metrics,
+    rounds,
+    contenders,
+    notRun,
+  };
+}
+
+async function runSection(section: Section, options: BenchOptions, only: string[] | undefined): Promise<SectionResult> {
+  const base = { name: section.name, peers: section.peers };
+  let reason: string | undefined;
+  try {
+    reason = await section.availability();
+  } catch (error) {
+    reason = `availability check failed: ${error instanceof Error ? error.message : String(error)}`;
+  }
+  if (reason !== undefined) {
+    log(`[${section.name}] not run: ${reason}`);
+    return { ...base, notRun: reason, scenarios: [] };
+  }
+  const environment = section.environment ? await section.environment() : undefined;
+  const scenarios = (await section.scenarios(options)).filter((s) => only === undefined || only.includes(s.id));
+  const results: ScenarioResult[] = [];
+  for (const scenario of scenarios) results.push(await runScenario(section.name, scenario, options));
+  return { ...base, ...(environment ? { environment } : {}), scenarios: results };
+}
+
+function list(value: string | undefined): string[] | undefined {
+  return value === undefined ? undefined : value.split(',').map((item) => item.trim()).filter(Boolean);
+}
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({
+    options: {
+      quick: { type: 'boolean', default: false },
+      rounds: { type: 'string' },
+      only: { type: 'string' },
+      scenarios: { type: 'string' },
+    },
+  });
+  const quick = values.quick === true;
+  const rounds = values.rounds === undefined ? (quick ? QUICK_ROUNDS : FULL_ROUNDS) : Number(values.rounds);
+  if (!Number.isInteger(rounds) || rounds < 1) throw new Error(`--rounds must be a positive integer, got ${values.rounds}`);
+  const options: BenchOptions = { quick, rounds };
+  const onlySections = list(values.only);
+  const onlyScenarios = list(values.scenarios);
+
+  const startedAt = new Date().toISOString();
+  const sections: SectionResult[] = [];
+  for (const section of await loadSections()) {
+    if (onlySections !== undefined && !onlySections.includes(section.name)) continue;
+    sections.push(await runSection(section, options, onlyScenarios));
+  }
+  const result: BenchResult = {
+    startedAt,
+    finishedAt: new Date().toISOString(),
+    mode: quick ? 'quick' : 'full',
+    rounds,
+    command: ['pnpm bench', ...process.argv.slice(2)].join(' '),
+    machine: describeMachine(),
+    sections,
+    targets: evaluateTargets(sections),
+  };
+  const paths = await writeReports(result, new URL('../results/', import.meta.url));
+  process.stdout.write(renderMarkdown(result));
+  log(`\nwrote ${paths.json.pathname} and ${paths.markdown.pathname}`);
+}
+
+await main();

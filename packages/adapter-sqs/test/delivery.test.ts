@@ -1,0 +1,349 @@
+/** SQS-specific delivery behaviour, on fauxqs and Redis: doorbells, leases, hops, foreign messages. */
+import {
+  CreateQueueCommand,
+  GetQueueAttributesCommand,
+  ReceiveMessageCommand,
+  SendMessageCommand,
+} from '@aws-sdk/client-sqs';
+import { sqsQueueName } from '@switchyard/adapter-sqs';
+import {
+  JobCancelledError,
+  LeaseExpiredError,
+  ManualClock,
+  MalformedJobError,
+  PayloadTooLargeError,
+  type QueueAdapter,
+  SwitchyardError,
+} from '@switchyard/core';
+import { Redis } from 'ioredis';
+import { afterEach, describe, expect, it } from 'vitest';
+import { keyPrefixOf, REDIS_URL } from './conformance-adapter.js';
+import {
+  eventually,
+  LeaseInbox,
+  newJob,
+  newPrefix,
+  recordingLogger,
+  startedAdapter,
+  testClient,
+} from './support.js';
+
+const LEASE = { concurrency: 1, leaseDurationMs: 1_000 };
+const open: QueueAdapter[] = [];
+afterEach(async () => {
+  await Promise.all(open.splice(0).map((adapter) => adapter.close()));
+});
+
+async function adapterFor(...args: Parameters<typeof startedAdapter>) {
+  const adapter = await startedAdapter(...args);
+  open.push(adapter);
+  return adapter;
+}
+
+async function queueAttributes(queueName: string) {
+  const client = await testClient();
+  const { QueueUrl } = await client.send(new CreateQueueCommand({ QueueName: queueName }));
+  const { Attributes } = await client.send(
+    new GetQueueAttributesCommand({ QueueUrl, AttributeNames: ['All'] }),
+  );
+  return { url: QueueUrl!, attributes: Attributes ?? {} };
+}
+
+describe('sqs delivery', () => {
+  it('a job goes through store and SQS: lease, complete, message deleted, record completed', async () => {
+    const prefix = newPrefix();
+    const adapter = await adapterFor(prefix);
+    const job = newJob();
+    expect(await adapter.enqueue([job])).toEqual([{ status: 'created', id: job.id }]);
+    const inbox = new LeaseInbox();
+    const consumer = adapter.consume(['work'], LEASE, inbox.onLease);
+    const lease = await inbox.next();
+    expect(lease.job).toMatchObject({ id: job.id, state: 'running', attempt: 1 });
+    expect(lease.redelivered).toBe(false);
+    await lease.progress({ half: true });
+    await lease.complete({ ok: 1 });
+    inbox.finish(lease);
+    await consumer.stop();
+    expect(await adapter.jobs.get(job.id)).toMatchObject({ state: 'completed', result: { ok: 1 }, progress: { half: true } });
+    await adapter.close();
+    const { attributes } = await queueAttributes(sqsQueueName(prefix, 'work', 1));
+    expect(attributes.ApproximateNumberOfMessages).toBe('0');
+    expect(attributes.ApproximateNumberOfMessagesNotVisible).toBe('0');
+  });
+
+  it('priority bands: a waiting urgent job is taken before older less urgent ones', async () => {
+    const adapter = await adapterFor(newPrefix(), { priorityBands: 3 });
+    const low = newJob({ priority: 9, payload: 'low' });
+    const mid = newJob({ priority: 5, payload: 'mid' });
+    const high = newJob({ priority: 0, payload: 'high' });
+    await adapter.enqueue([low, mid, high]);
+    const inbox = new LeaseInbox();
+    const consumer = adapter.consume(['work'], LEASE, inbox.onLease);
+    const order: unknown[] = [];
+    for (let i = 0; i < 3; i++) {
+      const lease = await inbox.next();
+      order.push(lease.job.payload);
+      await lease.complete(undefined);
+      inbox.finish(lease);
+    }
+    await consumer.stop();
+    expect(order).toEqual(['high', 'mid', 'low']);
+  });
+
+  it('a message whose holder lost its visibility timeout is redelivered with attempt + 1; the old lease changes nothing', async () => {
+    const adapter = await adapterFor(newPrefix());
+    const job = newJob();
+    await adapter.enqueue([job]);
+    const first = new LeaseInbox();
+    const firstConsumer = adapter.consume(['work'], LEASE, first.onLease);
+    const stale = await first.next();
+    await firstConsumer.stop();
+    // No heartbeat: after the 1 s visibility timeout the message is handed out again.
+    const second = new LeaseInbox();
+    const secondConsumer = adapter.consume(['work'], LEASE, second.onLease);
+    const fresh = await second.next(5_000);
+    expect(fresh.redelivered).toBe(true);
+    expect(fresh.job.attempt).toBe(2);
+    await stale.complete('too late');
+    expect((await adapter.jobs.get(job.id))!.state).toBe('running');
+    await stale.heartbeat();
+    expect(stale.signal.aborted).toBe(true);
+    expect(stale.signal.reason).toBeInstanceOf(LeaseExpiredError);
+    await fresh.complete('on time');
+    second.finish(fresh);
+    first.finish(stale);
+    await secondConsumer.stop();
+    expect(await adapter.jobs.get(job.id)).toMatchObject({ state: 'completed', result: 'on time', attempt: 2 });
+  });
+
+  it('cancel from another process aborts the running lease on its next heartbeat', async () => {
+    const prefix = newPrefix();
+    const worker = await adapterFor(prefix);
+    const other = await adapterFor(prefix);
+    const job = newJob();
+    await other.enqueue([job]);
+    const inbox = new LeaseInbox();
+    const consumer = worker.consume(['work'], LEASE, inbox.onLease);
+    const lease = await inbox.next();
+    expect(await other.jobs.cancel(job.id)).toBe('requested');
+    expect((await other.jobs.get(job.id))!.cancelRequested).toBe(true);
+    await lease.heartbeat();
+    expect(lease.signal.reason).toBeInstanceOf(JobCancelledError);
+    await lease.cancelled();
+    inbox.finish(lease);
+    await consumer.stop();
+    expect((await other.jobs.get(job.id))!.state).toBe('cancelled');
+  });
+
+  it('a job cancelled while pending is never delivered and its message is deleted', async () => {
+    const prefix = newPrefix();
+    const adapter = await adapterFor(prefix);
+    const cancelled = newJob({ payload: 'cancelled' });
+    const kept = newJob({ payload: 'kept' });
+    await adapter.enqueue([cancelled, kept]);
+    expect(await adapter.jobs.cancel(cancelled.id)).toBe('cancelled');
+    const inbox = new LeaseInbox();
+    const consumer = adapter.consume(['work'], { ...LEASE, concurrency: 2 }, inbox.onLease);
+    const lease = await inbox.next();
+    expect(lease.job.id).toBe(kept.id);
+    await lease.complete(undefined);
+    inbox.finish(lease);
+    await eventually(async () => {
+      const { attributes } = await queueAttributes(sqsQueueName(prefix, 'work', 1));
+      return attributes.ApproximateNumberOfMessages === '0' && attributes.ApproximateNumberOfMessagesNotVisible === '0'
+        ? true
+        : undefined;
+    }, 5_000, 'the cancelled job\'s message to be deleted');
+    await consumer.stop();
+    expect(inbox.waiting).toBe(0);
+  });
+
+  it('release gives the job back at once with its attempt not counted; retry brings it back when due', async () => {
+    const adapter = await adapterFor(newPrefix());
+    const job = newJob();
+    await adapter.enqueue([job]);
+    const inbox = new LeaseInbox();
+    const consumer = adapter.consume(['work'], LEASE, inbox.onLease);
+    const first = await inbox.next();
+    await first.release();
+    inbox.finish(first);
+    const second = await inbox.next(3_000);
+    expect(second.job.attempt).toBe(1);
+    expect(second.redelivered).toBe(false);
+    const retryAt = new Date(Date.now() + 1_000);
+    await second.retry(retryAt, { name: 'Error', message: 'try again' });
+    inbox.finish(second);
+    expect(await adapter.jobs.get(job.id)).toMatchObject({ state: 'retrying', error: { message: 'try again' } });
+    const third = await inbox.next(5_000);
+    expect(Date.now()).toBeGreaterThanOrEqual(retryAt.getTime());
+    expect(third.job.attempt).toBe(2);
+    await third.complete(undefined);
+    inbox.finish(third);
+    await consumer.stop();
+  });
+
+  it('a job not due yet is hidden until due (visibility) or hopped past the 12 h cap (re-sent, delayed 15 min)', async () => {
+    const prefix = newPrefix();
+    // The producer's clock runs ahead, so its jobs are due for it but far in the future for the consumer.
+    const now = Date.now();
+    const producer = await adapterFor(prefix, {}, { clock: new ManualClock(now + 13 * 3_600_000) });
+    const consumerSide = await adapterFor(prefix, {}, { clock: new ManualClock(now) });
+    const farJob = newJob({ runAt: new Date(now + 13 * 3_600_000) }, now);
+    const nearJob = newJob({ queue: 'near', runAt: new Date(now + 2 * 3_600_000) }, now);
+    await producer.enqueue([farJob, nearJob]);
+    const inbox = new LeaseInbox();
+    const consumer = consumerSide.consume(['work', 'near'], LEASE, inbox.onLease);
+    await eventually(async () => {
+      const calls = consumerSide.apiCalls;
+      return (calls.SendMessage ?? 0) >= 1 && (calls.ChangeMessageVisibility ?? 0) >= 1 ? true : undefined;
+    }, 5_000, 'a hop and a visibility change');
+    await consumer.stop();
+    expect(inbox.waiting).toBe(0);
+    const far = await queueAttributes(sqsQueueName(prefix, 'work', 1));
+    expect(far.attributes.ApproximateNumberOfMessagesDelayed).toBe('1');
+    expect(far.attributes.ApproximateNumberOfMessagesNotVisible).toBe('0');
+    const near = await queueAttributes(sqsQueueName(prefix, 'near', 1));
+    expect(near.attributes.ApproximateNumberOfMessagesNotVisible).toBe('1');
+    expect((await consumerSide.jobs.get(farJob.id))!.state).toBe('pending');
+  });
+
+  it('foreign and non-JSON messages go to the dead-letter queue; the worker goes on', async () => {
+    const prefix = newPrefix();
+    const client = await testClient();
+    const { QueueUrl: dlq } = await client.send(new CreateQueueCommand({ QueueName: `${prefix}-dlq` }));
+    const logger = recordingLogger();
+    const adapter = await adapterFor(prefix, { deadLetterQueueUrl: dlq! }, { logger });
+    const job = newJob();
+    await adapter.enqueue([job]);
+    const url = (await queueAttributes(sqsQueueName(prefix, 'work', 1))).url;
+    await client.send(new SendMessageCommand({ QueueUrl: url, MessageBody: 'not json at all' }));
+    await client.send(new SendMessageCommand({ QueueUrl: url, MessageBody: '{"order":42}' }));
+    const inbox = new LeaseInbox();
+    const consumer = adapter.consume(['work'], { ...LEASE, concurrency: 3 }, inbox.onLease);
+    const lease = await inbox.next();
+    expect(lease.job.id).toBe(job.id);
+    await lease.complete(undefined);
+    inbox.finish(lease);
+    const dead = await eventually(async () => {
+      const { Messages } = await client.send(
+        new ReceiveMessageCommand({ QueueUrl: dlq!, MaxNumberOfMessages: 10, WaitTimeSeconds: 1 }),
+      );
+      return Messages && Messages.length === 2 ? Messages.map((message) => message.Body).sort() : undefined;
+    }, 5_000, 'two dead-lettered messages');
+    expect(dead).toEqual(['not json at all', '{"order":42}']);
+    await consumer.stop();
+    expect(logger.lines.filter((line) => line.level === 'warn' && /not a Switchyard job/.test(line.msg ?? ''))).toHaveLength(2);
+  });
+
+  it('without a dead-letter queue a foreign message is logged and deleted', async () => {
+    const prefix = newPrefix();
+    const client = await testClient();
+    const logger = recordingLogger();
+    const adapter = await adapterFor(prefix, {}, { logger });
+    const url = (await queueAttributes(sqsQueueName(prefix, 'work', 1))).url;
+    await client.send(new SendMessageCommand({ QueueUrl: url, MessageBody: '<xml/>' }));
+    const consumer = adapter.consume(['work'], LEASE, new LeaseInbox().onLease);
+    await eventually(async () => (logger.lines.some((line) => line.level === 'warn') ? true : undefined));
+    await consumer.stop();
+    await eventually(async () => {
+      const { attributes } = await queueAttributes(sqsQueueName(prefix, 'work', 1));
+      return attributes.ApproximateNumberOfMessages === '0' && attributes.ApproximateNumberOfMessagesNotVisible === '0'
+        ? true
+        : undefined;
+    });
+  });
+
+  it('a corrupt record is delivered as a malformed lease that fails the job', async () => {
+    const prefix = newPrefix();
+    const adapter = await adapterFor(prefix);
+    const job = newJob();
+    await adapter.enqueue([job]);
+    const redis = new Redis(REDIS_URL);
+    try {
+      await redis.hset(`${keyPrefixOf(prefix)}:job:${job.id}`, 'data', '{broken');
+    } finally {
+      redis.disconnect();
+    }
+    expect(await adapter.jobs.get(job.id)).toMatchObject({ id: job.id, state: 'pending', task: 'test-task' });
+    const inbox = new LeaseInbox();
+    const consumer = adapter.consume(['work'], LEASE, inbox.onLease);
+    const lease = await inbox.next();
+    expect(lease.malformed).toBeInstanceOf(MalformedJobError);
+    expect(lease.malformed!.message).toContain(job.id);
+    await lease.fail({ name: 'MalformedJobError', message: lease.malformed!.message, code: 'MALFORMED_JOB' });
+    inbox.finish(lease);
+    await consumer.stop();
+    expect(await adapter.jobs.get(job.id)).toMatchObject({ state: 'failed', error: { code: 'MALFORMED_JOB' } });
+  });
+
+  it('refuses a payload over maxPayloadBytes with PayloadTooLargeError and stores nothing', async () => {
+    const adapter = await adapterFor(newPrefix(), { maxPayloadBytes: 1_000 });
+    expect(adapter.capabilities.maxPayloadBytes).toBe(1_000);
+    const job = newJob({ payload: 'x'.repeat(2_000) });
+    const error = await adapter.enqueue([job]).catch((thrown: unknown) => thrown);
+    expect(error).toBeInstanceOf(PayloadTooLargeError);
+    expect(await adapter.jobs.get(job.id)).toBeNull();
+  });
+
+  it('uniqueKey: a second unfinished job with the key is a duplicate; the key is free once the job finishes', async () => {
+    const adapter = await adapterFor(newPrefix());
+    const first = newJob({ uniqueKey: 'k' });
+    const second = newJob({ uniqueKey: 'k' });
+    expect(await adapter.enqueue([first, second])).toEqual([
+      { status: 'created', id: first.id },
+      { status: 'duplicate', id: second.id, existingJobId: first.id },
+    ]);
+    expect(await adapter.jobs.cancel(first.id)).toBe('cancelled');
+    const third = newJob({ uniqueKey: 'k' });
+    expect(await adapter.enqueue([third])).toEqual([{ status: 'created', id: third.id }]);
+  });
+
+  it('sends doorbells 10 per SendMessageBatch and deletes them in batches', async () => {
+    const adapter = await adapterFor(newPrefix());
+    const jobs = Array.from({ length: 30 }, (_, n) => newJob({ payload: n }));
+    await adapter.enqueue(jobs);
+    expect(adapter.apiCalls.SendMessageBatch).toBe(3);
+    const inbox = new LeaseInbox();
+    const consumer = adapter.consume(['work'], { concurrency: 10, leaseDurationMs: 5_000 }, inbox.onLease);
+    for (let n = 0; n < 30; n++) {
+      const lease = await inbox.next();
+      await lease.complete(undefined);
+      inbox.finish(lease);
+    }
+    await consumer.stop();
+    await adapter.close();
+    expect(adapter.apiCalls.DeleteMessageBatch).toBeLessThan(30);
+    expect(adapter.apiCalls.DeleteMessage ?? 0).toBe(0);
+  });
+
+  it('retention removes finished jobs once their time is up (on the injected clock)', async () => {
+    const clock = new ManualClock(Date.now());
+    const adapter = await adapterFor(newPrefix(), { retentionSweepIntervalMs: 1_000 }, {
+      clock,
+      retention: { completedMs: 60_000 },
+    });
+    const job = newJob({}, clock.now());
+    await adapter.enqueue([job]);
+    const inbox = new LeaseInbox();
+    const consumer = adapter.consume(['work'], LEASE, inbox.onLease);
+    const lease = await inbox.next();
+    await lease.complete(undefined);
+    inbox.finish(lease);
+    await consumer.stop();
+    await clock.advance(30_000);
+    expect(await adapter.jobs.get(job.id)).not.toBeNull();
+    await clock.advance(31_000);
+    await eventually(async () => ((await adapter.jobs.get(job.id)) === null ? true : undefined), 5_000, 'removal');
+  });
+
+  it('an unreachable Redis fails start() with a message naming REDIS_URL', async () => {
+    const { redisStore, sqsAdapter } = await import('@switchyard/adapter-sqs');
+    const adapter = sqsAdapter({ client: await testClient(), store: redisStore({ url: 'redis://127.0.0.1:1' }) });
+    const error = await adapter
+      .start({ clock: new ManualClock(), logger: recordingLogger(), retention: {} })
+      .catch((thrown: unknown) => thrown);
+    expect(SwitchyardError.hasCode(error, 'ADAPTER_ERROR')).toBe(true);
+    expect((error as Error).message).toMatch(/REDIS_URL/);
+    await adapter.close();
+  });
+});
