@@ -60,7 +60,17 @@ const rows: Row[] = [];
 // ---------- Switchyard adapter ----------
 function adapterJob(queue: string): NewJob {
   const now = new Date();
-  return { id: newJobId(), task: 'noop', queue, payload: {}, priority: 5, createdAt: now, runAt: now, maxAttempts: 3, metadata: {} };
+  return {
+    id: newJobId(),
+    task: 'noop',
+    queue,
+    payload: {},
+    priority: 5,
+    createdAt: now,
+    runAt: now,
+    maxAttempts: 3,
+    metadata: {},
+  };
 }
 
 async function benchAdapter(): Promise<void> {
@@ -71,16 +81,22 @@ async function benchAdapter(): Promise<void> {
 
   const t0 = performance.now();
   for (let done = 0; done < JOBS; done += INSERT_BATCH) {
-    await adapter.enqueue(Array.from({ length: Math.min(INSERT_BATCH, JOBS - done) }, () => adapterJob('bulk')));
+    await adapter.enqueue(
+      Array.from({ length: Math.min(INSERT_BATCH, JOBS - done) }, () => adapterJob('bulk')),
+    );
   }
   const enqueuePerSec = JOBS / ((performance.now() - t0) / 1000);
 
   let completed = 0;
   const t1 = performance.now();
-  const consumer = adapter.consume(['bulk'], { concurrency: CONCURRENCY, leaseDurationMs: 30_000 }, async (lease: Lease) => {
-    await lease.complete(undefined);
-    completed++;
-  });
+  const consumer = adapter.consume(
+    ['bulk'],
+    { concurrency: CONCURRENCY, leaseDurationMs: 30_000 },
+    async (lease: Lease) => {
+      await lease.complete(undefined);
+      completed++;
+    },
+  );
   await until(() => completed >= JOBS, 120_000);
   const processPerSec = JOBS / ((performance.now() - t1) / 1000);
   await consumer.stop();
@@ -88,11 +104,15 @@ async function benchAdapter(): Promise<void> {
   const latencies: number[] = [];
   let startedAt = 0;
   let seen = 0;
-  const idle = adapter.consume(['idle'], { concurrency: 1, leaseDurationMs: 30_000 }, async (lease: Lease) => {
-    latencies.push(performance.now() - startedAt);
-    seen++;
-    await lease.complete(undefined);
-  });
+  const idle = adapter.consume(
+    ['idle'],
+    { concurrency: 1, leaseDurationMs: 30_000 },
+    async (lease: Lease) => {
+      latencies.push(performance.now() - startedAt);
+      seen++;
+      await lease.complete(undefined);
+    },
+  );
   await sleep(100);
   for (let i = 0; i < SAMPLES; i++) {
     startedAt = performance.now();
@@ -115,7 +135,13 @@ async function benchAdapter(): Promise<void> {
 // ---------- raw pg-boss ----------
 async function benchPgBoss(): Promise<void> {
   const schema = freshSchema('pgb');
-  const boss = new PgBoss({ connectionString: DATABASE_URL, schema, supervise: false, schedule: false, useListenNotify: true });
+  const boss = new PgBoss({
+    connectionString: DATABASE_URL,
+    schema,
+    supervise: false,
+    schedule: false,
+    useListenNotify: true,
+  });
   boss.on('error', (error) => console.error('pg-boss error', error));
   await boss.start();
   await boss.createQueue('bulk');
@@ -123,15 +149,22 @@ async function benchPgBoss(): Promise<void> {
 
   const t0 = performance.now();
   for (let done = 0; done < JOBS; done += INSERT_BATCH) {
-    await boss.insert('bulk', Array.from({ length: Math.min(INSERT_BATCH, JOBS - done) }, () => ({ data: {} })));
+    await boss.insert(
+      'bulk',
+      Array.from({ length: Math.min(INSERT_BATCH, JOBS - done) }, () => ({ data: {} })),
+    );
   }
   const enqueuePerSec = JOBS / ((performance.now() - t0) / 1000);
 
   let completed = 0;
   const t1 = performance.now();
-  await boss.work('bulk', { batchSize: 50, pollingIntervalSeconds: 0.5, localConcurrency: Math.max(1, CONCURRENCY / 10) }, async (jobs) => {
-    completed += jobs.length;
-  });
+  await boss.work(
+    'bulk',
+    { batchSize: 50, pollingIntervalSeconds: 0.5, localConcurrency: Math.max(1, CONCURRENCY / 10) },
+    async (jobs) => {
+      completed += jobs.length;
+    },
+  );
   await until(() => completed >= JOBS, 120_000);
   const processPerSec = JOBS / ((performance.now() - t1) / 1000);
   await boss.offWork('bulk');
@@ -164,7 +197,13 @@ async function benchPgBoss(): Promise<void> {
 /** The reported stall: a notify-enabled queue, useListenNotify, a batch worker, one bulk insert. */
 async function pgBossNotifyStall(burstWhenBatchFull: boolean): Promise<string> {
   const schema = freshSchema('stall');
-  const boss = new PgBoss({ connectionString: DATABASE_URL, schema, supervise: false, schedule: false, useListenNotify: true });
+  const boss = new PgBoss({
+    connectionString: DATABASE_URL,
+    schema,
+    supervise: false,
+    schedule: false,
+    useListenNotify: true,
+  });
   boss.on('error', (error) => console.error('pg-boss error', error));
   await boss.start();
   await boss.createQueue('stall', { notify: true });
@@ -173,7 +212,10 @@ async function pgBossNotifyStall(burstWhenBatchFull: boolean): Promise<string> {
     completed += jobs.length;
   });
   await sleep(300);
-  await boss.insert('stall', Array.from({ length: 500 }, () => ({ data: {} })));
+  await boss.insert(
+    'stall',
+    Array.from({ length: 500 }, () => ({ data: {} })),
+  );
   const finished = await until(() => completed >= 500, 5000);
   await boss.stop({ graceful: false });
   return `burstWhenBatchFull=${burstWhenBatchFull}: ${completed}/500 processed within 5 s${finished ? '' : ' (stalled)'}`;
@@ -186,7 +228,12 @@ async function benchGraphile(): Promise<void> {
   await utils.migrate();
   const t0 = performance.now();
   for (let done = 0; done < JOBS; done += INSERT_BATCH) {
-    await utils.addJobs(Array.from({ length: Math.min(INSERT_BATCH, JOBS - done) }, () => ({ identifier: 'bulk', payload: {} })));
+    await utils.addJobs(
+      Array.from({ length: Math.min(INSERT_BATCH, JOBS - done) }, () => ({
+        identifier: 'bulk',
+        payload: {},
+      })),
+    );
   }
   const enqueuePerSec = JOBS / ((performance.now() - t0) / 1000);
 
@@ -240,8 +287,11 @@ async function main(): Promise<void> {
     if (want('pgboss')) await benchPgBoss();
     if (want('adapter')) await benchAdapter();
     const stall = want('stall') ? [await pgBossNotifyStall(false), await pgBossNotifyStall(true)] : [];
-    const fmt = (value: number | undefined, digits = 0) => (value === undefined ? '-' : value.toFixed(digits));
-    console.log(`\nPostgreSQL queues, ${JOBS} no-op jobs, ${SAMPLES} latency samples (${new Date().toISOString()})\n`);
+    const fmt = (value: number | undefined, digits = 0) =>
+      value === undefined ? '-' : value.toFixed(digits);
+    console.log(
+      `\nPostgreSQL queues, ${JOBS} no-op jobs, ${SAMPLES} latency samples (${new Date().toISOString()})\n`,
+    );
     console.log('| system | bulk enqueue jobs/s | processing jobs/s | idle start p50 ms | p95 ms | notes |');
     console.log('|---|---:|---:|---:|---:|---|');
     for (const row of rows) {

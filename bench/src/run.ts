@@ -48,16 +48,21 @@ function describeSample(sample: Sample): string {
     .join(' ');
 }
 
-async function runScenario(section: string, scenario: Scenario, options: BenchOptions): Promise<ScenarioResult> {
-  const rounds = scenario.rounds ?? options.rounds;
-  const samples = new Map<string, Sample[]>();
-  const failures = new Map<string, string>();
+/** Calls each contender once per round, in an order rotated per round. */
+async function runAlternating(
+  section: string,
+  scenario: Scenario,
+  rounds: number,
+  samples: Map<string, Sample[]>,
+  failures: Map<string, string>,
+): Promise<void> {
   for (let round = 0; round < rounds; round++) {
     for (const contender of roundOrder(scenario.contenders, round)) {
       if (failures.has(contender.name)) continue;
       collectGarbage();
       const label = `[${section}] ${scenario.id} round ${round + 1}/${rounds} ${contender.name}`;
       try {
+        if (contender.run === undefined) throw new Error('contender has no run() and the scenario no runTogether()');
         const sample = await withTimeout(contender.run(), RUN_TIMEOUT_MS, label);
         log(`${label}: ${describeSample(sample)}`);
         samples.set(contender.name, [...(samples.get(contender.name) ?? []), sample]);
@@ -67,6 +72,44 @@ async function runScenario(section: string, scenario: Scenario, options: BenchOp
         failures.set(contender.name, `failed: ${message}`);
       }
     }
+  }
+}
+
+/** Lets a script that alternates its contenders itself run every round at once. */
+async function runTogether(
+  section: string,
+  scenario: Scenario & Required<Pick<Scenario, 'runTogether'>>,
+  rounds: number,
+  samples: Map<string, Sample[]>,
+  failures: Map<string, string>,
+): Promise<void> {
+  const label = `[${section}] ${scenario.id} ${rounds} rounds, all contenders`;
+  try {
+    const byContender = await withTimeout(scenario.runTogether(rounds), RUN_TIMEOUT_MS * rounds, label);
+    for (const contender of scenario.contenders) {
+      const taken = byContender[contender.name];
+      if (taken === undefined || taken.length === 0) {
+        failures.set(contender.name, 'the script reported no figures for it');
+        continue;
+      }
+      samples.set(contender.name, taken);
+      log(`${label} ${contender.name}: ${taken.map(describeSample).join(' | ')}`);
+    }
+  } catch (error) {
+    const message = error instanceof Error ? error.message : String(error);
+    log(`${label}: FAILED ${message}`);
+    for (const contender of scenario.contenders) failures.set(contender.name, `failed: ${message}`);
+  }
+}
+
+async function runScenario(section: string, scenario: Scenario, options: BenchOptions): Promise<ScenarioResult> {
+  const rounds = scenario.rounds ?? options.rounds;
+  const samples = new Map<string, Sample[]>();
+  const failures = new Map<string, string>();
+  if (scenario.runTogether) {
+    await runTogether(section, { ...scenario, runTogether: scenario.runTogether }, rounds, samples, failures);
+  } else {
+    await runAlternating(section, scenario, rounds, samples, failures);
   }
   const contenders: ContenderResult[] = [];
   const notRun: NotRun[] = [...(scenario.notRun ?? [])];

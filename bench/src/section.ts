@@ -24,8 +24,8 @@ export interface Contender {
   /** 'switchyard' for the system under test; the peer's library name otherwise. */
   name: string;
   role: 'switchyard' | 'peer';
-  /** Runs the scenario once, from a fresh state, and returns what it measured. */
-  run(): Promise<Sample>;
+  /** Runs the scenario once, from a fresh state, and returns what it measured (absent when the scenario has `runTogether`). */
+  run?(): Promise<Sample>;
   /** Settings that change this contender's numbers (concurrency, polling interval, batch size...). */
   settings?: Record<string, unknown>;
 }
@@ -48,6 +48,11 @@ export interface Scenario {
   notRun?: NotRun[];
   /** Override the run's round count (e.g. one child-process RSS measurement is enough). */
   rounds?: number;
+  /**
+   * For a script that alternates its contenders itself: runs every round of
+   * every contender in one go and returns contender name → one sample per round.
+   */
+  runTogether?(rounds: number): Promise<Record<string, Sample[]>>;
 }
 
 /** Run-wide options, from the command line. */

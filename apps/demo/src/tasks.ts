@@ -5,10 +5,10 @@
  */
 import {
   defineTask,
-  DuplicateJobError,
   type EnqueueOptions,
   NonRetryableError,
   type Switchyard,
+  SwitchyardError,
   type TaskDefinition,
 } from '@switchyard/core';
 import { z } from 'zod';
@@ -42,7 +42,7 @@ export function createShopTasks(deps: ShopDeps) {
       await orders.addJob(orderId, { task: task.name, id });
     } catch (error) {
       // A retried handler re-enqueues its follow-up: the unique key says it exists already.
-      if (!(error instanceof DuplicateJobError)) throw error;
+      if (!SwitchyardError.hasCode(error, 'DUPLICATE_JOB')) throw error;
     }
   }
 

@@ -169,13 +169,14 @@ export class MemoryBackend implements LeaseHost {
   }
 
   progress(lease: MemoryLease, value: unknown): void {
-    lease.row.progressJson = encodeJson(value);
+    lease.row.progressJson = encodeJson(value, 'progress', lease.row.id);
   }
 
   settle(lease: MemoryLease, settlement: Settlement): void {
     const row = lease.row;
     // Encode before changing anything: a result that is not JSON leaves the lease open.
-    const resultJson = settlement.kind === 'complete' ? encodeJson(settlement.result) : undefined;
+    const resultJson =
+      settlement.kind === 'complete' ? encodeJson(settlement.result, 'result', row.id) : undefined;
     const now = this.now();
     this.expiry.untrack(lease);
     row.lease = null;
@@ -279,7 +280,7 @@ export class MemoryBackend implements LeaseHost {
   // --- internals ------------------------------------------------------------
 
   private encodePayload(job: NewJob): string | undefined {
-    const json = encodeJson(job.payload);
+    const json = encodeJson(job.payload, 'payload', job.id);
     if (json === undefined) return undefined;
     const limit = this.settings.maxPayloadBytes;
     // A UTF-16 unit is at most 3 UTF-8 bytes: skip the byte count when it cannot exceed the limit.
@@ -314,7 +315,7 @@ export class MemoryBackend implements LeaseHost {
   private finish(row: JobRow, state: JobState, now: number): void {
     row.finishedAt = now;
     this.table.setState(row, state);
-    this.retention.noteFinished(row);
+    if (this.retention.noteFinished(row)) this.scheduleSweep();
   }
 
   /** Takes a row out of whichever heap holds it. */
@@ -334,9 +335,11 @@ export class MemoryBackend implements LeaseHost {
     this.table.delete(row);
   }
 
+  /** Arms the retention sweep while finished jobs wait for it (an idle store keeps no timer). */
   private scheduleSweep(): void {
-    if (!this.retention.active) return;
+    if (this.starts === 0 || this.sweepTimer !== undefined || !this.retention.hasEntries) return;
     this.sweepTimer = this.clock.setTimeout(() => {
+      this.sweepTimer = undefined;
       this.sweepRetention();
       this.scheduleSweep();
     }, this.settings.sweepIntervalMs);

@@ -1,4 +1,11 @@
-import type { BackoffSpec, JobRecord, JobState, NewJob, SerializedError } from '@switchyard/core';
+import {
+  AdapterError,
+  type BackoffSpec,
+  type JobRecord,
+  type JobState,
+  type NewJob,
+  type SerializedError,
+} from '@switchyard/core';
 import type { HeapItem } from './indexed-heap.js';
 
 /** What a stored job knows about the lease it is running under. */
@@ -60,9 +67,23 @@ function copyMetadata(metadata: Record<string, string>): Record<string, string> 
   return NO_METADATA;
 }
 
-/** JSON text of a value, or `undefined` for `undefined`. */
-export function encodeJson(value: unknown): string | undefined {
-  return value === undefined ? undefined : JSON.stringify(value);
+/**
+ * JSON text of a value, or `undefined` for `undefined`. A value that cannot be
+ * serialized (a BigInt, a cycle) throws `AdapterError` naming `what` of job `jobId`.
+ */
+export function encodeJson(
+  value: unknown,
+  what: 'payload' | 'result' | 'progress',
+  jobId: string,
+): string | undefined {
+  if (value === undefined) return undefined;
+  try {
+    return JSON.stringify(value);
+  } catch (error) {
+    throw new AdapterError('memory', `the ${what} of job ${jobId} is not JSON-serializable`, {
+      cause: error,
+    });
+  }
 }
 
 /** Parses JSON text written by `encodeJson`; throws on corrupt text. */

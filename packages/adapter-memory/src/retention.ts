@@ -12,6 +12,10 @@ class FinishLog {
   private finishedAts: number[] = [];
   private head = 0;
 
+  get isEmpty(): boolean {
+    return this.head >= this.rows.length;
+  }
+
   add(row: JobRow, finishedAt: number): void {
     this.rows.push(row);
     this.finishedAts.push(finishedAt);
@@ -25,8 +29,8 @@ class FinishLog {
       this.head++;
       if (row.finishedAt === finishedAt) yield row;
     }
-    // Drop the consumed prefix once it dominates, keeping the sweep linear overall.
-    if (this.head > 1024 && this.head * 2 > this.rows.length) {
+    // Drop the consumed prefix once it dominates (or is everything), keeping the sweep linear overall.
+    if (this.head === this.rows.length || (this.head > 1024 && this.head * 2 > this.rows.length)) {
       this.rows = this.rows.slice(this.head);
       this.finishedAts = this.finishedAts.slice(this.head);
       this.head = 0;
@@ -49,19 +53,22 @@ export class RetentionLog {
     this.policy = { ...policy };
   }
 
-  /** True when anything is ever removed. */
-  get active(): boolean {
-    return this.policy.completedMs !== undefined || this.policy.failedMs !== undefined;
+  /** True while some finished job waits for its retention to run out. */
+  get hasEntries(): boolean {
+    return !this.completed.isEmpty || !this.failedOrCancelled.isEmpty;
   }
 
-  /** Records that `row` just finished (its `finishedAt` is set). */
-  noteFinished(row: JobRow): void {
-    if (row.finishedAt === undefined) return;
+  /** Records that `row` just finished (its `finishedAt` is set); true when it will be removed later. */
+  noteFinished(row: JobRow): boolean {
+    if (row.finishedAt === undefined) return false;
     if (row.state === 'completed') {
-      if (this.policy.completedMs !== undefined) this.completed.add(row, row.finishedAt);
-    } else if (this.policy.failedMs !== undefined) {
+      if (this.policy.completedMs === undefined) return false;
+      this.completed.add(row, row.finishedAt);
+    } else {
+      if (this.policy.failedMs === undefined) return false;
       this.failedOrCancelled.add(row, row.finishedAt);
     }
+    return true;
   }
 
   /** Rows whose retention ran out by `now`. */

@@ -1,4 +1,10 @@
-import { JobCancelledError, type Lease, LeaseExpiredError, MalformedJobError } from '@switchyard/core';
+import {
+  AdapterError,
+  JobCancelledError,
+  type Lease,
+  LeaseExpiredError,
+  MalformedJobError,
+} from '@switchyard/core';
 import { afterEach, describe, expect, it } from 'vitest';
 import { type Harness, holdLeases, startHarness } from './harness.js';
 
@@ -233,5 +239,22 @@ describe('memory adapter: leases', () => {
     expect(held.leases[0]!.signal.reason).toBeInstanceOf(JobCancelledError);
     await held.leases[0]!.complete(null);
     expect(await h.adapter.jobs.get(job.id)).toBeNull();
+  });
+});
+
+describe('memory adapter: values that are not JSON', () => {
+  it('rejects a non-JSON result with AdapterError and leaves the lease open', async () => {
+    const h = await startHarness();
+    const job = h.job();
+    await h.adapter.enqueue([job]);
+    const held = holdLeases(h.adapter, ['default']);
+    await h.flush();
+    const lease = held.leases[0]!;
+    await expect(lease.complete({ big: 1n })).rejects.toBeInstanceOf(AdapterError);
+    await expect(lease.progress({ big: 1n })).rejects.toBeInstanceOf(AdapterError);
+    expect((await h.adapter.jobs.get(job.id))?.state).toBe('running');
+    await lease.complete({ ok: 1 });
+    expect(await h.adapter.jobs.get(job.id)).toMatchObject({ state: 'completed', result: { ok: 1 } });
+    await h.adapter.close();
   });
 });

@@ -38,6 +38,10 @@ describe('memory adapter: retention', () => {
     expect(await h.adapter.jobs.get(cancelled.id)).toBeNull();
     expect(await h.adapter.jobs.get(waiting.id)).not.toBeNull();
     expect((await h.adapter.jobs.counts()).completed).toBe(0);
+    // Nothing left to expire: once the lease-expiry timer armed for the (settled) leases has
+    // fired, an idle store keeps no timer at all.
+    await h.clock.advance(30_000);
+    expect(h.clock.pendingTimers).toBe(0);
   });
 
   it('keeps a job that was retried by hand after it failed', async () => {

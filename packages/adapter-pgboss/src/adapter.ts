@@ -22,7 +22,12 @@ import { PgConsumer } from './consume.js';
 import { Database, type SqlExecutor } from './database.js';
 import { Enqueuer } from './enqueue.js';
 import type { PgLease } from './lease.js';
-import { applyRetention, leaseSweepIntervalMs, redeliverExpiredLeases, retentionIntervalMs } from './maintenance.js';
+import {
+  applyRetention,
+  leaseSweepIntervalMs,
+  redeliverExpiredLeases,
+  retentionIntervalMs,
+} from './maintenance.js';
 import { channelFor, Listener } from './notify.js';
 import { type PgBossAdapterOptions, type ResolvedOptions, resolveOptions } from './options.js';
 import { PgJobStore } from './queries.js';
@@ -87,7 +92,9 @@ class PgBossQueueAdapter implements QueueAdapter {
   async start(context: AdapterStartContext): Promise<void> {
     if (this.running) return;
     const logger = context.logger;
-    const db = new Database(this.options, (error) => logger.warn({ err: error }, 'pgboss: idle connection error'));
+    const db = new Database(this.options, (error) =>
+      logger.warn({ err: error }, 'pgboss: idle connection error'),
+    );
     try {
       await installSchema(db, this.options.schema);
       const listener = new Listener(listenerConfig(this.options), this.channel, logger);
@@ -116,7 +123,11 @@ class PgBossQueueAdapter implements QueueAdapter {
       this.running = running;
       this.scheduleRetention(running);
     } catch (error) {
-      await db.close().catch((closeError: unknown) => logger.warn({ err: closeError }, 'pgboss: closing the pool after a failed start failed'));
+      await db
+        .close()
+        .catch((closeError: unknown) =>
+          logger.warn({ err: closeError }, 'pgboss: closing the pool after a failed start failed'),
+        );
       throw db.wrap('start', error);
     }
   }
@@ -168,7 +179,8 @@ class PgBossQueueAdapter implements QueueAdapter {
 
   /** Runs the expired-lease sweep while any consumer is active, at a pace set by the shortest lease. */
   private scheduleSweep(running: Running): void {
-    if (running.timers.sweep !== undefined || running.consumers.size === 0 || this.running !== running) return;
+    if (running.timers.sweep !== undefined || running.consumers.size === 0 || this.running !== running)
+      return;
     const shortest = Math.min(...[...running.consumers].map((consumer) => consumer.leaseDurationMs));
     const { clock, logger } = running.context;
     running.timers.sweep = clock.setTimeout(() => {
@@ -209,13 +221,18 @@ function asExecutor(tx: unknown): SqlExecutor {
   if (typeof tx === 'object' && tx !== null && typeof (tx as { query?: unknown }).query === 'function') {
     return tx as SqlExecutor;
   }
-  throw new InvalidOptionsError('pgboss: `tx` must be a pg client inside BEGIN, or an object with query(text, values)');
+  throw new InvalidOptionsError(
+    'pgboss: `tx` must be a pg client inside BEGIN, or an object with query(text, values)',
+  );
 }
 
 /** Connection settings for the LISTEN connection, from the connection string or the given pool. */
 function listenerConfig(options: ResolvedOptions) {
   if (options.connectionString) {
-    return { connectionString: options.connectionString, application_name: `${options.applicationName}-listen` };
+    return {
+      connectionString: options.connectionString,
+      application_name: `${options.applicationName}-listen`,
+    };
   }
   const poolOptions = (options.pool as unknown as { options: Record<string, unknown> }).options;
   return { ...poolOptions, application_name: `${options.applicationName}-listen` };
@@ -230,7 +247,8 @@ function delegate<T extends object>(target: () => T): T {
       return (...args: unknown[]) => {
         const object = target() as Record<PropertyKey, unknown>;
         const method = object[property];
-        if (typeof method !== 'function') throw new TypeError(`pgboss adapter: no method ${String(property)}`);
+        if (typeof method !== 'function')
+          throw new TypeError(`pgboss adapter: no method ${String(property)}`);
         return (method as (...a: unknown[]) => unknown).apply(object, args);
       };
     },

@@ -143,7 +143,9 @@ export function decodeJob(row: JobRow, now: number): DecodedJob {
   if (problems.length === 0) return { job };
   return {
     job,
-    malformed: new MalformedJobError(`job ${row.id} in queue "${row.name}" could not be decoded: ${problems.join('; ')}`),
+    malformed: new MalformedJobError(
+      `job ${row.id} in queue "${row.name}" could not be decoded: ${problems.join('; ')}`,
+    ),
   };
 }
 
@@ -173,7 +175,8 @@ function decodeOptions(value: unknown, problems: string[]): StoredOptions {
     else problems.push('timeoutMs is not a number');
   }
   if (value.backoff !== undefined) {
-    if (isPlainObject(value.backoff) && typeof value.backoff.type === 'string') options.backoff = value.backoff as BackoffSpec;
+    if (isPlainObject(value.backoff) && typeof value.backoff.type === 'string')
+      options.backoff = value.backoff as BackoffSpec;
     else problems.push('backoff is not a backoff description');
   }
   return options;
@@ -209,8 +212,9 @@ export function encodeNewJob(job: NewJob, ordinal: number): Record<string, unkno
     max_attempts: job.maxAttempts,
     // pg-boss counts retries after the first run; shown in pg-boss tools, not used by Switchyard.
     retry_limit: job.maxAttempts === null ? 2_147_483_647 : Math.max(0, job.maxAttempts - 1),
-    options,
-    metadata: job.metadata,
+    // Empty ones stay NULL: less to write and to parse per row (decoding treats NULL as empty).
+    options: Object.keys(options).length > 0 ? options : null,
+    metadata: Object.keys(job.metadata).length > 0 ? job.metadata : null,
     unique_key: job.uniqueKey ?? null,
   };
 }

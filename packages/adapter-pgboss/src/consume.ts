@@ -64,7 +64,10 @@ export class PgConsumer implements Consumer, LeaseHost {
 
   /** Reacts to a notification (or a LISTEN reconnect, after which anything may have been missed). */
   notify(notification: Notification | 'reconnected'): void {
-    if (notification === 'reconnected') return this.wake();
+    if (notification === 'reconnected') {
+      this.wake();
+      return;
+    }
     if (notification.kind !== 'ready' || !this.queueSet.has(notification.queue)) return;
     const delay = notification.readyAt - this.env.clock.now();
     if (delay <= 0) this.wake();
@@ -112,7 +115,14 @@ export class PgConsumer implements Consumer, LeaseHost {
       const limit = Math.min(free, this.env.fetchBatchSize);
       let claimed: Awaited<ReturnType<typeof claimJobs>>;
       try {
-        claimed = await claimJobs(this.env.db, this.env.schema, this.queues, limit, this.env.clock.now(), this.leaseDurationMs);
+        claimed = await claimJobs(
+          this.env.db,
+          this.env.schema,
+          this.queues,
+          limit,
+          this.env.clock.now(),
+          this.leaseDurationMs,
+        );
         failures = 0;
       } catch (error) {
         this.env.logger.error({ err: error, queues: this.queues }, 'pgboss: fetch failed; retrying');
@@ -130,7 +140,13 @@ export class PgConsumer implements Consumer, LeaseHost {
   private deliver(row: Awaited<ReturnType<typeof claimJobs>>[number]): void {
     const { job, malformed } = decodeJob(row, this.env.clock.now());
     const token = row.sy_lease_token ?? '';
-    const lease = new PgLease(job, row.sy_redelivered, { queue: row.name, id: row.id, token }, this, malformed);
+    const lease = new PgLease(
+      job,
+      row.sy_redelivered,
+      { queue: row.name, id: row.id, token },
+      this,
+      malformed,
+    );
     this.inFlight++;
     this.env.leases.set(job.id, lease);
     this.onLease(lease).catch((error: unknown) => {

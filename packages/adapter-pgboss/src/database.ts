@@ -37,7 +37,12 @@ export class Database {
   }
 
   /** Runs one statement; a failure becomes `AdapterError` naming `what`. */
-  async query<T extends Row = Row>(what: string, text: string, values?: unknown[], executor?: SqlExecutor): Promise<T[]> {
+  async query<T extends Row = Row>(
+    what: string,
+    text: string,
+    values?: unknown[],
+    executor?: SqlExecutor,
+  ): Promise<T[]> {
     try {
       const result = await (executor ?? this.pool).query(text, values);
       return result.rows as T[];
@@ -108,7 +113,10 @@ export function wrapError(what: string, error: unknown): Error {
 /** True for errors that mean "the connection died", not "the statement was wrong". */
 export function isConnectionError(error: unknown): boolean {
   const code = (error as { code?: unknown })?.code;
-  if (typeof code === 'string' && (code.startsWith('08') || code === '57P01' || code === '57P02' || code === '57P03')) {
+  if (
+    typeof code === 'string' &&
+    (code.startsWith('08') || code === '57P01' || code === '57P02' || code === '57P03')
+  ) {
     return true;
   }
   const message = error instanceof Error ? error.message : '';

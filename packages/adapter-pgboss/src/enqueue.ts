@@ -34,7 +34,8 @@ export class Enqueuer {
     for (let round = 0; round < 3 && remaining.length > 0; round++) {
       const created = await this.insert(remaining, tx);
       const rejected = remaining.filter((job) => !created.has(job.id));
-      for (const job of remaining) if (created.has(job.id)) outcomes.set(job.id, { status: 'created', id: job.id });
+      for (const job of remaining)
+        if (created.has(job.id)) outcomes.set(job.id, { status: 'created', id: job.id });
       const holders = rejected.length > 0 ? await this.findHolders(rejected, tx) : new Map<string, string>();
       for (const job of rejected) {
         const existing = holders.get(job.id);
@@ -55,7 +56,7 @@ export class Enqueuer {
     const rows = await this.db.query<{ ids: string[] }>(
       'enqueue',
       `WITH input AS (
-         SELECT * FROM jsonb_to_recordset($1::jsonb) AS x(
+         SELECT * FROM json_to_recordset($1::json) AS x(
            ord int, id uuid, name text, task text, data jsonb, priority int, created_on timestamptz,
            start_after timestamptz, max_attempts int, retry_limit int, options jsonb, metadata jsonb, unique_key text)
        ),
@@ -65,7 +66,6 @@ export class Enqueuer {
          SELECT x.id, x.name, x.data -> 'v', x.priority, 'created', x.retry_limit, x.start_after, x.created_on,
                 x.unique_key, 'standard', x.task, x.max_attempts, x.options, x.metadata
          FROM input x
-         WHERE NOT EXISTS (SELECT 1 FROM ${s}.job e WHERE e.id = x.id)
          ORDER BY x.ord
          ON CONFLICT DO NOTHING
          RETURNING id, name, start_after
@@ -79,7 +79,7 @@ export class Enqueuer {
     return new Set(rows[0]?.ids ?? []);
   }
 
-  /** For each rejected job: the id it collided with, or the unfinished job holding its (queue, task, uniqueKey). */
+  /** For each rejected job: the id it collided with, or the unfinished job holding its (task, uniqueKey). */
   private async findHolders(jobs: NewJob[], tx?: SqlExecutor): Promise<Map<string, string>> {
     const s = this.schema;
     const rows = await this.db.query<{ input_id: string; existing: string | null }>(
@@ -88,11 +88,20 @@ export class Enqueuer {
               COALESCE(
                 (SELECT e.id::text FROM ${s}.job e WHERE e.id = x.id LIMIT 1),
                 (SELECT e.id::text FROM ${s}.job e
-                  WHERE e.name = x.name AND e.sy_task = x.task AND e.singleton_key = x.unique_key AND e.state < 'completed'
+                  WHERE e.sy_task = x.task AND e.singleton_key = x.unique_key AND e.state < 'completed'
                   LIMIT 1)
               ) AS existing
        FROM jsonb_to_recordset($1::jsonb) AS x(id uuid, name text, task text, unique_key text)`,
-      [JSON.stringify(jobs.map((job) => ({ id: job.id, name: job.queue, task: job.task, unique_key: job.uniqueKey ?? null })))],
+      [
+        JSON.stringify(
+          jobs.map((job) => ({
+            id: job.id,
+            name: job.queue,
+            task: job.task,
+            unique_key: job.uniqueKey ?? null,
+          })),
+        ),
+      ],
       tx,
     );
     const holders = new Map<string, string>();

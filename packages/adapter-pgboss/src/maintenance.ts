@@ -11,7 +11,12 @@ import type { Database } from './database.js';
  * next delivery is flagged `redelivered`. NOTIFYs the queues so idle workers
  * anywhere pick the jobs up at once. Returns how many were redelivered.
  */
-export async function redeliverExpiredLeases(db: Database, schema: string, channel: string, now: number): Promise<number> {
+export async function redeliverExpiredLeases(
+  db: Database,
+  schema: string,
+  channel: string,
+  now: number,
+): Promise<number> {
   const rows = await db.query<{ redelivered: string }>(
     'redeliver expired leases',
     `WITH expired AS (

@@ -62,7 +62,12 @@ export class Listener {
     this.closed = true;
     const client = this.client;
     this.client = undefined;
-    if (client) await client.end().catch((error: unknown) => this.logger.debug({ err: error }, 'pgboss: LISTEN connection close failed'));
+    if (client)
+      await client
+        .end()
+        .catch((error: unknown) =>
+          this.logger.debug({ err: error }, 'pgboss: LISTEN connection close failed'),
+        );
   }
 
   private async connect(): Promise<void> {
@@ -91,7 +96,11 @@ export class Listener {
   private replace(dead: pg.Client): void {
     if (this.client !== dead || this.closed) return;
     this.client = undefined;
-    dead.end().catch((error: unknown) => this.logger.debug({ err: error }, "pgboss: closing the dead LISTEN connection failed"));
+    dead
+      .end()
+      .catch((error: unknown) =>
+        this.logger.debug({ err: error }, 'pgboss: closing the dead LISTEN connection failed'),
+      );
     const retry = (): void => {
       if (this.closed) return;
       this.connect()

@@ -6,14 +6,21 @@ import {
   type CancelOutcome,
   InvalidOptionsError,
   isUuid,
+  JOB_STATES,
   type JobCounts,
   type JobPage,
   type JobRecord,
-  JOB_STATES,
   type JobStore,
   type ListJobsQuery,
 } from '@switchyard/core';
-import { decodeJob, JOB_COLUMNS, type JobRow, type PgBossState, statePredicate, toJobState } from './codec.js';
+import {
+  decodeJob,
+  JOB_COLUMNS,
+  type JobRow,
+  type PgBossState,
+  statePredicate,
+  toJobState,
+} from './codec.js';
 import { type Database, pgErrorCode } from './database.js';
 import { cancelPayload } from './notify.js';
 
@@ -31,7 +38,11 @@ export class PgJobStore implements JobStore {
 
   async get(id: string): Promise<JobRecord | null> {
     if (!isUuid(id)) return null;
-    const rows = await this.db.query<JobRow>('get job', `SELECT ${JOB_COLUMNS} FROM ${this.schema}.job j WHERE j.id = $1`, [id]);
+    const rows = await this.db.query<JobRow>(
+      'get job',
+      `SELECT ${JOB_COLUMNS} FROM ${this.schema}.job j WHERE j.id = $1`,
+      [id],
+    );
     return rows[0] ? decodeJob(rows[0], this.now()).job : null;
   }
 
@@ -93,7 +104,8 @@ export class PgJobStore implements JobStore {
     );
     const counts = Object.fromEntries(JOB_STATES.map((state) => [state, 0])) as JobCounts;
     const now = this.now();
-    for (const row of rows) counts[toJobState(row.state, row.later ? now + 1 : now, now)] += Number(row.count);
+    for (const row of rows)
+      counts[toJobState(row.state, row.later ? now + 1 : now, now)] += Number(row.count);
     return counts;
   }
 
@@ -148,7 +160,11 @@ export class PgJobStore implements JobStore {
 
   async remove(id: string): Promise<boolean> {
     if (!isUuid(id)) return false;
-    const rows = await this.db.query('remove job', `DELETE FROM ${this.schema}.job WHERE id = $1 RETURNING 1`, [id]);
+    const rows = await this.db.query(
+      'remove job',
+      `DELETE FROM ${this.schema}.job WHERE id = $1 RETURNING 1`,
+      [id],
+    );
     return rows.length > 0;
   }
 }

@@ -58,17 +58,28 @@ export class PgScheduleStore implements ScheduleStore {
   }
 
   async get(key: string): Promise<ScheduleRecord | null> {
-    const rows = await this.db.query<ScheduleRow>('get schedule', `SELECT * FROM ${this.schema}.switchyard_schedule WHERE key = $1`, [key]);
+    const rows = await this.db.query<ScheduleRow>(
+      'get schedule',
+      `SELECT * FROM ${this.schema}.switchyard_schedule WHERE key = $1`,
+      [key],
+    );
     return rows[0] ? toRecord(rows[0]) : null;
   }
 
   async list(): Promise<ScheduleRecord[]> {
-    const rows = await this.db.query<ScheduleRow>('list schedules', `SELECT * FROM ${this.schema}.switchyard_schedule ORDER BY key`);
+    const rows = await this.db.query<ScheduleRow>(
+      'list schedules',
+      `SELECT * FROM ${this.schema}.switchyard_schedule ORDER BY key`,
+    );
     return rows.map(toRecord);
   }
 
   async remove(key: string): Promise<boolean> {
-    const rows = await this.db.query('remove schedule', `DELETE FROM ${this.schema}.switchyard_schedule WHERE key = $1 RETURNING 1`, [key]);
+    const rows = await this.db.query(
+      'remove schedule',
+      `DELETE FROM ${this.schema}.switchyard_schedule WHERE key = $1 RETURNING 1`,
+      [key],
+    );
     return rows.length > 0;
   }
 

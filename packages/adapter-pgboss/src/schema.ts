@@ -31,18 +31,21 @@ function migrations(s: string): string[][] {
          ADD COLUMN IF NOT EXISTS sy_cancel_requested boolean NOT NULL DEFAULT false,
          ADD COLUMN IF NOT EXISTS sy_progress jsonb,
          ADD COLUMN IF NOT EXISTS sy_error jsonb`,
+      // Indexes live on job_common, the partition that holds every queue pg-boss creates with partition: false (all
+      // Switchyard queues). A partition's unique index need not include the partition key, so ids and unique keys are
+      // unique across queues, which a unique index on the partitioned parent could not express.
       // Fetch: priority (pg-boss's "higher first"), then runAt, then enqueue order; not-yet-due rows filtered inside the index.
-      `CREATE INDEX IF NOT EXISTS switchyard_job_fetch ON ${s}.job (name, priority DESC, start_after, sy_seq) WHERE state < 'active'`,
-      // uniqueKey: at most one unfinished job per (queue, task, key). The partition key (name) must be part of a unique index.
-      `CREATE UNIQUE INDEX IF NOT EXISTS switchyard_job_unique_key ON ${s}.job (name, sy_task, singleton_key) WHERE singleton_key IS NOT NULL AND state < 'completed'`,
-      // get(id) without the queue, and list() newest first by id.
-      `CREATE INDEX IF NOT EXISTS switchyard_job_id ON ${s}.job (id)`,
-      `CREATE INDEX IF NOT EXISTS switchyard_job_state_id ON ${s}.job (state, id)`,
-      `CREATE INDEX IF NOT EXISTS switchyard_job_task_id ON ${s}.job (sy_task, id)`,
+      `CREATE INDEX IF NOT EXISTS switchyard_job_fetch ON ${s}.job_common (name, priority DESC, start_after, sy_seq) WHERE state < 'active'`,
+      // One job per id; get(id) without the queue; list() newest first by id.
+      `CREATE UNIQUE INDEX IF NOT EXISTS switchyard_job_id ON ${s}.job_common (id)`,
+      // uniqueKey: at most one unfinished job per (task, key).
+      `CREATE UNIQUE INDEX IF NOT EXISTS switchyard_job_unique_key ON ${s}.job_common (sy_task, singleton_key) WHERE singleton_key IS NOT NULL AND state < 'completed'`,
+      `CREATE INDEX IF NOT EXISTS switchyard_job_state_id ON ${s}.job_common (state, id)`,
+      `CREATE INDEX IF NOT EXISTS switchyard_job_task_id ON ${s}.job_common (sy_task, id)`,
       // Expired-lease sweep: only running rows are in it.
-      `CREATE INDEX IF NOT EXISTS switchyard_job_lease ON ${s}.job (sy_lease_expires_at) WHERE state = 'active'`,
+      `CREATE INDEX IF NOT EXISTS switchyard_job_lease ON ${s}.job_common (sy_lease_expires_at) WHERE state = 'active'`,
       // Retention: finished rows by finish time.
-      `CREATE INDEX IF NOT EXISTS switchyard_job_finished ON ${s}.job (state, completed_on) WHERE completed_on IS NOT NULL`,
+      `CREATE INDEX IF NOT EXISTS switchyard_job_finished ON ${s}.job_common (state, completed_on) WHERE completed_on IS NOT NULL`,
       `CREATE TABLE IF NOT EXISTS ${s}.switchyard_queue (
          name text PRIMARY KEY,
          paused boolean NOT NULL DEFAULT false,
@@ -73,7 +76,9 @@ export async function installSchema(db: Database, schema: string): Promise<void>
     // One migrator per schema at a time; the others wait and then find the version current.
     await client.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`switchyard-migrate:${schema}`]);
     await client.query(`CREATE TABLE IF NOT EXISTS ${schema}.switchyard_version (version int NOT NULL)`);
-    const { rows } = await client.query<{ version: number }>(`SELECT max(version) AS version FROM ${schema}.switchyard_version`);
+    const { rows } = await client.query<{ version: number }>(
+      `SELECT max(version) AS version FROM ${schema}.switchyard_version`,
+    );
     const current = rows[0]?.version ?? 0;
     const steps = migrations(schema);
     for (let index = current; index < steps.length; index++) {

@@ -94,7 +94,10 @@ export class Settler {
 
   /** running → failed, permanently. */
   async fail(key: LeaseKey, error: SerializedError): Promise<void> {
-    await this.update('fail', key, `state = 'failed', completed_on = $4, sy_error = $5`, [new Date(this.now()), JSON.stringify(error)]);
+    await this.update('fail', key, `state = 'failed', completed_on = $4, sy_error = $5`, [
+      new Date(this.now()),
+      JSON.stringify(error),
+    ]);
   }
 
   /** running → cancelled. */
@@ -104,7 +107,12 @@ export class Settler {
 
   /** running → pending, giving the attempt back. */
   async release(key: LeaseKey): Promise<void> {
-    await this.update('release', key, `state = 'created', retry_count = GREATEST(retry_count - 1, 0), started_on = NULL`, []);
+    await this.update(
+      'release',
+      key,
+      `state = 'created', retry_count = GREATEST(retry_count - 1, 0), started_on = NULL`,
+      [],
+    );
   }
 
   /** Extends the lease; returns null when it is lost, else whether a cancel was requested. */

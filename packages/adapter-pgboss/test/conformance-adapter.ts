@@ -15,20 +15,29 @@ let backdoorPool: pg.Pool | undefined;
 /** A small pool for backdoors; it lets the process exit when idle. */
 function backdoor(): pg.Pool {
   if (!backdoorPool) {
-    backdoorPool = new pg.Pool({ connectionString: DATABASE_URL, max: 2, allowExitOnIdle: true, idleTimeoutMillis: 1000 });
-    backdoorPool.on('error', (error) => console.warn('[pgboss conformance] backdoor connection error', error));
+    backdoorPool = new pg.Pool({
+      connectionString: DATABASE_URL,
+      max: 2,
+      allowExitOnIdle: true,
+      idleTimeoutMillis: 1000,
+    });
+    backdoorPool.on('error', (error) =>
+      console.warn('[pgboss conformance] backdoor connection error', error),
+    );
   }
   return backdoorPool;
 }
 
 /** The prefix is `sy` + lowercase hex: already a valid schema name. */
 function schemaOf(prefix: string): string {
-  if (!/^[a-z_][a-z0-9_]{0,62}$/.test(prefix)) throw new Error(`prefix "${prefix}" is not a valid schema name`);
+  if (!/^[a-z_][a-z0-9_]{0,62}$/.test(prefix))
+    throw new Error(`prefix "${prefix}" is not a valid schema name`);
   return prefix;
 }
 
 const mod: ConformanceAdapterModule = {
-  createAdapter: ({ prefix }) => pgBossAdapter({ connectionString: DATABASE_URL, schema: schemaOf(prefix), maxConnections: 4 }),
+  createAdapter: ({ prefix }) =>
+    pgBossAdapter({ connectionString: DATABASE_URL, schema: schemaOf(prefix), maxConnections: 4 }),
 
   corruptJob: async ({ prefix }, jobId) => {
     // Metadata must be an object of strings; a bare JSON string cannot be decoded into one.

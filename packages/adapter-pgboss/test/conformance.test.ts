@@ -3,4 +3,7 @@ import { assertDatabaseReachable } from './database-url.js';
 
 await assertDatabaseReachable();
 
-runConformanceSuite({ name: 'pgboss', adapterModule: new URL('./conformance-adapter.ts', import.meta.url).href });
+runConformanceSuite({
+  name: 'pgboss',
+  adapterModule: new URL('./conformance-adapter.ts', import.meta.url).href,
+});

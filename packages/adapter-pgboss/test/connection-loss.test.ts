@@ -50,17 +50,27 @@ describe('connection loss', () => {
       await new Promise((resolve) => setTimeout(resolve, 20));
     }
 
-    await waitFor(() => acknowledged.every((id) => completed.has(id)), 15_000, 'every acknowledged job to complete');
+    await waitFor(
+      () => acknowledged.every((id) => completed.has(id)),
+      15_000,
+      'every acknowledged job to complete',
+    );
     // An enqueue that failed may still have committed (the connection died after COMMIT), so those may exist too.
-    await waitFor(async () => {
-      const counts = await adapter.jobs.counts({ queue: 'q' });
-      return counts.pending + counts.running + counts.retrying === 0;
-    }, 10_000, 'nothing left unfinished');
+    await waitFor(
+      async () => {
+        const counts = await adapter.jobs.counts({ queue: 'q' });
+        return counts.pending + counts.running + counts.retrying === 0;
+      },
+      10_000,
+      'nothing left unfinished',
+    );
     const counts = await adapter.jobs.counts({ queue: 'q' });
     expect(counts.completed).toBeGreaterThanOrEqual(acknowledged.length);
     expect(counts.completed).toBeLessThanOrEqual(acknowledged.length + rejected * 10);
     expect(counts.failed + counts.cancelled).toBe(0);
-    console.info(`connection loss: ${acknowledged.length} acknowledged, ${rejected} batches rejected, ${lostSettlements} settlements lost and redelivered`);
+    console.info(
+      `connection loss: ${acknowledged.length} acknowledged, ${rejected} batches rejected, ${lostSettlements} settlements lost and redelivered`,
+    );
     await consumer.stop();
   }, 30_000);
 });

@@ -33,7 +33,10 @@ describe('leases on pg-boss', () => {
     const b = collector();
     const consumerB = second.consume(['q'], { concurrency: 1, leaseDurationMs: 5000 }, b.onLease);
     await waitFor(() => b.leases.length === 1, 5000, 'redelivery');
-    expect(b.leases[0]).toMatchObject({ redelivered: true, job: { id: job.id, attempt: 2, state: 'running' } });
+    expect(b.leases[0]).toMatchObject({
+      redelivered: true,
+      job: { id: job.id, attempt: 2, state: 'running' },
+    });
 
     // The stale holder's settlement is a no-op; its heartbeat reports the lost lease.
     await a.leases[0]?.heartbeat();
@@ -42,7 +45,11 @@ describe('leases on pg-boss', () => {
     expect((await first.jobs.get(job.id))?.state).toBe('running');
 
     await b.leases[0]?.complete({ ok: true });
-    expect(await first.jobs.get(job.id)).toMatchObject({ state: 'completed', result: { ok: true }, attempt: 2 });
+    expect(await first.jobs.get(job.id)).toMatchObject({
+      state: 'completed',
+      result: { ok: true },
+      attempt: 2,
+    });
     await consumerB.stop();
   });
 
@@ -90,7 +97,9 @@ describe('leases on pg-boss', () => {
     const bad = newJob({ priority: 0 });
     const good = newJob({ priority: 1 });
     await adapter.enqueue([bad, good]);
-    await scope.raw.query(`UPDATE ${scope.schema}.job SET sy_metadata = '[1,2]'::jsonb WHERE id = $1`, [bad.id]);
+    await scope.raw.query(`UPDATE ${scope.schema}.job SET sy_metadata = '[1,2]'::jsonb WHERE id = $1`, [
+      bad.id,
+    ]);
     const c = collector();
     const consumer = adapter.consume(['q'], { concurrency: 2, leaseDurationMs: 5000 }, async (lease) => {
       c.leases.push(lease);
@@ -101,8 +110,15 @@ describe('leases on pg-boss', () => {
     expect(c.leases[0]?.job.id).toBe(bad.id);
     expect(c.leases[0]?.malformed).toBeInstanceOf(MalformedJobError);
     expect(c.leases[1]?.malformed).toBeUndefined();
-    await waitFor(async () => (await adapter.jobs.get(good.id))?.state === 'completed', 3000, 'good job completed');
-    expect(await adapter.jobs.get(bad.id)).toMatchObject({ state: 'failed', error: { name: 'MalformedJobError' } });
+    await waitFor(
+      async () => (await adapter.jobs.get(good.id))?.state === 'completed',
+      3000,
+      'good job completed',
+    );
+    expect(await adapter.jobs.get(bad.id)).toMatchObject({
+      state: 'failed',
+      error: { name: 'MalformedJobError' },
+    });
     // JSON null is a result, distinct from none.
     expect(await adapter.jobs.get(good.id)).toHaveProperty('result', null);
     await consumer.stop();

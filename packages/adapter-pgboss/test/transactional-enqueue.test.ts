@@ -19,7 +19,9 @@ describe('transactional enqueue', () => {
     const client = await scope.raw.connect();
     try {
       await client.query('BEGIN');
-      expect(await adapter.enqueue([committed], { tx: client })).toEqual([{ status: 'created', id: committed.id }]);
+      expect(await adapter.enqueue([committed], { tx: client })).toEqual([
+        { status: 'created', id: committed.id },
+      ]);
       // Not visible outside the transaction until it commits.
       expect(await adapter.jobs.get(committed.id)).toBeNull();
       await client.query('COMMIT');
@@ -45,7 +47,9 @@ describe('transactional enqueue', () => {
     const client = await scope.raw.connect();
     try {
       await client.query('BEGIN');
-      await adapter.enqueue([job], { tx: { query: (text: string, values?: unknown[]) => client.query(text, values) } });
+      await adapter.enqueue([job], {
+        tx: { query: (text: string, values?: unknown[]) => client.query(text, values) },
+      });
       // Well past several NOTIFY round trips: the worker must still not have it.
       await new Promise((resolve) => setTimeout(resolve, 300));
       expect(seen).toHaveLength(0);

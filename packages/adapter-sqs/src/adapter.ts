@@ -25,8 +25,15 @@ import { RetentionSweeper } from './retention.js';
 import { type AdapterRuntime, DEFAULT_CONTEXT } from './runtime.js';
 import { createScheduleStore } from './schedules.js';
 
+/** The SQS adapter's capabilities: core's, plus whether its queues are FIFO queues. */
+export interface SqsCapabilities extends AdapterCapabilities {
+  /** FIFO queues: strict order within a message group (see the `fifo` option). */
+  fifo: boolean;
+}
+
 /** An SQS adapter, with the SQS API-call counters exposed for cost measurements. */
 export interface SqsQueueAdapter extends QueueAdapter {
+  readonly capabilities: SqsCapabilities;
   /** SQS API calls made by this adapter so far, by action (SendMessageBatch, ReceiveMessage, ...). */
   readonly apiCalls: Readonly<Record<string, number>>;
 }
@@ -44,18 +51,21 @@ export function sqsAdapter(options: SqsAdapterOptions): SqsQueueAdapter {
       prefix: resolved.queuePrefix,
       bands: resolved.priorityBands,
       create: resolved.createQueues,
+      fifo: resolved.fifo !== null,
       attributes: resolved.queueAttributes,
     }),
   };
-  const capabilities: AdapterCapabilities = Object.freeze({
-    durable: resolved.store.name !== 'memory',
+  const capabilities: SqsCapabilities = Object.freeze({
+    durable: resolved.store.durable,
     transactionalEnqueue: false,
     ordering: 'best-effort',
     maxPayloadBytes: resolved.maxPayloadBytes,
     maxDelayMs: Number.POSITIVE_INFINITY,
-    crossProcessCancel: resolved.store.name !== 'memory',
+    // Cancel flags and lease tokens live in the store: only a shared store reaches other processes.
+    crossProcessCancel: resolved.store.durable,
     nativeScheduler: false,
-    crossProcessLeases: true,
+    crossProcessLeases: resolved.store.durable,
+    fifo: resolved.fifo !== null,
   });
   const consumers = new Set<SqsConsumer>();
   let sweeper: RetentionSweeper | null = null;
@@ -92,7 +102,11 @@ export function sqsAdapter(options: SqsAdapterOptions): SqsQueueAdapter {
       if (closed) return Promise.reject(new ClosedError('sqs adapter'));
       return enqueueJobs(runtime, jobs);
     },
-    consume(queues: string[], consumeOptions: ConsumeOptions, onLease: (lease: Lease) => Promise<void>): Consumer {
+    consume(
+      queues: string[],
+      consumeOptions: ConsumeOptions,
+      onLease: (lease: Lease) => Promise<void>,
+    ): Consumer {
       if (closed) throw new ClosedError('sqs adapter');
       const consumer = new SqsConsumer(runtime, queues, consumeOptions, onLease);
       consumers.add(consumer);

@@ -3,8 +3,8 @@
  * schedules, and the SQS message body (a doorbell: `{ v: 1, id, g }`).
  */
 import {
-  type JobRecord,
   JOB_STATES,
+  type JobRecord,
   type JobState,
   MalformedJobError,
   type ScheduleRecord,

@@ -60,7 +60,9 @@ export class SqsConsumer implements Consumer {
     while (!this.stopped) {
       try {
         const perQueue = await Promise.all(this.queues.map((queue) => this.runtime.directory.bandsOf(queue)));
-        await this.runtime.records.call('remember queues', () => this.runtime.options.store.addQueues(this.queues));
+        await this.runtime.records.call('remember queues', () =>
+          this.runtime.options.store.addQueues(this.queues),
+        );
         return perQueue.flat().sort((a, b) => a.band - b.band);
       } catch (error) {
         this.runtime.logger.error({ err: error }, 'sqs: cannot resolve the SQS queues to consume; retrying');
@@ -120,8 +122,14 @@ export class SqsConsumer implements Consumer {
   }
 
   private receive(target: BandQueue, waitSeconds: number): Promise<Message[]> {
-    const max = Math.min(10, Math.max(1, this.freeSlots()));
-    return this.runtime.messages.receive(target.url, max, leaseSeconds(this.options.leaseDurationMs), waitSeconds);
+    // FIFO: one message per call, so SQS's group lock (not our concurrency) orders a group's jobs.
+    const max = this.runtime.options.fifo ? 1 : Math.min(10, Math.max(1, this.freeSlots()));
+    return this.runtime.messages.receive(
+      target.url,
+      max,
+      leaseSeconds(this.options.leaseDurationMs),
+      waitSeconds,
+    );
   }
 
   /** Turns messages into leases while there are free slots; gives the rest back at once. */
@@ -140,7 +148,12 @@ export class SqsConsumer implements Consumer {
     if (giveBack.length > 0) {
       this.runtime.messages
         .releaseMany(target.url, giveBack)
-        .catch((error: unknown) => this.runtime.logger.warn({ err: error }, 'sqs: giving back surplus messages failed; they reappear after their visibility timeout'));
+        .catch((error: unknown) =>
+          this.runtime.logger.warn(
+            { err: error },
+            'sqs: giving back surplus messages failed; they reappear after their visibility timeout',
+          ),
+        );
     }
   }
 
@@ -153,7 +166,10 @@ export class SqsConsumer implements Consumer {
         pausedQueues: this.pausedQueues,
       });
     } catch (error) {
-      this.runtime.logger.error({ err: error, messageId: message.MessageId }, 'sqs: handling a received message failed; it reappears after its visibility timeout');
+      this.runtime.logger.error(
+        { err: error, messageId: message.MessageId },
+        'sqs: handling a received message failed; it reappears after its visibility timeout',
+      );
     }
     if (!lease) {
       this.slotFreed();

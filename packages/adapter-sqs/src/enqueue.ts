@@ -4,17 +4,14 @@
  * SendMessageBatch. A doorbell that cannot be sent takes its record back out, so a
  * failed enqueue leaves nothing behind.
  */
-import {
-  type EnqueueOutcome,
-  jsonByteLength,
-  type NewJob,
-  PayloadTooLargeError,
-} from '@switchyard/core';
-import { encodeDoorbell, type StoredRecord } from './codec.js';
+import { type EnqueueOutcome, jsonByteLength, type NewJob, PayloadTooLargeError } from '@switchyard/core';
+import type { StoredRecord } from './codec.js';
+import { doorbellMessage } from './doorbells.js';
+import type { OutgoingMessage } from './messages.js';
 import { priorityBand } from './queues.js';
 import { toWrite } from './records.js';
 import type { AdapterRuntime } from './runtime.js';
-import { MAX_DELAY_SECONDS, newRecord, secondsUntil } from './transitions.js';
+import { newRecord, secondsUntil } from './transitions.js';
 
 /** Stores `jobs` and rings their doorbells. */
 export async function enqueueJobs(runtime: AdapterRuntime, jobs: NewJob[]): Promise<EnqueueOutcome[]> {
@@ -27,7 +24,11 @@ export async function enqueueJobs(runtime: AdapterRuntime, jobs: NewJob[]): Prom
   const now = runtime.clock.now();
   const fresh = jobs.map((job) => newRecord(job, now));
   // Resolve queue URLs before writing, so a missing queue fails the enqueue with nothing stored.
-  await Promise.all(fresh.map((record) => runtime.directory.urlOf(record.queue, priorityBand(record.priority, options.priorityBands))));
+  await Promise.all(
+    fresh.map((record) =>
+      runtime.directory.urlOf(record.queue, priorityBand(record.priority, options.priorityBands)),
+    ),
+  );
   const inserted = await records.call('store new jobs', () => options.store.insertJobs(fresh.map(toWrite)));
   const created = fresh.filter((_, index) => inserted[index]?.created === true);
   try {
@@ -35,9 +36,14 @@ export async function enqueueJobs(runtime: AdapterRuntime, jobs: NewJob[]): Prom
   } catch (error) {
     await Promise.all(
       created.map((record) =>
-        records.call('take back unsent jobs', () => options.store.deleteJob(record.id)).catch((cleanupError: unknown) =>
-          runtime.logger.error({ err: cleanupError, jobId: record.id }, 'sqs: could not remove a job whose message was not sent'),
-        ),
+        records
+          .call('take back unsent jobs', () => options.store.deleteJob(record.id))
+          .catch((cleanupError: unknown) =>
+            runtime.logger.error(
+              { err: cleanupError, jobId: record.id },
+              'sqs: could not remove a job whose message was not sent',
+            ),
+          ),
       ),
     );
     throw error;
@@ -50,11 +56,18 @@ export async function enqueueJobs(runtime: AdapterRuntime, jobs: NewJob[]): Prom
   });
 }
 
-/** Sends one doorbell per record, grouped by band queue, delayed up to SQS's 15-minute cap. */
-export async function ringDoorbells(runtime: AdapterRuntime, records: StoredRecord[], now: number): Promise<void> {
+/** Sends one doorbell per record, grouped by band queue (delayed up to SQS's 15-minute cap on standard queues). */
+export async function ringDoorbells(
+  runtime: AdapterRuntime,
+  records: StoredRecord[],
+  now: number,
+): Promise<void> {
   const byUrl = new Map<string, { body: string; delaySeconds: number }[]>();
   for (const record of records) {
-    const url = await runtime.directory.urlOf(record.queue, priorityBand(record.priority, runtime.options.priorityBands));
+    const url = await runtime.directory.urlOf(
+      record.queue,
+      priorityBand(record.priority, runtime.options.priorityBands),
+    );
     const batch = byUrl.get(url) ?? [];
     batch.push({
       body: encodeDoorbell({ id: record.id, generation: record.doorbell }),

@@ -4,8 +4,8 @@
  * the lease token (a lost lease changes nothing), then deletes or re-times the message.
  */
 import {
-  type JobRecord,
   JobCancelledError,
+  type JobRecord,
   type Lease,
   LeaseExpiredError,
   type SerializedError,
@@ -60,7 +60,11 @@ export class SqsLease implements Lease {
     if (this.settled || this.signal.aborted) return;
     const { messages, records } = this.runtime;
     const [extended, loaded] = await Promise.all([
-      messages.changeVisibility(this.delivery.url, this.delivery.receiptHandle, leaseSeconds(this.delivery.leaseDurationMs)),
+      messages.changeVisibility(
+        this.delivery.url,
+        this.delivery.receiptHandle,
+        leaseSeconds(this.delivery.leaseDurationMs),
+      ),
       records.load(this.job.id),
     ]);
     if (!extended || !this.stillMine(loaded)) {
@@ -107,14 +111,19 @@ export class SqsLease implements Lease {
    * lease last wrote first (one store call), and re-reads only when something else wrote
    * meanwhile (a cancel request, a progress update). False when the lease is lost.
    */
-  private async settle(change: (record: StoredRecord) => StoredRecord, options = { final: true }): Promise<boolean> {
+  private async settle(
+    change: (record: StoredRecord) => StoredRecord,
+    options = { final: true },
+  ): Promise<boolean> {
     if (this.settled) return false;
     const { records } = this.runtime;
     const next = change(this.current);
     let version = await records.write(this.version, next);
     let written = next;
     if (version === null) {
-      const outcome = await records.mutate(this.job.id, (loaded) => (this.stillMine(loaded) ? change(loaded.record) : null));
+      const outcome = await records.mutate(this.job.id, (loaded) =>
+        this.stillMine(loaded) ? change(loaded.record) : null,
+      );
       if (outcome.status !== 'written') {
         this.loseLease();
         return false;

@@ -12,6 +12,11 @@ export interface SqsAdapterOptions {
   client: SQSClient;
   /** Where job records, results, flags and schedules live: `redisStore(...)` in production, `memoryStore()` in development. */
   store: JobStateStore;
+  /**
+   * FIFO queues: strict order within a message group (`MessageGroupId` from a job's metadata),
+   * one band per queue, and one message per ReceiveMessage. Default false (standard queues).
+   */
+  fifo?: boolean | FifoOptions;
   /** Prefix of every SQS queue name: `${queuePrefix}-${queue}-p${band}`. Default `'switchyard'`. */
   queuePrefix?: string;
   /** Create missing SQS queues (CreateQueue); when false they must exist (GetQueueUrl). Default true. */
@@ -34,6 +39,14 @@ export interface SqsAdapterOptions {
   retentionSweepIntervalMs?: number;
 }
 
+/** How FIFO mode picks a job's message group. */
+export interface FifoOptions {
+  /** Metadata key whose value is the job's `MessageGroupId`. Default `'groupId'`. */
+  groupMetadataKey?: string;
+  /** Group of jobs without that metadata key. Default `'default'`. */
+  defaultGroupId?: string;
+}
+
 /** Options with defaults applied. */
 export interface ResolvedOptions {
   client: SQSClient;
@@ -42,6 +55,7 @@ export interface ResolvedOptions {
   createQueues: boolean;
   queues: string[];
   priorityBands: number;
+  fifo: Required<FifoOptions> | null;
   waitTimeSeconds: number;
   pausedRecheckMs: number;
   deadLetterQueueUrl?: string;
@@ -57,16 +71,31 @@ export function resolveOptions(options: SqsAdapterOptions): ResolvedOptions {
     throw new InvalidOptionsError('sqs: options.client must be an SQSClient from @aws-sdk/client-sqs');
   }
   if (!options.store || typeof options.store.insertJobs !== 'function') {
-    throw new InvalidOptionsError('sqs: options.store must be a JobStateStore (redisStore() or memoryStore())');
+    throw new InvalidOptionsError(
+      'sqs: options.store must be a JobStateStore (redisStore() or memoryStore())',
+    );
   }
   const queuePrefix = options.queuePrefix ?? 'switchyard';
   if (!/^[A-Za-z0-9_-]{1,40}$/.test(queuePrefix)) {
-    throw new InvalidOptionsError(`sqs: queuePrefix must match [A-Za-z0-9_-]{1,40}, got ${JSON.stringify(queuePrefix)}`);
+    throw new InvalidOptionsError(
+      `sqs: queuePrefix must match [A-Za-z0-9_-]{1,40}, got ${JSON.stringify(queuePrefix)}`,
+    );
   }
-  const priorityBands = integerIn(options.priorityBands ?? 3, 1, 10, 'priorityBands');
+  const fifo = resolveFifo(options.fifo);
+  if (fifo && options.priorityBands !== undefined && options.priorityBands !== 1) {
+    throw new InvalidOptionsError(
+      'sqs: FIFO mode keeps one band per queue (order within a group beats priority); drop priorityBands',
+    );
+  }
+  const priorityBands = fifo ? 1 : integerIn(options.priorityBands ?? 3, 1, 10, 'priorityBands');
   const waitTimeSeconds = integerIn(options.waitTimeSeconds ?? 20, 0, 20, 'waitTimeSeconds');
   const pausedRecheckMs = integerIn(options.pausedRecheckMs ?? 5_000, 10, 43_200_000, 'pausedRecheckMs');
-  const maxPayloadBytes = integerIn(options.maxPayloadBytes ?? SQS_MAX_MESSAGE_BYTES, 1, 512 * 1024 * 1024, 'maxPayloadBytes');
+  const maxPayloadBytes = integerIn(
+    options.maxPayloadBytes ?? SQS_MAX_MESSAGE_BYTES,
+    1,
+    512 * 1024 * 1024,
+    'maxPayloadBytes',
+  );
   const retentionSweepIntervalMs = integerIn(
     options.retentionSweepIntervalMs ?? 60_000,
     10,
@@ -80,6 +109,7 @@ export function resolveOptions(options: SqsAdapterOptions): ResolvedOptions {
     createQueues: options.createQueues ?? true,
     queues: options.queues ?? [],
     priorityBands,
+    fifo,
     waitTimeSeconds,
     pausedRecheckMs,
     ...(options.deadLetterQueueUrl ? { deadLetterQueueUrl: options.deadLetterQueueUrl } : {}),
@@ -89,9 +119,23 @@ export function resolveOptions(options: SqsAdapterOptions): ResolvedOptions {
   };
 }
 
+function resolveFifo(fifo: SqsAdapterOptions['fifo']): Required<FifoOptions> | null {
+  if (!fifo) return null;
+  const settings = fifo === true ? {} : fifo;
+  const defaultGroupId = settings.defaultGroupId ?? 'default';
+  if (!/^[\x21-\x7e]{1,128}$/.test(defaultGroupId)) {
+    throw new InvalidOptionsError(
+      `sqs: fifo.defaultGroupId must be 1..128 printable ASCII characters, got ${JSON.stringify(defaultGroupId)}`,
+    );
+  }
+  return { groupMetadataKey: settings.groupMetadataKey ?? 'groupId', defaultGroupId };
+}
+
 function integerIn(value: unknown, min: number, max: number, name: string): number {
   if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
-    throw new InvalidOptionsError(`sqs: ${name} must be an integer ${min}..${max}, got ${JSON.stringify(value)}`);
+    throw new InvalidOptionsError(
+      `sqs: ${name} must be an integer ${min}..${max}, got ${JSON.stringify(value)}`,
+    );
   }
   return value;
 }

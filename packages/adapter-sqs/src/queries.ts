@@ -27,7 +27,9 @@ export function createJobQueries(runtime: AdapterRuntime): JobStore {
     async list(query: ListJobsQuery): Promise<JobPage> {
       const limit = query.limit ?? DEFAULT_LIMIT;
       if (!Number.isInteger(limit) || limit < 1 || limit > MAX_LIMIT) {
-        throw new InvalidOptionsError(`limit must be an integer 1..${MAX_LIMIT}, got ${JSON.stringify(query.limit)}`);
+        throw new InvalidOptionsError(
+          `limit must be an integer 1..${MAX_LIMIT}, got ${JSON.stringify(query.limit)}`,
+        );
       }
       const index: JobIndex = query.state
         ? { kind: 'state', value: query.state }
@@ -41,7 +43,9 @@ export function createJobQueries(runtime: AdapterRuntime): JobStore {
       // Walk the most selective index and filter the rest on the indexed fields.
       for (;;) {
         const chunk = Math.min(MAX_LIMIT, Math.max(limit * 2, 100));
-        const ids = await records.call('list jobs', () => store().listJobIds(index, { ...(before ? { before } : {}), limit: chunk }));
+        const ids = await records.call('list jobs', () =>
+          store().listJobIds(index, { ...(before ? { before } : {}), limit: chunk }),
+        );
         if (ids.length === 0) break;
         const loaded = await records.loadMany(ids);
         for (const entry of loaded) {
@@ -68,7 +72,8 @@ export function createJobQueries(runtime: AdapterRuntime): JobStore {
       const now = new Date(runtime.clock.now());
       const outcome = await records.mutate(id, ({ record }) => {
         if (isTerminalState(record.state)) return null;
-        if (record.state === 'running') return record.cancelRequested ? null : { ...record, cancelRequested: true };
+        if (record.state === 'running')
+          return record.cancelRequested ? null : { ...record, cancelRequested: true };
         return cancelled(record, now);
       });
       if (outcome.status === 'missing') return 'not_found';
@@ -81,7 +86,9 @@ export function createJobQueries(runtime: AdapterRuntime): JobStore {
     async retry(id: string): Promise<JobRecord | null> {
       const now = runtime.clock.now();
       const outcome = await records.mutate(id, ({ record, malformed }) =>
-        !malformed && (record.state === 'failed' || record.state === 'cancelled') ? manuallyRetried(record, new Date(now)) : null,
+        !malformed && (record.state === 'failed' || record.state === 'cancelled')
+          ? manuallyRetried(record, new Date(now))
+          : null,
       );
       if (outcome.status !== 'written') return null;
       await ringDoorbells(runtime, [outcome.record], now);

@@ -9,7 +9,8 @@ export function createQueueControl(runtime: AdapterRuntime): QueueControl {
   return {
     pause: (queue) => records.call('pause a queue', () => store().setQueuePaused(queue, true)),
     resume: (queue) => records.call('resume a queue', () => store().setQueuePaused(queue, false)),
-    isPaused: async (queue) => (await records.call('read pause flags', () => store().pausedQueues())).has(queue),
+    isPaused: async (queue) =>
+      (await records.call('read pause flags', () => store().pausedQueues())).has(queue),
     list: () => records.call('list queues', () => store().listQueues()),
   };
 }

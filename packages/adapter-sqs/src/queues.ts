@@ -6,7 +6,7 @@ import { createHash } from 'node:crypto';
 import { CreateQueueCommand, GetQueueUrlCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import { AdapterError } from '@switchyard/core';
 
-/** SQS allows 80 characters of [A-Za-z0-9_-] in a standard queue name. */
+/** SQS allows 80 characters of [A-Za-z0-9_-] in a queue name (a FIFO queue's includes `.fifo`). */
 const MAX_NAME = 80;
 
 /** The priority band (0 = most urgent) of a job priority 0..9, with `bands` bands. */
@@ -20,9 +20,9 @@ export function priorityBand(priority: number, bands: number): number {
  * `.` and `:`, SQS names may not, so `_` `.` `:` are escaped (`__` `_d` `_c`) and
  * names that end up too long get a hash in place of their tail.
  */
-export function sqsQueueName(prefix: string, queue: string, band: number): string {
+export function sqsQueueName(prefix: string, queue: string, band: number, fifo = false): string {
   const escaped = queue.replace(/[_.:]/g, (char) => (char === '_' ? '__' : char === '.' ? '_d' : '_c'));
-  const suffix = `-p${band}`;
+  const suffix = fifo ? `-p${band}.fifo` : `-p${band}`;
   const name = `${prefix}-${escaped}${suffix}`;
   if (name.length <= MAX_NAME) return name;
   const hash = createHash('sha256').update(`${prefix}\0${queue}`).digest('hex').slice(0, 16);
@@ -46,6 +46,7 @@ export class QueueDirectory {
       prefix: string;
       bands: number;
       create: boolean;
+      fifo: boolean;
       attributes: Record<string, string>;
     },
   ) {}
@@ -58,7 +59,7 @@ export class QueueDirectory {
 
   /** The URL of one band queue. */
   urlOf(queue: string, band: number): Promise<string> {
-    const name = sqsQueueName(this.settings.prefix, queue, band);
+    const name = sqsQueueName(this.settings.prefix, queue, band, this.settings.fifo);
     let url = this.urls.get(name);
     if (!url) {
       url = this.resolve(name);
@@ -73,7 +74,12 @@ export class QueueDirectory {
     try {
       if (this.settings.create) {
         const created = await this.client.send(
-          new CreateQueueCommand({ QueueName: name, Attributes: this.settings.attributes }),
+          new CreateQueueCommand({
+            QueueName: name,
+            Attributes: this.settings.fifo
+              ? { ...this.settings.attributes, FifoQueue: 'true' }
+              : this.settings.attributes,
+          }),
         );
         if (created.QueueUrl) return created.QueueUrl;
       }

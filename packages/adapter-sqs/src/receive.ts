@@ -6,13 +6,20 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { Message } from '@aws-sdk/client-sqs';
-import { decodeDoorbell, encodeDoorbell } from './codec.js';
+import { decodeDoorbell, type StoredRecord } from './codec.js';
+import { doorbellMessage } from './doorbells.js';
 import { type Delivery, SqsLease } from './lease.js';
 import type { BandQueue } from './queues.js';
 import type { LoadedRecord } from './records.js';
 import type { AdapterRuntime } from './runtime.js';
 import { isTerminalState } from './store/types.js';
-import { cancelled, claimed, MAX_DELAY_SECONDS, MAX_VISIBILITY_SECONDS, secondsUntil } from './transitions.js';
+import {
+  cancelled,
+  claimed,
+  MAX_DELAY_SECONDS,
+  MAX_VISIBILITY_SECONDS,
+  secondsUntil,
+} from './transitions.js';
 
 /** Settings of the consumer that received the message. */
 export interface ReceiveSettings {
@@ -50,18 +57,26 @@ export async function processMessage(
   const now = runtime.clock.now();
   const wait = secondsUntil(record.runAt.getTime(), now);
   if (wait > 0 && record.state !== 'running') {
-    await deferUntilDue(runtime, delivery, doorbell.id, doorbell.generation, wait);
+    await deferUntilDue(runtime, delivery, record, wait);
     return null;
   }
   if (settings.pausedQueues.has(record.queue)) {
-    await messages.changeVisibility(target.url, receiptHandle, Math.ceil(runtime.options.pausedRecheckMs / 1000));
+    await messages.changeVisibility(
+      target.url,
+      receiptHandle,
+      Math.ceil(runtime.options.pausedRecheckMs / 1000),
+    );
     return null;
   }
   return claim(runtime, delivery, loaded);
 }
 
 /** Claims the record under compare-and-set and builds the lease; null when the job moved on meanwhile. */
-async function claim(runtime: AdapterRuntime, delivery: Delivery, loaded: LoadedRecord): Promise<SqsLease | null> {
+async function claim(
+  runtime: AdapterRuntime,
+  delivery: Delivery,
+  loaded: LoadedRecord,
+): Promise<SqsLease | null> {
   const { records, messages } = runtime;
   const token = randomUUID();
   const now = new Date(runtime.clock.now());
@@ -100,8 +115,7 @@ function malformedLease(runtime: AdapterRuntime, delivery: Delivery, loaded: Loa
 async function deferUntilDue(
   runtime: AdapterRuntime,
   delivery: Delivery,
-  id: string,
-  generation: number,
+  record: StoredRecord,
   waitSeconds: number,
 ): Promise<void> {
   const { messages } = runtime;
@@ -109,10 +123,8 @@ async function deferUntilDue(
     await messages.changeVisibility(delivery.url, delivery.receiptHandle, waitSeconds);
     return;
   }
-  await messages.sendOne(delivery.url, {
-    body: encodeDoorbell({ id, generation }),
-    delaySeconds: Math.min(MAX_DELAY_SECONDS, waitSeconds),
-  });
+  // A hop is a new message: a fresh deduplication id, or a FIFO queue would drop it.
+  await messages.sendOne(delivery.url, doorbellMessage(runtime.options, record, waitSeconds, randomUUID()));
   await messages.deleteNow(delivery.url, delivery.receiptHandle);
 }
 
@@ -121,11 +133,23 @@ async function deadLetter(runtime: AdapterRuntime, target: BandQueue, message: M
   const { messages, logger, options } = runtime;
   const preview = (message.Body ?? '').slice(0, 200);
   logger.warn(
-    { queue: target.queue, messageId: message.MessageId, body: preview, deadLetterQueue: options.deadLetterQueueUrl ?? null },
+    {
+      queue: target.queue,
+      messageId: message.MessageId,
+      body: preview,
+      deadLetterQueue: options.deadLetterQueueUrl ?? null,
+    },
     'sqs: received a message that is not a Switchyard job; removing it from the queue',
   );
   if (options.deadLetterQueueUrl) {
-    await messages.sendOne(options.deadLetterQueueUrl, { body: message.Body ?? '', delaySeconds: 0 });
+    const fifo = options.deadLetterQueueUrl.endsWith('.fifo')
+      ? { groupId: 'foreign', deduplicationId: message.MessageId ?? randomUUID() }
+      : undefined;
+    await messages.sendOne(options.deadLetterQueueUrl, {
+      body: message.Body ?? '',
+      delaySeconds: 0,
+      ...(fifo ? { fifo } : {}),
+    });
   }
   await messages.deleteNow(target.url, message.ReceiptHandle ?? '');
 }

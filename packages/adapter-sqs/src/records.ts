@@ -49,7 +49,9 @@ export class JobRecords {
       return { record: decodeRecord(stored.id, stored.data), version: stored.version };
     } catch (error) {
       const malformed =
-        error instanceof MalformedJobError ? error : new MalformedJobError(`sqs: job ${stored.id} is malformed`, { cause: error });
+        error instanceof MalformedJobError
+          ? error
+          : new MalformedJobError(`sqs: job ${stored.id} is malformed`, { cause: error });
       return { record: placeholderRecord(stored, new Date(this.now())), version: stored.version, malformed };
     }
   }
@@ -81,7 +83,11 @@ export class JobRecords {
       return await fn();
     } catch (cause) {
       if (AdapterError.is(cause) && cause.code === 'ADAPTER_ERROR') throw cause;
-      throw new AdapterError('sqs', `job-state store (${this.store.name}) failed to ${what}: ${describe(cause)}`, { cause });
+      throw new AdapterError(
+        'sqs',
+        `job-state store (${this.store.name}) failed to ${what}: ${describe(cause)}`,
+        { cause },
+      );
     }
   }
 }

@@ -17,7 +17,12 @@ export function isExpired(
   retention: AdapterStartContext['retention'],
 ): boolean {
   if (finishedAtMs === undefined) return false;
-  const keepMs = state === 'completed' ? retention.completedMs : state === 'failed' || state === 'cancelled' ? retention.failedMs : undefined;
+  const keepMs =
+    state === 'completed'
+      ? retention.completedMs
+      : state === 'failed' || state === 'cancelled'
+        ? retention.failedMs
+        : undefined;
   return keepMs !== undefined && finishedAtMs + keepMs <= now;
 }
 
@@ -61,7 +66,9 @@ export class RetentionSweeper {
     }
     this.running = this.sweep()
       .then(() => undefined)
-      .catch((error: unknown) => this.runtime.logger.warn({ err: error }, 'sqs: retention sweep failed; will try again'))
+      .catch((error: unknown) =>
+        this.runtime.logger.warn({ err: error }, 'sqs: retention sweep failed; will try again'),
+      )
       .finally(() => {
         this.running = null;
         if (this.again && !this.stopped) {
@@ -79,7 +86,9 @@ export class RetentionSweeper {
     const shortest = Math.min(this.retention.completedMs ?? Infinity, this.retention.failedMs ?? Infinity);
     if (!Number.isFinite(shortest)) return 0;
     let removed = 0;
-    const ids = await records.call('find finished jobs', () => store.finishedBefore(now - shortest, SWEEP_BATCH));
+    const ids = await records.call('find finished jobs', () =>
+      store.finishedBefore(now - shortest, SWEEP_BATCH),
+    );
     const loaded = await records.loadMany(ids);
     for (const entry of loaded) {
       if (!entry) continue;

@@ -16,20 +16,28 @@ export function createScheduleStore(runtime: AdapterRuntime): ScheduleStore {
   const store = () => runtime.options.store;
 
   /** Read → change → swap, repeated while another process changes the same schedule. */
-  async function update(key: string, change: (schedule: ScheduleRecord) => ScheduleRecord | null): Promise<boolean> {
+  async function update(
+    key: string,
+    change: (schedule: ScheduleRecord) => ScheduleRecord | null,
+  ): Promise<boolean> {
     for (let round = 0; round < MAX_ROUNDS; round++) {
       const stored = await records.call('read a schedule', () => store().getSchedule(key));
       if (stored === null) return false;
       const next = change(decodeSchedule(stored));
       if (!next) return false;
-      if (await records.call('update a schedule', () => store().swapSchedule(key, stored, encodeSchedule(next)))) return true;
+      if (
+        await records.call('update a schedule', () => store().swapSchedule(key, stored, encodeSchedule(next)))
+      )
+        return true;
     }
     return false;
   }
 
   return {
     async upsert(schedule) {
-      await records.call('store a schedule', () => store().putSchedule(schedule.key, encodeSchedule(schedule)));
+      await records.call('store a schedule', () =>
+        store().putSchedule(schedule.key, encodeSchedule(schedule)),
+      );
     },
     async get(key) {
       const stored = await records.call('read a schedule', () => store().getSchedule(key));
@@ -43,7 +51,9 @@ export function createScheduleStore(runtime: AdapterRuntime): ScheduleStore {
     setPaused: (key, paused) => update(key, (schedule) => ({ ...schedule, paused })),
     advance: (key, from, to) =>
       update(key, (schedule) =>
-        schedule.nextRunAt.getTime() === from.getTime() ? { ...schedule, nextRunAt: to, lastRunAt: from } : null,
+        schedule.nextRunAt.getTime() === from.getTime()
+          ? { ...schedule, nextRunAt: to, lastRunAt: from }
+          : null,
       ),
   };
 }

@@ -25,12 +25,22 @@ function without(record: StoredRecord, ...fields: Array<keyof StoredRecord>): St
 
 /** Delivery to a worker: running under a new lease token, one more attempt used. */
 export function claimed(record: StoredRecord, now: Date, leaseToken: string): StoredRecord {
-  return { ...without(record, 'cancelRequested'), state: 'running', attempt: record.attempt + 1, startedAt: now, leaseToken };
+  return {
+    ...without(record, 'cancelRequested'),
+    state: 'running',
+    attempt: record.attempt + 1,
+    startedAt: now,
+    leaseToken,
+  };
 }
 
 /** running → completed with its result. */
 export function completed(record: StoredRecord, result: unknown, now: Date): StoredRecord {
-  const next = { ...without(record, 'leaseToken', 'cancelRequested', 'result'), state: 'completed' as const, finishedAt: now };
+  const next = {
+    ...without(record, 'leaseToken', 'cancelRequested', 'result'),
+    state: 'completed' as const,
+    finishedAt: now,
+  };
   return result === undefined ? next : { ...next, result };
 }
 
@@ -46,7 +56,12 @@ export function retried(record: StoredRecord, at: Date, error: SerializedError, 
 
 /** running → failed, permanently. */
 export function failed(record: StoredRecord, error: SerializedError, now: Date): StoredRecord {
-  return { ...without(record, 'leaseToken', 'cancelRequested'), state: 'failed', error: plainError(error), finishedAt: now };
+  return {
+    ...without(record, 'leaseToken', 'cancelRequested'),
+    state: 'failed',
+    error: plainError(error),
+    finishedAt: now,
+  };
 }
 
 /** → cancelled (a waiting job, or a running one whose holder stopped it). */
@@ -56,13 +71,26 @@ export function cancelled(record: StoredRecord, now: Date): StoredRecord {
 
 /** running → pending: the lease is given back and its attempt not counted. */
 export function released(record: StoredRecord): StoredRecord {
-  return { ...without(record, 'leaseToken', 'cancelRequested'), state: 'pending', attempt: Math.max(0, record.attempt - 1) };
+  return {
+    ...without(record, 'leaseToken', 'cancelRequested'),
+    state: 'pending',
+    attempt: Math.max(0, record.attempt - 1),
+  };
 }
 
 /** failed/cancelled → pending with a fresh attempt budget and a new doorbell generation. */
 export function manuallyRetried(record: StoredRecord, now: Date): StoredRecord {
   return {
-    ...without(record, 'leaseToken', 'cancelRequested', 'finishedAt', 'result', 'error', 'progress', 'startedAt'),
+    ...without(
+      record,
+      'leaseToken',
+      'cancelRequested',
+      'finishedAt',
+      'result',
+      'error',
+      'progress',
+      'startedAt',
+    ),
     state: 'pending',
     attempt: 0,
     runAt: now,

@@ -5,7 +5,7 @@
  * Node directly, and inherits `SQS_ENDPOINT` so it talks to the same emulator.
  */
 import { DeleteQueueCommand, ListQueuesCommand, SQSClient } from '@aws-sdk/client-sqs';
-import { sqsAdapter, redisStore } from '@switchyard/adapter-sqs';
+import { redisStore, sqsAdapter } from '@switchyard/adapter-sqs';
 import type { ConformanceAdapterModule } from '@switchyard/conformance';
 import type { JobState } from '@switchyard/core';
 import { Redis } from 'ioredis';
@@ -97,7 +97,9 @@ const mod: ConformanceAdapterModule = {
       if (keys.length > 0) await backdoor.del(...keys);
     } while (cursor !== '0');
     const listed = await client.send(new ListQueuesCommand({ QueueNamePrefix: `${prefix}-` }));
-    await Promise.all((listed.QueueUrls ?? []).map((url) => client.send(new DeleteQueueCommand({ QueueUrl: url }))));
+    await Promise.all(
+      (listed.QueueUrls ?? []).map((url) => client.send(new DeleteQueueCommand({ QueueUrl: url }))),
+    );
   },
 };
 export default mod;

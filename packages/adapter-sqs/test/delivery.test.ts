@@ -9,8 +9,8 @@ import { sqsQueueName } from '@switchyard/adapter-sqs';
 import {
   JobCancelledError,
   LeaseExpiredError,
-  ManualClock,
   MalformedJobError,
+  ManualClock,
   PayloadTooLargeError,
   type QueueAdapter,
   SwitchyardError,
@@ -64,7 +64,11 @@ describe('sqs delivery', () => {
     await lease.complete({ ok: 1 });
     inbox.finish(lease);
     await consumer.stop();
-    expect(await adapter.jobs.get(job.id)).toMatchObject({ state: 'completed', result: { ok: 1 }, progress: { half: true } });
+    expect(await adapter.jobs.get(job.id)).toMatchObject({
+      state: 'completed',
+      result: { ok: 1 },
+      progress: { half: true },
+    });
     await adapter.close();
     const { attributes } = await queueAttributes(sqsQueueName(prefix, 'work', 1));
     expect(attributes.ApproximateNumberOfMessages).toBe('0');
@@ -113,7 +117,11 @@ describe('sqs delivery', () => {
     second.finish(fresh);
     first.finish(stale);
     await secondConsumer.stop();
-    expect(await adapter.jobs.get(job.id)).toMatchObject({ state: 'completed', result: 'on time', attempt: 2 });
+    expect(await adapter.jobs.get(job.id)).toMatchObject({
+      state: 'completed',
+      result: 'on time',
+      attempt: 2,
+    });
   });
 
   it('cancel from another process aborts the running lease on its next heartbeat', async () => {
@@ -148,12 +156,17 @@ describe('sqs delivery', () => {
     expect(lease.job.id).toBe(kept.id);
     await lease.complete(undefined);
     inbox.finish(lease);
-    await eventually(async () => {
-      const { attributes } = await queueAttributes(sqsQueueName(prefix, 'work', 1));
-      return attributes.ApproximateNumberOfMessages === '0' && attributes.ApproximateNumberOfMessagesNotVisible === '0'
-        ? true
-        : undefined;
-    }, 5_000, 'the cancelled job\'s message to be deleted');
+    await eventually(
+      async () => {
+        const { attributes } = await queueAttributes(sqsQueueName(prefix, 'work', 1));
+        return attributes.ApproximateNumberOfMessages === '0' &&
+          attributes.ApproximateNumberOfMessagesNotVisible === '0'
+          ? true
+          : undefined;
+      },
+      5_000,
+      "the cancelled job's message to be deleted",
+    );
     await consumer.stop();
     expect(inbox.waiting).toBe(0);
   });
@@ -173,7 +186,10 @@ describe('sqs delivery', () => {
     const retryAt = new Date(Date.now() + 1_000);
     await second.retry(retryAt, { name: 'Error', message: 'try again' });
     inbox.finish(second);
-    expect(await adapter.jobs.get(job.id)).toMatchObject({ state: 'retrying', error: { message: 'try again' } });
+    expect(await adapter.jobs.get(job.id)).toMatchObject({
+      state: 'retrying',
+      error: { message: 'try again' },
+    });
     const third = await inbox.next(5_000);
     expect(Date.now()).toBeGreaterThanOrEqual(retryAt.getTime());
     expect(third.job.attempt).toBe(2);
@@ -193,10 +209,14 @@ describe('sqs delivery', () => {
     await producer.enqueue([farJob, nearJob]);
     const inbox = new LeaseInbox();
     const consumer = consumerSide.consume(['work', 'near'], LEASE, inbox.onLease);
-    await eventually(async () => {
-      const calls = consumerSide.apiCalls;
-      return (calls.SendMessage ?? 0) >= 1 && (calls.ChangeMessageVisibility ?? 0) >= 1 ? true : undefined;
-    }, 5_000, 'a hop and a visibility change');
+    await eventually(
+      async () => {
+        const calls = consumerSide.apiCalls;
+        return (calls.SendMessage ?? 0) >= 1 && (calls.ChangeMessageVisibility ?? 0) >= 1 ? true : undefined;
+      },
+      5_000,
+      'a hop and a visibility change',
+    );
     await consumer.stop();
     expect(inbox.waiting).toBe(0);
     const far = await queueAttributes(sqsQueueName(prefix, 'work', 1));
@@ -224,15 +244,21 @@ describe('sqs delivery', () => {
     expect(lease.job.id).toBe(job.id);
     await lease.complete(undefined);
     inbox.finish(lease);
-    const dead = await eventually(async () => {
-      const { Messages } = await client.send(
-        new ReceiveMessageCommand({ QueueUrl: dlq!, MaxNumberOfMessages: 10, WaitTimeSeconds: 1 }),
-      );
-      return Messages && Messages.length === 2 ? Messages.map((message) => message.Body).sort() : undefined;
-    }, 5_000, 'two dead-lettered messages');
+    const dead = await eventually(
+      async () => {
+        const { Messages } = await client.send(
+          new ReceiveMessageCommand({ QueueUrl: dlq!, MaxNumberOfMessages: 10, WaitTimeSeconds: 1 }),
+        );
+        return Messages && Messages.length === 2 ? Messages.map((message) => message.Body).sort() : undefined;
+      },
+      5_000,
+      'two dead-lettered messages',
+    );
     expect(dead).toEqual(['not json at all', '{"order":42}']);
     await consumer.stop();
-    expect(logger.lines.filter((line) => line.level === 'warn' && /not a Switchyard job/.test(line.msg ?? ''))).toHaveLength(2);
+    expect(
+      logger.lines.filter((line) => line.level === 'warn' && /not a Switchyard job/.test(line.msg ?? '')),
+    ).toHaveLength(2);
   });
 
   it('without a dead-letter queue a foreign message is logged and deleted', async () => {
@@ -247,7 +273,8 @@ describe('sqs delivery', () => {
     await consumer.stop();
     await eventually(async () => {
       const { attributes } = await queueAttributes(sqsQueueName(prefix, 'work', 1));
-      return attributes.ApproximateNumberOfMessages === '0' && attributes.ApproximateNumberOfMessagesNotVisible === '0'
+      return attributes.ApproximateNumberOfMessages === '0' &&
+        attributes.ApproximateNumberOfMessagesNotVisible === '0'
         ? true
         : undefined;
     });
@@ -273,7 +300,10 @@ describe('sqs delivery', () => {
     await lease.fail({ name: 'MalformedJobError', message: lease.malformed!.message, code: 'MALFORMED_JOB' });
     inbox.finish(lease);
     await consumer.stop();
-    expect(await adapter.jobs.get(job.id)).toMatchObject({ state: 'failed', error: { code: 'MALFORMED_JOB' } });
+    expect(await adapter.jobs.get(job.id)).toMatchObject({
+      state: 'failed',
+      error: { code: 'MALFORMED_JOB' },
+    });
   });
 
   it('refuses a payload over maxPayloadBytes with PayloadTooLargeError and stores nothing', async () => {
@@ -318,10 +348,14 @@ describe('sqs delivery', () => {
 
   it('retention removes finished jobs once their time is up (on the injected clock)', async () => {
     const clock = new ManualClock(Date.now());
-    const adapter = await adapterFor(newPrefix(), { retentionSweepIntervalMs: 1_000 }, {
-      clock,
-      retention: { completedMs: 60_000 },
-    });
+    const adapter = await adapterFor(
+      newPrefix(),
+      { retentionSweepIntervalMs: 1_000 },
+      {
+        clock,
+        retention: { completedMs: 60_000 },
+      },
+    );
     const job = newJob({}, clock.now());
     await adapter.enqueue([job]);
     const inbox = new LeaseInbox();
@@ -333,12 +367,19 @@ describe('sqs delivery', () => {
     await clock.advance(30_000);
     expect(await adapter.jobs.get(job.id)).not.toBeNull();
     await clock.advance(31_000);
-    await eventually(async () => ((await adapter.jobs.get(job.id)) === null ? true : undefined), 5_000, 'removal');
+    await eventually(
+      async () => ((await adapter.jobs.get(job.id)) === null ? true : undefined),
+      5_000,
+      'removal',
+    );
   });
 
   it('an unreachable Redis fails start() with a message naming REDIS_URL', async () => {
     const { redisStore, sqsAdapter } = await import('@switchyard/adapter-sqs');
-    const adapter = sqsAdapter({ client: await testClient(), store: redisStore({ url: 'redis://127.0.0.1:1' }) });
+    const adapter = sqsAdapter({
+      client: await testClient(),
+      store: redisStore({ url: 'redis://127.0.0.1:1' }),
+    });
     const error = await adapter
       .start({ clock: new ManualClock(), logger: recordingLogger(), retention: {} })
       .catch((thrown: unknown) => thrown);

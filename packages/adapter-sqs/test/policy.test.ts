@@ -4,7 +4,16 @@ import { memoryStore, priorityBand, sqsAdapter, sqsQueueName } from '@switchyard
 import { InvalidOptionsError, MalformedJobError } from '@switchyard/core';
 import { describe, expect, it } from 'vitest';
 import { decodeDoorbell, decodeRecord, encodeDoorbell, encodeRecord } from '../src/codec.js';
-import { claimed, completed, leaseSeconds, manuallyRetried, newRecord, released, retried, secondsUntil } from '../src/transitions.js';
+import {
+  claimed,
+  completed,
+  leaseSeconds,
+  manuallyRetried,
+  newRecord,
+  released,
+  retried,
+  secondsUntil,
+} from '../src/transitions.js';
 import { newJob } from './support.js';
 
 describe('queue names and bands', () => {
@@ -43,7 +52,10 @@ describe('record transitions', () => {
     expect(running).toMatchObject({ state: 'running', attempt: 1, leaseToken: 'tok', startedAt: now });
     expect(running.cancelRequested).toBeUndefined();
     const later = new Date(now.getTime() + 5_000);
-    expect(retried(running, later, { name: 'E', message: 'm' }, now)).toMatchObject({ state: 'retrying', runAt: later });
+    expect(retried(running, later, { name: 'E', message: 'm' }, now)).toMatchObject({
+      state: 'retrying',
+      runAt: later,
+    });
     expect(retried(running, now, { name: 'E', message: 'm' }, now).state).toBe('pending');
     expect(released(running)).toMatchObject({ state: 'pending', attempt: 0 });
     expect(released(running).leaseToken).toBeUndefined();
@@ -86,7 +98,9 @@ describe('options', () => {
   const client = new SQSClient({ region: 'us-east-1' });
   it('rejects bad options with InvalidOptionsError naming them', () => {
     expect(() => sqsAdapter({ client, store: memoryStore(), priorityBands: 11 })).toThrow(/priorityBands/);
-    expect(() => sqsAdapter({ client, store: memoryStore(), waitTimeSeconds: 21 })).toThrow(InvalidOptionsError);
+    expect(() => sqsAdapter({ client, store: memoryStore(), waitTimeSeconds: 21 })).toThrow(
+      InvalidOptionsError,
+    );
     expect(() => sqsAdapter({ client, store: memoryStore(), queuePrefix: 'a.b' })).toThrow(/queuePrefix/);
     expect(() => sqsAdapter({ client: {} as SQSClient, store: memoryStore() })).toThrow(/client/);
   });
@@ -100,7 +114,7 @@ describe('options', () => {
       maxDelayMs: Number.POSITIVE_INFINITY,
       crossProcessCancel: false,
       nativeScheduler: false,
-      crossProcessLeases: true,
+      crossProcessLeases: false,
     });
   });
 });

@@ -24,19 +24,34 @@ const factories: Array<[string, () => Promise<JobStateStore>]> = [
 ];
 
 function write(id: string, overrides: Partial<Parameters<JobStateStore['insertJobs']>[0][number]> = {}) {
-  return { id, data: `{"id":"${id}"}`, state: 'pending' as const, queue: 'q', task: 't', uniqueKey: '', ...overrides };
+  return {
+    id,
+    data: `{"id":"${id}"}`,
+    state: 'pending' as const,
+    queue: 'q',
+    task: 't',
+    uniqueKey: '',
+    ...overrides,
+  };
 }
 
 describe.each(factories)('%s job-state store', (_name, create) => {
   it('inserts atomically per batch, reporting taken ids and held unique keys as duplicates', async () => {
     const store = await create();
-    expect(await store.insertJobs([write('a1', { uniqueKey: 'k' }), write('a2', { uniqueKey: 'k' }), write('a1')])).toEqual([
+    expect(
+      await store.insertJobs([write('a1', { uniqueKey: 'k' }), write('a2', { uniqueKey: 'k' }), write('a1')]),
+    ).toEqual([
       { created: true },
       { created: false, existingJobId: 'a1' },
       { created: false, existingJobId: 'a1' },
     ]);
     expect(await store.getJob('a2')).toBeNull();
-    expect(await store.getJob('a1')).toMatchObject({ id: 'a1', version: 1, state: 'pending', uniqueKey: 'k' });
+    expect(await store.getJob('a1')).toMatchObject({
+      id: 'a1',
+      version: 1,
+      state: 'pending',
+      uniqueKey: 'k',
+    });
   });
 
   it('updates only on the expected version, moving counts and freeing the unique key at a terminal state', async () => {
@@ -45,7 +60,9 @@ describe.each(factories)('%s job-state store', (_name, create) => {
     expect(await store.updateJob(7, write('b1', { state: 'running' }))).toBeNull();
     expect(await store.updateJob(1, write('b1', { state: 'running' }))).toBe(2);
     expect((await store.countJobs('q')).running).toBe(1);
-    expect(await store.insertJobs([write('b2', { uniqueKey: 'u' })])).toEqual([{ created: false, existingJobId: 'b1' }]);
+    expect(await store.insertJobs([write('b2', { uniqueKey: 'u' })])).toEqual([
+      { created: false, existingJobId: 'b1' },
+    ]);
     expect(await store.updateJob(2, write('b1', { state: 'completed', finishedAt: 1_000 }))).toBe(3);
     expect(await store.countJobs()).toMatchObject({ running: 0, completed: 1 });
     expect(await store.finishedBefore(1_000, 10)).toEqual(['b1']);
@@ -55,12 +72,22 @@ describe.each(factories)('%s job-state store', (_name, create) => {
 
   it('lists ids newest first with a cursor, per index', async () => {
     const store = await create();
-    await store.insertJobs([write('c1'), write('c2', { queue: 'other' }), write('c3'), write('c4', { task: 'x' })]);
+    await store.insertJobs([
+      write('c1'),
+      write('c2', { queue: 'other' }),
+      write('c3'),
+      write('c4', { task: 'x' }),
+    ]);
     expect(await store.listJobIds({ kind: 'all' }, { limit: 2 })).toEqual(['c4', 'c3']);
     expect(await store.listJobIds({ kind: 'all' }, { before: 'c3', limit: 10 })).toEqual(['c2', 'c1']);
     expect(await store.listJobIds({ kind: 'queue', value: 'other' }, { limit: 10 })).toEqual(['c2']);
     expect(await store.listJobIds({ kind: 'task', value: 'x' }, { limit: 10 })).toEqual(['c4']);
-    expect(await store.listJobIds({ kind: 'state', value: 'pending' }, { limit: 10 })).toEqual(['c4', 'c3', 'c2', 'c1']);
+    expect(await store.listJobIds({ kind: 'state', value: 'pending' }, { limit: 10 })).toEqual([
+      'c4',
+      'c3',
+      'c2',
+      'c1',
+    ]);
     expect(await store.deleteJob('c3')).toBe(true);
     expect(await store.deleteJob('c3')).toBe(false);
     expect((await store.countJobs()).pending).toBe(3);

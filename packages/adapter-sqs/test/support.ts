@@ -1,7 +1,12 @@
 /** Helpers for the adapter's own tests: real fauxqs + real Redis, one prefix per test. */
 import { randomBytes } from 'node:crypto';
 import type { SQSClient } from '@aws-sdk/client-sqs';
-import { type SqsAdapterOptions, type SqsQueueAdapter, redisStore, sqsAdapter } from '@switchyard/adapter-sqs';
+import {
+  redisStore,
+  type SqsAdapterOptions,
+  type SqsQueueAdapter,
+  sqsAdapter,
+} from '@switchyard/adapter-sqs';
 import {
   type Clock,
   type Lease,
@@ -11,7 +16,13 @@ import {
   silentLogger,
   systemClock,
 } from '@switchyard/core';
-import { assertServicesReachable, keyPrefixOf, REDIS_URL, sqsClient, sqsEndpoint } from './conformance-adapter.js';
+import {
+  assertServicesReachable,
+  keyPrefixOf,
+  REDIS_URL,
+  sqsClient,
+  sqsEndpoint,
+} from './conformance-adapter.js';
 
 let shared: SQSClient | undefined;
 
@@ -123,7 +134,11 @@ export function recordingLogger(): Logger & { lines: Array<{ level: string; obj:
 }
 
 /** Polls `probe` until it returns a non-undefined value. */
-export async function eventually<T>(probe: () => Promise<T | undefined>, timeoutMs = 5_000, what = 'condition'): Promise<T> {
+export async function eventually<T>(
+  probe: () => Promise<T | undefined>,
+  timeoutMs = 5_000,
+  what = 'condition',
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const value = await probe();

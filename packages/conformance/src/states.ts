@@ -78,9 +78,24 @@ export class EventLog {
     ).length;
   }
 
-  /** The states one job's events say it went through. */
+  /**
+   * Names of one job's events after `job:enqueued`, in order. Core announces `job:enqueued`
+   * once the adapter's write resolves, so a worker in the same process may announce
+   * `job:started` (even `job:completed`) first; its position is not part of the contract.
+   */
+  lifecycle(jobId: string): string[] {
+    return this.names(jobId).filter((name) => name !== 'job:enqueued');
+  }
+
+  /**
+   * The states one job's events say it went through. The `job:enqueued` state comes first
+   * whenever it arrived: it is the state the job was created in (see `lifecycle`).
+   */
   states(jobId: string): JobState[] {
-    return this.of(jobId).flatMap((entry) => (entry.state ? [entry.state] : []));
+    const entries = this.of(jobId);
+    const created = entries.filter((entry) => entry.event === 'job:enqueued');
+    const later = entries.filter((entry) => entry.event !== 'job:enqueued');
+    return [...created, ...later].flatMap((entry) => (entry.state ? [entry.state] : []));
   }
 
   /** Asserts that every job seen moved only along legal transitions. */

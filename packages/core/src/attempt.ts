@@ -80,6 +80,8 @@ export async function runAttempt(lease: Lease, hooks: AttemptHooks): Promise<voi
     } catch (error) {
       return await failJob(lease, toError(error), task, hooks, logger);
     }
+    const enqueueing = runtime.enqueueSettled(job.id);
+    if (enqueueing) await enqueueing;
     const run = new AttemptRun(lease, task, hooks, logger);
     const ending = await run.execute(handler, payload);
     await settle(run, ending, payload);

@@ -18,6 +18,12 @@ export interface YardRuntime {
   events: EventHub;
   /** Enqueues the job of one schedule tick with a deterministic id; false when it already existed. */
   enqueueScheduleTick(schedule: ScheduleRecord, tick: Date): Promise<boolean>;
+  /**
+   * Resolves once this process's enqueue of `jobId` has announced `job:enqueued`;
+   * undefined when no such enqueue is in flight. Keeps local events causally ordered
+   * when an adapter delivers a job before its enqueue call returns.
+   */
+  enqueueSettled(jobId: string): Promise<void> | undefined;
   /** Throws unless the yard is started and not closed. */
   assertOpen(): void;
 }

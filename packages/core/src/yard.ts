@@ -60,6 +60,8 @@ class Yard implements Switchyard {
   private readonly hub: EventHub;
   private readonly runtime: YardRuntime;
   private readonly workers = new Set<SwitchyardWorker>();
+  /** Jobs whose enqueue in this process has not announced `job:enqueued` yet. */
+  private readonly enqueuesInFlight = new Map<string, Promise<void>>();
   private readonly maxPayloadBytes: number;
   private readonly retention: { completedMs?: number; failedMs?: number };
   private lifecycle: Lifecycle = 'new';
@@ -91,6 +93,8 @@ class Yard implements Switchyard {
       tracer: options.telemetry?.tracer ?? noopTracer,
       events: this.hub,
       enqueueScheduleTick: (schedule, tick) => this.enqueueScheduleTick(schedule, tick),
+      enqueueSettled: (jobId) =>
+        this.enqueuesInFlight.size === 0 ? undefined : this.enqueuesInFlight.get(jobId),
       assertOpen: () => this.assertOpen(),
     };
     this.jobs = this.createJobs();
@@ -169,6 +173,20 @@ class Yard implements Switchyard {
   }
 
   private async store(jobs: NewJob[], tx: unknown): Promise<void> {
+    let settled!: () => void;
+    const announced = new Promise<void>((resolve) => {
+      settled = resolve;
+    });
+    for (const job of jobs) this.enqueuesInFlight.set(job.id, announced);
+    try {
+      await this.storeAndAnnounce(jobs, tx);
+    } finally {
+      for (const job of jobs) this.enqueuesInFlight.delete(job.id);
+      settled();
+    }
+  }
+
+  private async storeAndAnnounce(jobs: NewJob[], tx: unknown): Promise<void> {
     const { tracer, metrics } = this.runtime;
     const spans = jobs.map((job) => {
       const span = tracer.startEnqueue(job);

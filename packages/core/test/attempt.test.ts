@@ -24,6 +24,7 @@ function harness(tasks: TaskDefinition[], clock = new ManualClock(0)) {
     tracer: noopTracer,
     events,
     enqueueScheduleTick: async () => true,
+    enqueueSettled: () => undefined,
     assertOpen: () => {},
   };
   const active = new Set<ActiveAttempt>();

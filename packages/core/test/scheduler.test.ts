@@ -59,6 +59,7 @@ function setup(start = Date.UTC(2030, 0, 1, 0, 0, 0)) {
       fired.add(id);
       return true;
     },
+    enqueueSettled: () => undefined,
     assertOpen: () => {},
   };
   const schedule = (overrides: Partial<ScheduleRecord> = {}): ScheduleRecord => ({

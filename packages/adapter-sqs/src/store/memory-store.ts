@@ -21,6 +21,7 @@ export function memoryStore(): JobStateStore {
 
 class MemoryJobStateStore implements JobStateStore {
   readonly name = 'memory';
+  readonly durable = false;
   private readonly jobs = new Map<string, StoredJob>();
   private readonly uniqueKeys = new Map<string, string>();
   private readonly queues = new Set<string>();
@@ -111,7 +112,9 @@ class MemoryJobStateStore implements JobStateStore {
 
   async finishedBefore(cutoffMs: number, limit: number): Promise<string[]> {
     return [...this.jobs.values()]
-      .filter((job) => job.finishedAt !== undefined && isTerminalState(job.state) && job.finishedAt <= cutoffMs)
+      .filter(
+        (job) => job.finishedAt !== undefined && isTerminalState(job.state) && job.finishedAt <= cutoffMs,
+      )
       .sort((a, b) => (a.finishedAt ?? 0) - (b.finishedAt ?? 0))
       .slice(0, limit)
       .map((job) => job.id);

@@ -43,6 +43,7 @@ const FIELDS = ['data', 'ver', 'state', 'queue', 'task', 'uk'] as const;
 
 class RedisJobStateStore implements JobStateStore {
   readonly name = 'redis';
+  readonly durable = true;
   private readonly ns: string;
   private client: (Redis & ScriptCommands) | null = null;
   private connecting: Promise<Redis & ScriptCommands> | null = null;
@@ -85,9 +86,17 @@ class RedisJobStateStore implements JobStateStore {
       client = this.options.client;
     } else {
       const { Redis: RedisClient } = await import('ioredis').catch((cause: unknown) => {
-        throw new AdapterError('sqs', 'the Redis job-state store needs the optional peer dependency "ioredis"', { cause });
+        throw new AdapterError(
+          'sqs',
+          'the Redis job-state store needs the optional peer dependency "ioredis"',
+          { cause },
+        );
       });
-      client = new RedisClient(url, { lazyConnect: true, maxRetriesPerRequest: 2, enableAutoPipelining: true });
+      client = new RedisClient(url, {
+        lazyConnect: true,
+        maxRetriesPerRequest: 2,
+        enableAutoPipelining: true,
+      });
       // Connection errors also reject the commands waiting on them, where they are wrapped and
       // reported; this listener keeps ioredis from printing them a second time as unhandled.
       client.on('error', (error: Error) => {
@@ -116,10 +125,20 @@ class RedisJobStateStore implements JobStateStore {
     if (jobs.length === 0) return [];
     const args = [this.ns, String(jobs.length)];
     for (const job of jobs) {
-      args.push(job.id, job.data, job.state, job.queue, job.task, job.uniqueKey, job.finishedAt?.toString() ?? '');
+      args.push(
+        job.id,
+        job.data,
+        job.state,
+        job.queue,
+        job.task,
+        job.uniqueKey,
+        job.finishedAt?.toString() ?? '',
+      );
     }
     const results = await (await this.redis()).syInsertJobs(...args);
-    return results.map((holder) => (holder === '' ? { created: true } : { created: false, existingJobId: holder }));
+    return results.map((holder) =>
+      holder === '' ? { created: true } : { created: false, existingJobId: holder },
+    );
   }
 
   async getJob(id: string): Promise<StoredJob | null> {

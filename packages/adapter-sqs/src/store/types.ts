@@ -45,6 +45,8 @@ export type JobIndex =
 export interface JobStateStore {
   /** Short name for logs and errors ('redis', 'memory', ...). */
   readonly name: string;
+  /** Shared by every process and kept across restarts (false for the in-memory store). */
+  readonly durable: boolean;
   /** Opens connections; called by the adapter's `start()` (idempotent). */
   connect(): Promise<void>;
   /** Releases what the store opened itself (never a client the caller passed in). */

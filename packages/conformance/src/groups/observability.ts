@@ -31,8 +31,10 @@ export function registerObservability(env: SuiteEnv): void {
         scope.ms(1000),
         'job:completed on the yard',
       );
-      expect(log.names(id)).toEqual(['job:enqueued', 'job:started', 'job:progress', 'job:completed']);
-      const completed = log.of(id).at(-1)!.payload as SwitchyardEvents['job:completed'];
+      await waitUntil(() => log.count('job:enqueued', id) === 1, scope.ms(1000), 'job:enqueued');
+      expect(log.lifecycle(id)).toEqual(['job:started', 'job:progress', 'job:completed']);
+      const completed = log.of(id).find((entry) => entry.event === 'job:completed')!
+        .payload as SwitchyardEvents['job:completed'];
       expect(completed.result).toEqual({ ok: 1 });
       expect(completed.durationMs).toBeGreaterThanOrEqual(0);
       expect(completed.job.id).toBe(id);
@@ -66,18 +68,14 @@ export function registerObservability(env: SuiteEnv): void {
       );
       await waitForState(yard, id, 'failed', scope.ms(4000));
       await waitUntil(() => log.count('job:failed', id) === 1, scope.ms(1000), 'job:failed');
-      expect(log.names(id)).toEqual([
-        'job:enqueued',
-        'job:started',
-        'job:retrying',
-        'job:started',
-        'job:failed',
-      ]);
+      await waitUntil(() => log.count('job:enqueued', id) === 1, scope.ms(1000), 'job:enqueued');
+      expect(log.lifecycle(id)).toEqual(['job:started', 'job:retrying', 'job:started', 'job:failed']);
       const retrying = log.of(id).find((entry) => entry.event === 'job:retrying')!
         .payload as SwitchyardEvents['job:retrying'];
       expect(retrying.error.message).toBe('broken 1');
       expect(retrying.runAt.getTime()).toBeGreaterThanOrEqual(before + scope.ms(100));
-      const failed = log.of(id).at(-1)!.payload as SwitchyardEvents['job:failed'];
+      const failed = log.of(id).find((entry) => entry.event === 'job:failed')!
+        .payload as SwitchyardEvents['job:failed'];
       expect(failed.error.message).toBe('broken 2');
       expect(failed.job.id).toBe(id);
     });

@@ -1,0 +1,90 @@
+/**
+ * The whole shop in one process: yard, worker, scheduler and HTTP server on one backend.
+ */
+import type { AddressInfo } from 'node:net';
+import { serve } from '@hono/node-server';
+import { createSwitchyard, type Logger, type Switchyard } from '@switchyard/core';
+import { type Backend, openBackend } from './backends.ts';
+import type { BackendName, ShopTimings } from './config.ts';
+import { createHttpApp } from './http.ts';
+import { createShopTasks, type ShopTasks, shopSchedules } from './tasks.ts';
+
+/** A running shop. */
+export interface Shop {
+  backend: Backend;
+  yard: Switchyard;
+  tasks: ShopTasks;
+  /** Base URL of the HTTP API, e.g. `http://127.0.0.1:41234`. */
+  url: string;
+  /** Stops the server, the workers and the yard, then cleans up the backend. */
+  close(): Promise<void>;
+}
+
+/** Options of `startShop`. */
+export interface ShopOptions {
+  backend: BackendName;
+  timings: ShopTimings;
+  /** HTTP port; 0 picks a free one. */
+  port?: number;
+  /** Isolates this run's keys/schemas/queues on shared servers. */
+  namespace: string;
+  /** Where Switchyard's own warnings and errors go. */
+  logger?: Logger;
+}
+
+/** Prints Switchyard's warnings and errors; stays quiet otherwise. */
+export const consoleLogger: Logger = {
+  debug() {},
+  info() {},
+  warn: (obj, msg) => console.warn(`switchyard warning: ${msg ?? ''}`, obj),
+  error: (obj, msg) => console.error(`switchyard error: ${msg ?? ''}`, obj),
+};
+
+/** Opens the backend and starts everything. Throws `BackendUnavailableError` when the backend cannot be reached. */
+export async function startShop(options: ShopOptions): Promise<Shop> {
+  const backend = await openBackend(options.backend, options.namespace);
+  let yard: Switchyard | undefined;
+  const tasks = createShopTasks({ orders: backend.orders, timings: options.timings, yard: () => yard! });
+  yard = createSwitchyard({ adapter: backend.adapter, tasks: tasks.all, logger: options.logger ?? consoleLogger });
+  try {
+    await yard.start();
+    for (const schedule of shopSchedules(tasks, options.timings)) await yard.schedules.upsert(schedule);
+    // Newsletters get their own one-at-a-time worker, so the queue's priority order is visible.
+    await yard
+      .createWorker({
+        queues: ['finance', 'default', 'email', 'reports'],
+        concurrency: 8,
+        leaseDuration: '10s',
+        schedulerInterval: options.timings.schedulerInterval,
+      })
+      .start();
+    await yard.createWorker({ queues: [tasks.sendNewsletter.queue], concurrency: 1, scheduler: false }).start();
+  } catch (error) {
+    await yard.close();
+    await backend.orders.close();
+    await backend.dispose();
+    throw error;
+  }
+
+  const app = createHttpApp({ yard, orders: backend.orders, tasks, timings: options.timings });
+  const server = await new Promise<ReturnType<typeof serve>>((resolve) => {
+    const started = serve({ fetch: app.fetch, port: options.port ?? 0, hostname: '127.0.0.1' }, () => resolve(started));
+  });
+  const { port } = server.address() as AddressInfo;
+  const openYard = yard;
+  return {
+    backend,
+    yard: openYard,
+    tasks,
+    url: `http://127.0.0.1:${port}`,
+    async close() {
+      const closed = new Promise<void>((resolve, reject) => server.close((error) => (error ? reject(error) : resolve())));
+      // Idle keep-alive sockets would hold `close` open for seconds.
+      if ('closeAllConnections' in server) server.closeAllConnections();
+      await closed;
+      await openYard.close();
+      await backend.orders.close();
+      await backend.dispose();
+    },
+  };
+}
