@@ -12,7 +12,7 @@
 import { randomBytes } from 'node:crypto';
 import { pgBossAdapter } from '@switchyard/adapter-pgboss';
 import { type Lease, type NewJob, newJobId, silentLogger, systemClock } from '@switchyard/core';
-import { makeWorkerUtils, run as runGraphile } from 'graphile-worker';
+import { Logger as GraphileLogger, makeWorkerUtils, run as runGraphile } from 'graphile-worker';
 import pg from 'pg';
 import { PgBoss } from 'pg-boss';
 
@@ -222,9 +222,18 @@ async function pgBossNotifyStall(burstWhenBatchFull: boolean): Promise<string> {
 }
 
 // ---------- graphile-worker ----------
+/** graphile-worker logs every job at info; printing 3,000 lines would measure the terminal. */
+const quietGraphileLogger = new GraphileLogger(() => (level, message) => {
+  if (level === 'error') console.error(`graphile-worker: ${message}`);
+});
+
 async function benchGraphile(): Promise<void> {
   const schema = freshSchema('gw');
-  const utils = await makeWorkerUtils({ connectionString: DATABASE_URL, schema });
+  const utils = await makeWorkerUtils({
+    connectionString: DATABASE_URL,
+    schema,
+    logger: quietGraphileLogger,
+  });
   await utils.migrate();
   const t0 = performance.now();
   for (let done = 0; done < JOBS; done += INSERT_BATCH) {
@@ -248,6 +257,7 @@ async function benchGraphile(): Promise<void> {
     concurrency: CONCURRENCY,
     noHandleSignals: true,
     pollInterval: 500,
+    logger: quietGraphileLogger,
     taskList: {
       bulk: async () => {
         completed++;

@@ -76,14 +76,21 @@ function sectionMarkdown(section: SectionResult, targets: TargetResult[]): strin
           formatRatio(
             mine === undefined
               ? undefined
-              : ratio(mine, medianOf(scenario.contenders.find((c) => c.name === peer), metric.key)),
+              : ratio(
+                  mine,
+                  medianOf(
+                    scenario.contenders.find((c) => c.name === peer),
+                    metric.key,
+                  ),
+                ),
           ),
         ),
       ];
       if (hasTargets) row.push(targetCell(section.name, scenario.id, metric.key, targets));
       lines.push(`| ${row.join(' | ')} |`);
     }
-    for (const missing of scenario.notRun) footnotes.push(`${scenario.id} / ${missing.name}: ${missing.reason}`);
+    for (const missing of scenario.notRun)
+      footnotes.push(`${scenario.id} / ${missing.name}: ${missing.reason}`);
   }
   lines.push('');
   if (footnotes.length > 0) {
@@ -113,7 +120,11 @@ function targetsMarkdown(targets: TargetResult[]): string[] {
           ? formatRatio(target.measured)
           : formatNumber(target.measured);
     const result =
-      target.status === 'met' ? 'met' : target.status === 'missed' ? '**MISSED**' : `not run: ${target.reason}`;
+      target.status === 'met'
+        ? 'met'
+        : target.status === 'missed'
+          ? '**MISSED**'
+          : `not run: ${target.reason}`;
     lines.push(`| ${target.description} | ${describeCheck(spec)} | ${measured} | ${result} |`);
   }
   return lines;
@@ -145,7 +156,10 @@ export function fileStamp(iso: string): string {
 }
 
 /** Writes `<dir>/<timestamp>.json` and `<dir>/latest.md`; returns their paths. */
-export async function writeReports(result: BenchResult, directory: URL): Promise<{ json: URL; markdown: URL }> {
+export async function writeReports(
+  result: BenchResult,
+  directory: URL,
+): Promise<{ json: URL; markdown: URL }> {
   await mkdir(directory, { recursive: true });
   const json = new URL(`${fileStamp(result.startedAt)}.json`, directory);
   const markdown = new URL('latest.md', directory);

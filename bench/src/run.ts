@@ -62,7 +62,8 @@ async function runAlternating(
       collectGarbage();
       const label = `[${section}] ${scenario.id} round ${round + 1}/${rounds} ${contender.name}`;
       try {
-        if (contender.run === undefined) throw new Error('contender has no run() and the scenario no runTogether()');
+        if (contender.run === undefined)
+          throw new Error('contender has no run() and the scenario no runTogether()');
         const sample = await withTimeout(contender.run(), RUN_TIMEOUT_MS, label);
         log(`${label}: ${describeSample(sample)}`);
         samples.set(contender.name, [...(samples.get(contender.name) ?? []), sample]);
@@ -102,7 +103,11 @@ async function runTogether(
   }
 }
 
-async function runScenario(section: string, scenario: Scenario, options: BenchOptions): Promise<ScenarioResult> {
+async function runScenario(
+  section: string,
+  scenario: Scenario,
+  options: BenchOptions,
+): Promise<ScenarioResult> {
   const rounds = scenario.rounds ?? options.rounds;
   const samples = new Map<string, Sample[]>();
   const failures = new Map<string, string>();
@@ -122,7 +127,9 @@ async function runScenario(section: string, scenario: Scenario, options: BenchOp
     }
     const summaries: ContenderResult['summaries'] = {};
     for (const metric of scenario.metrics) {
-      const values = taken.map((sample) => sample[metric.key]).filter((v): v is number => typeof v === 'number');
+      const values = taken
+        .map((sample) => sample[metric.key])
+        .filter((v): v is number => typeof v === 'number');
       if (values.length > 0) summaries[metric.key] = summarize(values);
     }
     contenders.push({
@@ -143,7 +150,11 @@ async function runScenario(section: string, scenario: Scenario, options: BenchOp
   };
 }
 
-async function runSection(section: Section, options: BenchOptions, only: string[] | undefined): Promise<SectionResult> {
+async function runSection(
+  section: Section,
+  options: BenchOptions,
+  only: string[] | undefined,
+): Promise<SectionResult> {
   const base = { name: section.name, peers: section.peers };
   let reason: string | undefined;
   try {
@@ -156,14 +167,21 @@ async function runSection(section: Section, options: BenchOptions, only: string[
     return { ...base, notRun: reason, scenarios: [] };
   }
   const environment = section.environment ? await section.environment() : undefined;
-  const scenarios = (await section.scenarios(options)).filter((s) => only === undefined || only.includes(s.id));
+  const scenarios = (await section.scenarios(options)).filter(
+    (s) => only === undefined || only.includes(s.id),
+  );
   const results: ScenarioResult[] = [];
   for (const scenario of scenarios) results.push(await runScenario(section.name, scenario, options));
   return { ...base, ...(environment ? { environment } : {}), scenarios: results };
 }
 
 function list(value: string | undefined): string[] | undefined {
-  return value === undefined ? undefined : value.split(',').map((item) => item.trim()).filter(Boolean);
+  return value === undefined
+    ? undefined
+    : value
+        .split(',')
+        .map((item) => item.trim())
+        .filter(Boolean);
 }
 
 async function main(): Promise<void> {
@@ -177,7 +195,8 @@ async function main(): Promise<void> {
   });
   const quick = values.quick === true;
   const rounds = values.rounds === undefined ? (quick ? QUICK_ROUNDS : FULL_ROUNDS) : Number(values.rounds);
-  if (!Number.isInteger(rounds) || rounds < 1) throw new Error(`--rounds must be a positive integer, got ${values.rounds}`);
+  if (!Number.isInteger(rounds) || rounds < 1)
+    throw new Error(`--rounds must be a positive integer, got ${values.rounds}`);
   const options: BenchOptions = { quick, rounds };
   const onlySections = list(values.only);
   const onlyScenarios = list(values.scenarios);

@@ -5,8 +5,8 @@
  * did not run instead of failing the whole bench.
  */
 import { existsSync } from 'node:fs';
-import type { Section } from './section.ts';
 import { memorySection } from './scenarios/memory.ts';
+import type { Section } from './section.ts';
 
 /** The backend sections, their peers (column order) and the module that adapts their script. */
 const BACKENDS: { name: string; peers: string[] }[] = [

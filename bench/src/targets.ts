@@ -8,7 +8,10 @@ export interface Target {
   section: string;
   scenario: string;
   metric: string;
-  check: { kind: 'at-least'; value: number } | { kind: 'below'; value: number } | { kind: 'ratio-at-least'; peer: string; value: number };
+  check:
+    | { kind: 'at-least'; value: number }
+    | { kind: 'below'; value: number }
+    | { kind: 'ratio-at-least'; peer: string; value: number };
 }
 
 /** From issue 2 (foundation) and issue 6 (benchmarks). */

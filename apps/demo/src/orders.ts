@@ -130,3 +130,33 @@ export function createMemoryOrderStore(): OrderStore {
     async close() {},
   };
 }
+
+/** Called when an order is created or changes status. */
+export type OrderStatusListener = (orderId: string, status: OrderStatus, needsAttention: boolean) => void;
+
+/** Wraps a store so every status it writes is also reported to `listener` (the demo prints them). */
+export function withStatusEvents(store: OrderStore, listener: OrderStatusListener): OrderStore {
+  return {
+    ...store,
+    description: store.description,
+    async create(order, enqueueFirstJob) {
+      const created = await store.create(order, enqueueFirstJob);
+      listener(created.id, created.status, created.needsAttention);
+      return created;
+    },
+    async insert(order) {
+      await store.insert(order);
+      listener(order.id, order.status, order.needsAttention);
+    },
+    async setStatus(id, status, needsAttention) {
+      const updated = await store.setStatus(id, status, needsAttention);
+      if (updated) listener(id, updated.status, updated.needsAttention);
+      return updated;
+    },
+    async expireUnpaid(cutoff) {
+      const expired = await store.expireUnpaid(cutoff);
+      for (const id of expired) listener(id, 'EXPIRED', false);
+      return expired;
+    },
+  };
+}

@@ -7,6 +7,7 @@ import { createSwitchyard, type Logger, type Switchyard } from '@switchyard/core
 import { type Backend, openBackend } from './backends.ts';
 import type { BackendName, ShopTimings } from './config.ts';
 import { createHttpApp } from './http.ts';
+import { type OrderStatusListener, withStatusEvents } from './orders.ts';
 import { createShopTasks, type ShopTasks, shopSchedules } from './tasks.ts';
 
 /** A running shop. */
@@ -30,19 +31,33 @@ export interface ShopOptions {
   namespace: string;
   /** Where Switchyard's own warnings and errors go. */
   logger?: Logger;
+  /** Told about every order status the shop writes. */
+  onOrderStatus?: OrderStatusListener;
 }
 
-/** Prints Switchyard's warnings and errors; stays quiet otherwise. */
+/**
+ * Prints Switchyard's warnings and errors on one line each. Lines about a single job
+ * are left out: the timeline already shows every failure as it happens.
+ */
 export const consoleLogger: Logger = {
   debug() {},
   info() {},
-  warn: (obj, msg) => console.warn(`switchyard warning: ${msg ?? ''}`, obj),
-  error: (obj, msg) => console.error(`switchyard error: ${msg ?? ''}`, obj),
+  warn: (obj, msg) => logLine('warning', obj, msg),
+  error: (obj, msg) => logLine('error', obj, msg),
 };
+
+function logLine(level: string, obj: object, msg: string | undefined): void {
+  const fields = obj as { jobId?: string; err?: { message?: string } };
+  if (fields.jobId !== undefined) return;
+  console.error(`  ! switchyard ${level}: ${msg ?? ''}${fields.err?.message ? ` (${fields.err.message})` : ''}`);
+}
 
 /** Opens the backend and starts everything. Throws `BackendUnavailableError` when the backend cannot be reached. */
 export async function startShop(options: ShopOptions): Promise<Shop> {
-  const backend = await openBackend(options.backend, options.namespace);
+  const opened = await openBackend(options.backend, options.namespace);
+  const backend = options.onOrderStatus
+    ? { ...opened, orders: withStatusEvents(opened.orders, options.onOrderStatus) }
+    : opened;
   let yard: Switchyard | undefined;
   const tasks = createShopTasks({ orders: backend.orders, timings: options.timings, yard: () => yard! });
   yard = createSwitchyard({ adapter: backend.adapter, tasks: tasks.all, logger: options.logger ?? consoleLogger });

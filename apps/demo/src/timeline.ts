@@ -15,6 +15,9 @@ export const TIMELINE_EVENTS = [
 ] as const;
 type TimelineEvent = (typeof TIMELINE_EVENTS)[number];
 
+/** Width of the "about" column. */
+export const SUBJECT_WIDTH = 32;
+
 /** `HH:MM:SS.mmm` in UTC. */
 export function clockTime(at: Date): string {
   return at.toISOString().slice(11, 23);
@@ -39,7 +42,7 @@ export function shortJson(value: unknown, max = 48): string {
 export function formatJobEvent<E extends TimelineEvent>(event: E, payload: SwitchyardEvents[E], at: Date): string {
   const { job } = payload;
   const attempts = job.maxAttempts === null ? '∞' : String(job.maxAttempts);
-  const head = `${clockTime(at)}  ${job.task.padEnd(20)} ${subjectOf(job).padEnd(30)} #${job.id.slice(-6)}  `;
+  const head = `${clockTime(at)}  ${job.task.padEnd(20)} ${subjectOf(job).padEnd(SUBJECT_WIDTH)} #${job.id.slice(-6)}  `;
   switch (event) {
     case 'job:enqueued':
       return job.state === 'scheduled'
@@ -63,6 +66,12 @@ export function formatJobEvent<E extends TimelineEvent>(event: E, payload: Switc
     default:
       return `${head}cancelled`;
   }
+}
+
+/** One line for an order status change, aligned with the job lines. */
+export function formatOrderStatus(orderId: string, status: string, needsAttention: boolean, at: Date): string {
+  const flag = needsAttention ? '  ⚑ needs a human' : '';
+  return `${clockTime(at)}  ${'order'.padEnd(20)} ${orderId.padEnd(SUBJECT_WIDTH)}          ⇢ ${status}${flag}`;
 }
 
 /**

@@ -27,7 +27,8 @@ export const pQueue: QueueFactory = async ({ concurrency, handler }) => {
     },
     addBatch(payloads, priority) {
       const options = { priority: toPQueuePriority(priority) };
-      for (const payload of payloads) queue.add(async () => handler(payload), options).then(onSettled, onRejected);
+      for (const payload of payloads)
+        queue.add(async () => handler(payload), options).then(onSettled, onRejected);
     },
     start() {
       queue.start();

@@ -3,9 +3,10 @@
  * shape as the peers. No event listeners are attached (events cost), and the
  * worker's schedule loop is off (no schedules exist; peers have none either).
  */
+
+import type { StandardSchemaV1 } from '@standard-schema/spec';
 import { memoryAdapter } from '@switchyard/adapter-memory';
 import { createSwitchyard, defineTask } from '@switchyard/core';
-import type { StandardSchemaV1 } from '@standard-schema/spec';
 import type { BenchPayload, QueueFactory, QueueUnderTest } from '../peers/queue-under-test.ts';
 
 /**
@@ -13,7 +14,11 @@ import type { BenchPayload, QueueFactory, QueueUnderTest } from '../peers/queue-
  * real schema, validation runs twice per job (at enqueue and before the handler).
  */
 export const passThroughSchema: StandardSchemaV1<BenchPayload, BenchPayload> = {
-  '~standard': { version: 1, vendor: 'switchyard-bench', validate: (value) => ({ value: value as BenchPayload }) },
+  '~standard': {
+    version: 1,
+    vendor: 'switchyard-bench',
+    validate: (value) => ({ value: value as BenchPayload }),
+  },
 };
 
 /** How often to look at the job counts while waiting for the last completions. */
@@ -21,7 +26,11 @@ const COUNT_POLL_MS = 1;
 
 /** A fresh yard + memory adapter + paused worker. */
 export const switchyardMemory: QueueFactory = async ({ concurrency, handler }) => {
-  const task = defineTask({ name: 'bench-noop', schema: passThroughSchema, handler: (payload) => handler(payload) });
+  const task = defineTask({
+    name: 'bench-noop',
+    schema: passThroughSchema,
+    handler: (payload) => handler(payload),
+  });
   const yard = createSwitchyard({ adapter: memoryAdapter(), tasks: [task] });
   await yard.start();
   const worker = yard.createWorker({ concurrency, scheduler: false });

@@ -50,7 +50,12 @@ const QUICK: MemorySizes = {
 
 /** The contenders, Switchyard first. */
 const CONTENDERS: { name: string; role: Contender['role']; factory: QueueFactory; note: string }[] = [
-  { name: 'switchyard', role: 'switchyard', factory: switchyardMemory, note: 'memory adapter, events unsubscribed' },
+  {
+    name: 'switchyard',
+    role: 'switchyard',
+    factory: switchyardMemory,
+    note: 'memory adapter, events unsubscribed',
+  },
   { name: 'p-queue', role: 'peer', factory: pQueue, note: 'priorities on' },
   { name: 'fastq', role: 'peer', factory: fastQueue, note: 'FIFO: fastq has no priorities' },
   { name: 'heap', role: 'peer', factory: heapQueue, note: 'bare binary heap + pump' },
@@ -222,7 +227,12 @@ export function memorySection(): Section {
         list.push({
           id: `throughput-c${concurrency}`,
           title: `No-op throughput, concurrency ${concurrency}, mixed priorities (enqueue + process)`,
-          settings: { jobs: sizes.throughputJobs, concurrency, batch: BATCH, priorities: 'rotating per batch' },
+          settings: {
+            jobs: sizes.throughputJobs,
+            concurrency,
+            batch: BATCH,
+            priorities: 'rotating per batch',
+          },
           metrics: [rateMetric, { key: 'processRate', label: 'process-only jobs/s', better: 'higher' }],
           contenders: contenders((factory) => throughput(factory, sizes.throughputJobs, concurrency)),
         });
@@ -245,7 +255,13 @@ export function memorySection(): Section {
         list.push({
           id: `backlog-${backlogLabel(backlog)}`,
           title: `Processing rate with ${backlogLabel(backlog)} queued (concurrency 100)`,
-          settings: { backlog, timedJobs: timed, concurrency: 100, batch: BATCH, priorities: 'rotating per batch' },
+          settings: {
+            backlog,
+            timedJobs: timed,
+            concurrency: 100,
+            batch: BATCH,
+            priorities: 'rotating per batch',
+          },
           metrics: [rateMetric],
           contenders: tooBig ? all.filter((c) => c.name !== 'p-queue') : all,
           ...(tooBig
@@ -263,7 +279,12 @@ export function memorySection(): Section {
       list.push({
         id: 'rss-1m',
         title: `Resident memory with ${backlogLabel(sizes.rssJobs)} queued jobs (child process)`,
-        settings: { jobs: sizes.rssJobs, priority: 5, payload: '{ i }', gc: 'node --expose-gc, gc() twice before reading' },
+        settings: {
+          jobs: sizes.rssJobs,
+          priority: 5,
+          payload: '{ i }',
+          gc: 'node --expose-gc, gc() twice before reading',
+        },
         metrics: [
           { key: 'rssMiB', label: 'RSS MiB', better: 'lower' },
           { key: 'bytesPerJob', label: 'RSS bytes/job', better: 'lower' },

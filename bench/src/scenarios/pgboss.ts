@@ -42,12 +42,25 @@ export function section(): Section {
       const concurrency = 20;
       const spec: ScriptRun = {
         script: 'pgboss.ts',
-        env: { BENCH_JOBS: String(jobs), BENCH_SAMPLES: String(samples), BENCH_CONCURRENCY: String(concurrency) },
+        env: {
+          BENCH_JOBS: String(jobs),
+          BENCH_SAMPLES: String(samples),
+          BENCH_CONCURRENCY: String(concurrency),
+        },
         timeoutMs: 10 * 60_000,
         columns: [
-          { header: 'bulk enqueue jobs/s', metric: { key: 'enqueueRate', label: 'bulk enqueue jobs/s', better: 'higher' } },
-          { header: 'processing jobs/s', metric: { key: 'processRate', label: 'processing jobs/s', better: 'higher' } },
-          { header: 'idle start p50 ms', metric: { key: 'p50', label: 'idle start p50 ms', better: 'lower' } },
+          {
+            header: 'bulk enqueue jobs/s',
+            metric: { key: 'enqueueRate', label: 'bulk enqueue jobs/s', better: 'higher' },
+          },
+          {
+            header: 'processing jobs/s',
+            metric: { key: 'processRate', label: 'processing jobs/s', better: 'higher' },
+          },
+          {
+            header: 'idle start p50 ms',
+            metric: { key: 'p50', label: 'idle start p50 ms', better: 'lower' },
+          },
           { header: 'p95 ms', metric: { key: 'p95', label: 'idle start p95 ms', better: 'lower' } },
         ],
       };

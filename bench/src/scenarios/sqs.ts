@@ -41,7 +41,9 @@ export function parseSqsReport(stdout: string): Record<string, Sample[]> {
     if (rounds === undefined) continue;
     const samples: Sample[] = rounds.split(',').map((value) => ({ rate: Number(value.trim()) }));
     const enqueueCalls = callsPerJob(block.find((l) => l.trim().startsWith('enqueue:')));
-    const processCalls = callsPerJob(block.find((l) => l.includes('calls/job') && l.trim().startsWith('processing:')));
+    const processCalls = callsPerJob(
+      block.find((l) => l.includes('calls/job') && l.trim().startsWith('processing:')),
+    );
     if (samples[0] !== undefined) {
       if (enqueueCalls !== undefined) samples[0].enqueueCalls = enqueueCalls;
       if (processCalls !== undefined) samples[0].processCalls = processCalls;
@@ -58,7 +60,11 @@ export function section(): Section {
     name: 'sqs',
     peers: ['sqs-consumer', 'aws-sdk'],
     async availability() {
-      const redis = new Redis(REDIS_URL, { lazyConnect: true, maxRetriesPerRequest: 1, connectTimeout: 3000 });
+      const redis = new Redis(REDIS_URL, {
+        lazyConnect: true,
+        maxRetriesPerRequest: 1,
+        connectTimeout: 3000,
+      });
       try {
         await redis.connect();
         const info = await redis.info('server');
@@ -85,7 +91,12 @@ export function section(): Section {
         {
           id: 'throughput',
           title: 'No-op processing throughput (all queued first)',
-          settings: { jobs, concurrency, waitTimeSeconds: 1, script: 'bench/src/sqs.ts (alternates contenders itself)' },
+          settings: {
+            jobs,
+            concurrency,
+            waitTimeSeconds: 1,
+            script: 'bench/src/sqs.ts (alternates contenders itself)',
+          },
           metrics: [
             { key: 'rate', label: 'jobs/s', better: 'higher' },
             { key: 'enqueueCalls', label: 'SQS calls/job enqueue', better: 'lower' },
@@ -99,7 +110,12 @@ export function section(): Section {
           notRun: [{ name: 'aws-sdk', reason: 'bench/src/sqs.ts has no bare-SDK contender yet' }],
           async runTogether(rounds) {
             const { stdout } = await run(process.execPath, [SCRIPT], {
-              env: { ...process.env, BENCH_JOBS: String(jobs), BENCH_CONCURRENCY: String(concurrency), BENCH_ROUNDS: String(rounds) },
+              env: {
+                ...process.env,
+                BENCH_JOBS: String(jobs),
+                BENCH_CONCURRENCY: String(concurrency),
+                BENCH_ROUNDS: String(rounds),
+              },
               maxBuffer: 64 * 1024 * 1024,
             });
             return parseSqsReport(stdout);

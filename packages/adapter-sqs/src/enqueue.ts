@@ -62,17 +62,14 @@ export async function ringDoorbells(
   records: StoredRecord[],
   now: number,
 ): Promise<void> {
-  const byUrl = new Map<string, { body: string; delaySeconds: number }[]>();
+  const byUrl = new Map<string, OutgoingMessage[]>();
   for (const record of records) {
-    const url = await runtime.directory.urlOf(
-      record.queue,
-      priorityBand(record.priority, runtime.options.priorityBands),
-    );
+    const band = priorityBand(record.priority, runtime.options.priorityBands);
+    const url = await runtime.directory.urlOf(record.queue, band);
     const batch = byUrl.get(url) ?? [];
-    batch.push({
-      body: encodeDoorbell({ id: record.id, generation: record.doorbell }),
-      delaySeconds: Math.min(MAX_DELAY_SECONDS, secondsUntil(record.runAt.getTime(), now)),
-    });
+    // Id plus generation: a retried send of the same doorbell is a FIFO duplicate, as it should be.
+    const wait = secondsUntil(record.runAt.getTime(), now);
+    batch.push(doorbellMessage(runtime.options, record, wait, `${record.id}-${record.doorbell}`));
     byUrl.set(url, batch);
   }
   await Promise.all([...byUrl].map(([url, batch]) => runtime.messages.sendBatch(url, batch)));

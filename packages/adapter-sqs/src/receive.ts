@@ -13,13 +13,7 @@ import type { BandQueue } from './queues.js';
 import type { LoadedRecord } from './records.js';
 import type { AdapterRuntime } from './runtime.js';
 import { isTerminalState } from './store/types.js';
-import {
-  cancelled,
-  claimed,
-  MAX_DELAY_SECONDS,
-  MAX_VISIBILITY_SECONDS,
-  secondsUntil,
-} from './transitions.js';
+import { cancelled, claimed, MAX_VISIBILITY_SECONDS, secondsUntil } from './transitions.js';
 
 /** Settings of the consumer that received the message. */
 export interface ReceiveSettings {

@@ -48,7 +48,10 @@ export interface AdapterStartContext {
 
 /** Options for one `consume` call. */
 export interface ConsumeOptions {
-  /** Hard cap: never more than this many `onLease` calls unsettled at once. */
+  /**
+   * Hard cap: never more than this many leases held at once. A lease stops counting
+   * when it is settled (complete/retry/fail/cancelled/release) or lost.
+   */
   concurrency: number;
   /** How long a lease lasts without a heartbeat. Core heartbeats every `leaseDurationMs / 3`. */
   leaseDurationMs: number;

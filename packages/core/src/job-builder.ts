@@ -1,17 +1,18 @@
 /**
- * Turns `enqueue(task, payload, options)` into a `NewJob`: every option checked,
- * the payload validated, JSON-checked and size-checked. Pure apart from the
+ * Turns `enqueue(task, payload, options)` into `NewJob`s: the options are
+ * checked once per call (`prepareJobTemplate`), then each payload is
+ * JSON-checked and size-checked (`jobFromTemplate`). Pure apart from the
  * schema call; nothing is written here.
  */
 import type { AdapterCapabilities } from './adapter.js';
 import type { EnqueueOptions } from './api.js';
 import { parseDuration } from './duration.js';
 import { CapabilityError, InvalidOptionsError } from './errors.js';
-import type { NewJob } from './job.js';
+import type { JobRecord, NewJob } from './job.js';
 import { assertJson, assertPayloadSize } from './json.js';
 import { normalizeAttempts, normalizeBackoff } from './retry.js';
 import { assertValidName, assertValidPriority, type TaskDefinition } from './task.js';
-import { validateWithSchema } from './validation.js';
+import { validateMaybeSync } from './validation.js';
 
 /** What the builder needs to know about the yard. */
 export interface JobBuildContext {
@@ -22,46 +23,37 @@ export interface JobBuildContext {
   newId: (now: number) => string;
 }
 
-const MAX_UNIQUE_KEY_LENGTH = 512;
-
-/** Validates the payload against the task's schema and JSON rules, then builds the job. */
-export async function buildJob(
-  task: TaskDefinition,
-  payload: unknown,
-  options: EnqueueOptions,
-  context: JobBuildContext,
-): Promise<NewJob> {
-  await validateWithSchema(task.schema, payload, `payload of task "${task.name}"`);
-  return buildJobFromValidPayload(task, payload, options, context);
+/** Everything of a job but its id and payload, checked once for a whole enqueue call. */
+export interface JobTemplate {
+  task: TaskDefinition;
+  context: JobBuildContext;
+  fields: Omit<NewJob, 'id' | 'payload' | 'metadata' | 'createdAt' | 'runAt'>;
+  createdAtMs: number;
+  runAtMs: number;
+  metadata: Record<string, string>;
+  payloadLimit: number;
 }
 
-/** Like `buildJob` for a payload whose schema check already passed (enqueueMany, schedules). */
-export function buildJobFromValidPayload(
+const MAX_UNIQUE_KEY_LENGTH = 512;
+
+/** Checks every option of one enqueue call against the task and the adapter's capabilities. */
+export function prepareJobTemplate(
   task: TaskDefinition,
-  payload: unknown,
   options: EnqueueOptions,
   context: JobBuildContext,
-  id?: string,
-): NewJob {
-  assertJson(payload, `payload of task "${task.name}"`);
-  assertPayloadSize(payload, Math.min(context.maxPayloadBytes, context.capabilities.maxPayloadBytes));
-  checkCapabilities(options, context);
-
+): JobTemplate {
+  const runAtMs = checkRunAt(options, context.now);
+  checkCapabilities(options, runAtMs - context.now, context);
   const queue = options.queue ?? task.queue;
   assertValidName(queue, 'queue name');
   const priority = options.priority ?? task.priority;
   assertValidPriority(priority);
 
-  const job: NewJob = {
-    id: id ?? context.newId(context.now),
+  const fields: JobTemplate['fields'] = {
     task: task.name,
     queue,
-    payload,
     priority,
-    createdAt: new Date(context.now),
-    runAt: new Date(runAtMs(options, context.now)),
     maxAttempts: normalizeAttempts(options.retry?.attempts ?? task.retry.attempts),
-    metadata: checkMetadata(options.metadata),
   };
   if (options.retry?.backoff !== undefined) {
     const backoff = normalizeBackoff(options.retry.backoff);
@@ -70,14 +62,61 @@ export function buildJobFromValidPayload(
         'a backoff function can only be set on the task definition, not per enqueue',
       );
     }
-    job.backoff = backoff;
+    fields.backoff = backoff;
   }
-  if (options.timeout !== undefined) job.timeoutMs = parseDuration(options.timeout, 'timeout');
-  if (options.uniqueKey !== undefined) job.uniqueKey = checkUniqueKey(options.uniqueKey);
-  return job;
+  if (options.timeout !== undefined) fields.timeoutMs = parseDuration(options.timeout, 'timeout');
+  if (options.uniqueKey !== undefined) fields.uniqueKey = checkUniqueKey(options.uniqueKey);
+  return {
+    task,
+    context,
+    fields,
+    createdAtMs: context.now,
+    runAtMs,
+    metadata: checkMetadata(options.metadata),
+    payloadLimit: Math.min(context.maxPayloadBytes, context.capabilities.maxPayloadBytes),
+  };
 }
 
-function runAtMs(options: EnqueueOptions, now: number): number {
+/** One job of a template: the payload must already have passed the task's schema. */
+export function jobFromTemplate(template: JobTemplate, payload: unknown, id?: string): NewJob {
+  assertJson(payload, `payload of task "${template.task.name}"`);
+  assertPayloadSize(payload, template.payloadLimit);
+  return {
+    id: id ?? template.context.newId(template.context.now),
+    ...template.fields,
+    payload,
+    createdAt: new Date(template.createdAtMs),
+    runAt: new Date(template.runAtMs),
+    // Each job gets its own metadata object: tracing adds per-job context to it.
+    metadata: { ...template.metadata },
+  };
+}
+
+/** Validates the payload against the task's schema and JSON rules, then builds the job. */
+export async function buildJob(
+  task: TaskDefinition,
+  payload: unknown,
+  options: EnqueueOptions,
+  context: JobBuildContext,
+): Promise<NewJob> {
+  const template = prepareJobTemplate(task, options, context);
+  const validated = validateMaybeSync(task.schema, payload, `payload of task "${task.name}"`);
+  if (validated instanceof Promise) await validated;
+  return jobFromTemplate(template, payload);
+}
+
+/** Like `buildJob` for a payload whose schema check already passed (schedules). */
+export function buildJobFromValidPayload(
+  task: TaskDefinition,
+  payload: unknown,
+  options: EnqueueOptions,
+  context: JobBuildContext,
+  id?: string,
+): NewJob {
+  return jobFromTemplate(prepareJobTemplate(task, options, context), payload, id);
+}
+
+function checkRunAt(options: EnqueueOptions, now: number): number {
   if (options.runAt !== undefined && options.delay !== undefined) {
     throw new InvalidOptionsError('pass either delay or runAt, not both');
   }
@@ -90,12 +129,11 @@ function runAtMs(options: EnqueueOptions, now: number): number {
   return now + (options.delay === undefined ? 0 : parseDuration(options.delay, 'delay'));
 }
 
-function checkCapabilities(options: EnqueueOptions, context: JobBuildContext): void {
+function checkCapabilities(options: EnqueueOptions, delayMs: number, context: JobBuildContext): void {
   const { capabilities, adapterName } = context;
   if (options.tx !== undefined && !capabilities.transactionalEnqueue) {
     throw new CapabilityError(adapterName, 'transactionalEnqueue', 'this adapter cannot join a transaction');
   }
-  const delayMs = runAtMs(options, context.now) - context.now;
   if (delayMs > capabilities.maxDelayMs) {
     throw new CapabilityError(
       adapterName,
@@ -126,6 +164,6 @@ function checkMetadata(metadata: unknown): Record<string, string> {
 }
 
 /** The record an adapter would report right after storing `job` (for `job:enqueued`). */
-export function recordOfNewJob(job: NewJob, now: number): import('./job.js').JobRecord {
+export function recordOfNewJob(job: NewJob, now: number): JobRecord {
   return { ...job, state: job.runAt.getTime() > now ? 'scheduled' : 'pending', attempt: 0 };
 }

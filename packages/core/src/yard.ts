@@ -31,13 +31,20 @@ import {
 import { EventHub } from './events.js';
 import { newJobId, scheduleTickJobId } from './ids.js';
 import { type JobRecord, type NewJob, type ScheduleRecord, TERMINAL_STATES } from './job.js';
-import { buildJob, buildJobFromValidPayload, type JobBuildContext, recordOfNewJob } from './job-builder.js';
+import {
+  buildJob,
+  buildJobFromValidPayload,
+  type JobBuildContext,
+  jobFromTemplate,
+  prepareJobTemplate,
+  recordOfNewJob,
+} from './job-builder.js';
 import { DEFAULT_MAX_PAYLOAD_BYTES } from './json.js';
 import { type Logger, silentLogger } from './logger.js';
 import type { YardRuntime } from './runtime.js';
 import { assertValidName, type TaskDefinition } from './task.js';
 import { noopMetrics, noopTracer } from './telemetry.js';
-import { validateWithSchema } from './validation.js';
+import { validateMaybeSync, validateWithSchema } from './validation.js';
 import { SwitchyardWorker } from './worker.js';
 
 const DEFAULT_WAIT_TIMEOUT_MS = 5 * 60_000;
@@ -162,17 +169,22 @@ class Yard implements Switchyard {
       );
     }
     const task = this.resolveTask(taskOrName);
+    const template = prepareJobTemplate(task, options, this.buildContext());
     // Validate everything before writing anything: one bad payload means no job is stored.
-    for (const [index, payload] of payloads.entries()) {
-      await validateWithSchema(task.schema, payload, `payload #${index} of task "${task.name}"`);
+    const jobs: NewJob[] = new Array(payloads.length);
+    for (let index = 0; index < payloads.length; index++) {
+      const payload = payloads[index];
+      const validated = validateMaybeSync(task.schema, payload, `payload #${index} of task "${task.name}"`);
+      if (validated instanceof Promise) await validated;
+      jobs[index] = jobFromTemplate(template, payload);
     }
-    const context = this.buildContext();
-    const jobs = payloads.map((payload) => buildJobFromValidPayload(task, payload, options, context));
     if (jobs.length > 0) await this.store(jobs, options.tx);
     return jobs.map((job) => ({ id: job.id }));
   }
 
   private async store(jobs: NewJob[], tx: unknown): Promise<void> {
+    // Ordering only matters to someone who listens to job:enqueued; skip the bookkeeping otherwise.
+    if (!this.hub.has('job:enqueued')) return this.storeAndAnnounce(jobs, tx);
     let settled!: () => void;
     const announced = new Promise<void>((resolve) => {
       settled = resolve;

@@ -1,0 +1,136 @@
+/**
+ * The side-by-side table of `pnpm demo:swap`: one column per backend, one block
+ * of rows per scenario step (outcome and time, then each job's final state,
+ * attempts and result), a "same?" column, capability rows and notes. Pure.
+ */
+import type { BackendName } from './config.ts';
+import type { ScenarioJob, ScenarioReport } from './scenario.ts';
+import { shortJson } from './timeline.ts';
+
+/** One backend's run: a report, or why it could not run. */
+export type BackendRun =
+  | { backend: BackendName; report: ScenarioReport; unavailable?: undefined }
+  | { backend: BackendName; report?: undefined; unavailable: string };
+
+const MAX_CELL = 36;
+const FIRST_COLUMN = 30;
+
+/** A job cell: `completed ×3 {"courier":"flaky"…}`. */
+export function jobCell(job: ScenarioJob | undefined): string {
+  if (!job) return '—';
+  const detail = job.state === 'failed' ? (job.error ?? '') : shortJson(job.result, 60);
+  return `${job.state} ×${job.attempts}${detail ? ` ${detail}` : ''}`;
+}
+
+/** What must match across backends for a row to count as "same": state, attempts, result/error. */
+function comparable(job: ScenarioJob | undefined): string {
+  return job ? JSON.stringify([job.state, job.attempts, job.result ?? null, job.error ?? null]) : 'none';
+}
+
+function fit(text: string, width: number): string {
+  return text.length <= width ? text.padEnd(width) : `${text.slice(0, width - 1)}…`;
+}
+
+/** Renders the table and its footer (capabilities, notes, problems, unavailable backends). */
+export function renderSwapTable(runs: BackendRun[]): string {
+  const available = runs.filter((run): run is BackendRun & { report: ScenarioReport } => run.report !== undefined);
+  const stepKeys = (available[0]?.report.steps ?? []).map((step) => ({ key: step.key, title: step.title }));
+  const rows: string[][] = [];
+  const header = ['step / job', ...runs.map((run) => run.backend), 'same?'];
+
+  for (const [index, { key }] of stepKeys.entries()) {
+    const steps = runs.map((run) => run.report?.steps.find((step) => step.key === key));
+    const outcomes = steps.map((step, column) =>
+      runs[column]!.unavailable !== undefined
+        ? index === 0
+          ? `unavailable: ${runs[column]!.unavailable}`
+          : ''
+        : step
+          ? `${step.outcome} · ${step.elapsedMs} ms${step.problems.length > 0 ? ' ✗' : ''}`
+          : '—',
+    );
+    const availableOutcomes = steps.filter((step, column) => runs[column]!.report && step).map((step) => step!.outcome);
+    rows.push([`${index + 1}. ${key}`, ...outcomes, sameMark(availableOutcomes)]);
+
+    // Job rows: the n-th job of each task, matched across backends.
+    const labels = jobLabels(steps.map((step) => step?.jobs ?? []));
+    for (const label of labels) {
+      const cells = steps.map((step, column) =>
+        runs[column]!.report ? jobCell(pickJob(step?.jobs ?? [], label)) : '',
+      );
+      const compared = steps
+        .filter((_step, column) => runs[column]!.report)
+        .map((step) => comparable(pickJob(step?.jobs ?? [], label)));
+      rows.push([`   ${label.task}${label.nth > 0 ? ` #${label.nth + 1}` : ''}`, ...cells, sameMark(compared)]);
+    }
+  }
+
+  rows.push(['total time', ...runs.map((run) => (run.report ? `${(run.report.totalMs / 1000).toFixed(1)} s` : '')), '']);
+  rows.push(['', ...runs.map(() => ''), '']);
+  const capability = (label: string, value: (report: ScenarioReport) => string) =>
+    rows.push([label, ...runs.map((run) => (run.report ? value(run.report) : '')), '']);
+  capability('capability: durable', (report) => String(report.capabilities.durable));
+  capability('capability: ordering', (report) => report.capabilities.ordering);
+  capability('capability: transactional enqueue', (report) => String(report.capabilities.transactionalEnqueue));
+  capability('capability: max delay', (report) =>
+    Number.isFinite(report.capabilities.maxDelayMs) ? `${report.capabilities.maxDelayMs} ms` : 'unlimited',
+  );
+  capability('orders stored', (report) => report.ordersStore);
+
+  const widths = header.map((cell, column) =>
+    column === 0
+      ? FIRST_COLUMN + 6
+      : Math.min(MAX_CELL, Math.max(cell.length, ...rows.map((row) => row[column]?.length ?? 0))),
+  );
+  const line = (cells: string[]) => cells.map((cell, column) => fit(cell, widths[column]!)).join(' │ ').trimEnd();
+  const out = [line(header), widths.map((width) => '─'.repeat(width)).join('─┼─')];
+  for (const row of rows) out.push(line(row));
+
+  const footer: string[] = [];
+  for (const run of runs) {
+    if (run.unavailable !== undefined) footer.push(`${run.backend}: unavailable: ${run.unavailable}`);
+    for (const step of run.report?.steps ?? []) {
+      if (step.note) footer.push(`${run.backend} / ${step.key}: ${step.note}`);
+      for (const problem of step.problems) footer.push(`${run.backend} / ${step.key}: ✗ ${problem}`);
+    }
+  }
+  footer.push(
+    'same? compares final state, attempts and result across the backends that ran (timings differ by nature; ' +
+      '"≠" on a row is explained by a note above or is a bug).',
+  );
+  return `${out.join('\n')}\n\n${footer.join('\n')}`;
+}
+
+interface JobLabel {
+  task: string;
+  nth: number;
+}
+
+/** Every (task, n-th occurrence) seen on any backend, in first-seen order. */
+function jobLabels(jobLists: ScenarioJob[][]): JobLabel[] {
+  const labels: JobLabel[] = [];
+  for (const jobs of jobLists) {
+    const seen = new Map<string, number>();
+    for (const job of sortedJobs(jobs)) {
+      const nth = seen.get(job.task) ?? 0;
+      seen.set(job.task, nth + 1);
+      if (!labels.some((label) => label.task === job.task && label.nth === nth)) labels.push({ task: job.task, nth });
+    }
+  }
+  return labels;
+}
+
+/** Jobs of one task keep their order; different tasks are grouped by first appearance. */
+function sortedJobs(jobs: ScenarioJob[]): ScenarioJob[] {
+  const order = [...new Set(jobs.map((job) => job.task))];
+  return [...jobs].sort((a, b) => order.indexOf(a.task) - order.indexOf(b.task));
+}
+
+function pickJob(jobs: ScenarioJob[], label: JobLabel): ScenarioJob | undefined {
+  return sortedJobs(jobs).filter((job) => job.task === label.task)[label.nth];
+}
+
+function sameMark(values: string[]): string {
+  if (values.length < 2) return '';
+  return values.every((value) => value === values[0]) ? '=' : '≠';
+}

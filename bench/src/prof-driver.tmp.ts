@@ -1,0 +1,11 @@
+import { switchyardMemory } from '/work/main/bench/src/scenarios/memory-switchyard.ts';
+const N = 200_000;
+const q = await switchyardMemory({ concurrency: 100, handler: () => {} });
+const t0 = performance.now();
+for (let b = 0; b < N / 1000; b++) await q.addBatch(Array.from({ length: 1000 }, (_, k) => ({ i: b * 1000 + k })), b % 10);
+const t1 = performance.now();
+await q.start();
+await q.completedAtLeast(N);
+const t2 = performance.now();
+console.log('enqueue/s', Math.round(N / ((t1 - t0) / 1000)), 'process/s', Math.round(N / ((t2 - t1) / 1000)), 'total/s', Math.round(N / ((t2 - t0) / 1000)));
+await q.close();
