@@ -1,4 +1,7 @@
 import { defineProject, mergeConfig } from 'vitest/config';
 import shared from '../../vitest.shared.ts';
 
-export default mergeConfig(shared, defineProject({ test: { name: 'demo', testTimeout: 60_000, hookTimeout: 60_000 } }));
+export default mergeConfig(
+  shared,
+  defineProject({ test: { name: 'demo', testTimeout: 60_000, hookTimeout: 60_000 } }),
+);

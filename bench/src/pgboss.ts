@@ -20,6 +20,8 @@ const DATABASE_URL = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:
 const JOBS = Number(process.env.BENCH_JOBS ?? 3000);
 const SAMPLES = Number(process.env.BENCH_SAMPLES ?? 50);
 const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 20);
+// The bench runner (scenarios/pgboss.ts) alternates contenders itself, one per process: one round by default.
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 1);
 const INSERT_BATCH = 1000;
 
 const admin = new pg.Pool({ connectionString: DATABASE_URL, max: 2 });
@@ -79,6 +81,8 @@ async function benchAdapter(): Promise<void> {
   await adapter.start({ logger: silentLogger, clock: systemClock, retention: {} });
   const startMs = performance.now() - started;
 
+  // Warm-up (plans, first pages) on a queue nobody consumes, so the timed batches measure steady state.
+  await adapter.enqueue(Array.from({ length: 100 }, () => adapterJob('warmup')));
   const t0 = performance.now();
   for (let done = 0; done < JOBS; done += INSERT_BATCH) {
     await adapter.enqueue(
@@ -146,6 +150,11 @@ async function benchPgBoss(): Promise<void> {
   await boss.start();
   await boss.createQueue('bulk');
   await boss.createQueue('idle', { notify: true });
+  await boss.createQueue('warmup');
+  await boss.insert(
+    'warmup',
+    Array.from({ length: 100 }, () => ({ data: {} })),
+  );
 
   const t0 = performance.now();
   for (let done = 0; done < JOBS; done += INSERT_BATCH) {
@@ -235,6 +244,13 @@ async function benchGraphile(): Promise<void> {
     logger: quietGraphileLogger,
   });
   await utils.migrate();
+  await utils.addJobs(
+    Array.from({ length: 100 }, () => ({
+      identifier: 'warmup',
+      payload: {},
+      runAt: new Date(Date.now() + 3_600_000),
+    })),
+  );
   const t0 = performance.now();
   for (let done = 0; done < JOBS; done += INSERT_BATCH) {
     await utils.addJobs(
@@ -293,14 +309,17 @@ async function main(): Promise<void> {
   const only = process.env.BENCH_ONLY?.split(',');
   const want = (name: string) => !only || only.includes(name);
   try {
-    if (want('graphile')) await benchGraphile();
-    if (want('pgboss')) await benchPgBoss();
-    if (want('adapter')) await benchAdapter();
+    // Rounds interleave the systems, so a burst of load from elsewhere on the machine hits all of them alike.
+    for (let round = 0; round < ROUNDS; round++) {
+      if (want('graphile')) await benchGraphile();
+      if (want('pgboss')) await benchPgBoss();
+      if (want('adapter')) await benchAdapter();
+    }
     const stall = want('stall') ? [await pgBossNotifyStall(false), await pgBossNotifyStall(true)] : [];
     const fmt = (value: number | undefined, digits = 0) =>
       value === undefined ? '-' : value.toFixed(digits);
     console.log(
-      `\nPostgreSQL queues, ${JOBS} no-op jobs, ${SAMPLES} latency samples (${new Date().toISOString()})\n`,
+      `\nPostgreSQL queues, ${JOBS} no-op jobs, ${SAMPLES} latency samples, ${ROUNDS} interleaved round(s) (${new Date().toISOString()})\n`,
     );
     console.log('| system | bulk enqueue jobs/s | processing jobs/s | idle start p50 ms | p95 ms | notes |');
     console.log('|---|---:|---:|---:|---:|---|');
@@ -309,10 +328,32 @@ async function main(): Promise<void> {
         `| ${row.system} | ${fmt(row.enqueuePerSec)} | ${fmt(row.processPerSec)} | ${fmt(row.p50Ms, 1)} | ${fmt(row.p95Ms, 1)} | ${row.note ?? ''} |`,
       );
     }
+    if (ROUNDS > 1) printMedians(fmt);
     for (const line of stall) console.log(`\npg-boss notify + batch worker: ${line}`);
   } finally {
     for (const schema of schemas) await admin.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
     await admin.end();
+  }
+}
+
+/** A second table: the median of each figure over the rounds. */
+function printMedians(fmt: (value: number | undefined, digits?: number) => string): void {
+  console.log('\nMedian over rounds:\n');
+  console.log('| system | bulk enqueue jobs/s | processing jobs/s | idle start p50 ms |');
+  console.log('|---|---:|---:|---:|');
+  for (const system of new Set(rows.map((row) => row.system))) {
+    const mine = rows.filter((row) => row.system === system);
+    const median = (pick: (row: Row) => number | undefined) =>
+      percentile(
+        mine.map((row) => pick(row) ?? Number.NaN),
+        50,
+      );
+    console.log(
+      `| ${system} | ${fmt(median((row) => row.enqueuePerSec))} | ${fmt(median((row) => row.processPerSec))} | ${fmt(
+        median((row) => row.p50Ms),
+        1,
+      )} |`,
+    );
   }
 }
 

@@ -1,5 +1,5 @@
 /** Turns a run into the JSON record and the Markdown table (Switchyard ÷ peer per scenario). */
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import type { BenchResult, ContenderResult, ScenarioResult, SectionResult, TargetResult } from './results.ts';
 import type { MetricSpec } from './section.ts';
 import { ratio, type Summary } from './stats.ts';
@@ -18,6 +18,10 @@ export function formatNumber(value: number): string {
 function formatSummary(summary: Summary): string {
   if (summary.samples.length < 2) return formatNumber(summary.median);
   return `${formatNumber(summary.median)} ±${Math.round((summary.spread / 2) * 100)}%`;
+}
+
+function plural(count: number, noun: string): string {
+  return `${count} ${noun}${count === 1 ? '' : 's'}`;
 }
 
 function formatRatio(value: number | undefined): string {
@@ -100,7 +104,9 @@ function sectionMarkdown(section: SectionResult, targets: TargetResult[]): strin
   }
   lines.push('<details><summary>Settings per scenario</summary>', '');
   for (const scenario of section.scenarios) {
-    lines.push(`- \`${scenario.id}\` (${scenario.rounds} rounds): ${settingsLine(scenario.settings)}`);
+    lines.push(
+      `- \`${scenario.id}\` (${plural(scenario.rounds, 'round')}): ${settingsLine(scenario.settings)}`,
+    );
     for (const contender of scenario.contenders) {
       if (contender.settings) lines.push(`  - ${contender.name}: ${settingsLine(contender.settings)}`);
     }
@@ -136,7 +142,7 @@ export function renderMarkdown(result: BenchResult): string {
   const lines = [
     '## Latest results',
     '',
-    `Run ${result.startedAt} · \`${result.command}\` (${result.mode}, ${result.rounds} rounds; median ±half the min–max range) · ` +
+    `Run ${result.startedAt} · \`${result.command}\` (${result.mode}, ${plural(result.rounds, 'round')}; median ±half the min–max range) · ` +
       `${machine.cpus.count}× ${machine.cpus.model} · ${machine.memoryGiB} GiB · Node ${machine.node} · ${machine.platform}`,
     '',
     'Ratios are Switchyard ÷ peer of the medians: for ↑ metrics above 1× means Switchyard is faster, for ↓ metrics below 1× means it is faster.',
@@ -166,4 +172,21 @@ export async function writeReports(
   await writeFile(json, `${JSON.stringify(result, null, 2)}\n`);
   await writeFile(markdown, renderMarkdown(result));
   return { json, markdown };
+}
+
+const DOCS_START = '<!-- bench:latest:start -->';
+const DOCS_END = '<!-- bench:latest:end -->';
+
+/** Pure: `document` with the text between the bench markers replaced by `table`. */
+export function replaceLatest(document: string, table: string): string {
+  const start = document.indexOf(DOCS_START);
+  const end = document.indexOf(DOCS_END);
+  if (start < 0 || end < start) throw new Error(`the performance page lacks the ${DOCS_START} ... ${DOCS_END} markers`);
+  return `${document.slice(0, start + DOCS_START.length)}\n\n${table.trimEnd()}\n\n${document.slice(end)}`;
+}
+
+/** Puts the latest table into `docs/performance.md` (between its bench markers). */
+export async function updateDocs(result: BenchResult, file: URL): Promise<void> {
+  const document = await readFile(file, 'utf8');
+  await writeFile(file, replaceLatest(document, renderMarkdown(result)));
 }

@@ -8,8 +8,9 @@
  * the Markdown.
  */
 import { parseArgs } from 'node:util';
+import { briefError } from './brief-error.ts';
 import { describeMachine } from './machine.ts';
-import { renderMarkdown, writeReports } from './report.ts';
+import { renderMarkdown, updateDocs, writeReports } from './report.ts';
 import type { BenchResult, ContenderResult, ScenarioResult, SectionResult } from './results.ts';
 import type { BenchOptions, NotRun, Sample, Scenario, Section } from './section.ts';
 import { loadSections } from './sections.ts';
@@ -68,9 +69,8 @@ async function runAlternating(
         log(`${label}: ${describeSample(sample)}`);
         samples.set(contender.name, [...(samples.get(contender.name) ?? []), sample]);
       } catch (error) {
-        const message = error instanceof Error ? error.message : String(error);
-        log(`${label}: FAILED ${message}`);
-        failures.set(contender.name, `failed: ${message}`);
+        log(`${label}: FAILED ${error instanceof Error ? error.message : String(error)}`);
+        failures.set(contender.name, `failed: ${briefError(error)}`);
       }
     }
   }
@@ -97,9 +97,8 @@ async function runTogether(
       log(`${label} ${contender.name}: ${taken.map(describeSample).join(' | ')}`);
     }
   } catch (error) {
-    const message = error instanceof Error ? error.message : String(error);
-    log(`${label}: FAILED ${message}`);
-    for (const contender of scenario.contenders) failures.set(contender.name, `failed: ${message}`);
+    log(`${label}: FAILED ${error instanceof Error ? error.message : String(error)}`);
+    for (const contender of scenario.contenders) failures.set(contender.name, `failed: ${briefError(error)}`);
   }
 }
 
@@ -111,11 +110,13 @@ async function runScenario(
   const rounds = scenario.rounds ?? options.rounds;
   const samples = new Map<string, Sample[]>();
   const failures = new Map<string, string>();
+  const started = performance.now();
   if (scenario.runTogether) {
     await runTogether(section, { ...scenario, runTogether: scenario.runTogether }, rounds, samples, failures);
   } else {
     await runAlternating(section, scenario, rounds, samples, failures);
   }
+  log(`[${section}] ${scenario.id} done in ${((performance.now() - started) / 1000).toFixed(1)} s`);
   const contenders: ContenderResult[] = [];
   const notRun: NotRun[] = [...(scenario.notRun ?? [])];
   for (const contender of scenario.contenders) {
@@ -220,6 +221,12 @@ async function main(): Promise<void> {
   const paths = await writeReports(result, new URL('../results/', import.meta.url));
   process.stdout.write(renderMarkdown(result));
   log(`\nwrote ${paths.json.pathname} and ${paths.markdown.pathname}`);
+  // Only a complete, full-size run may stand as the documented figures.
+  if (!quick && onlySections === undefined && onlyScenarios === undefined) {
+    const docs = new URL('../../docs/performance.md', import.meta.url);
+    await updateDocs(result, docs);
+    log(`updated ${docs.pathname}`);
+  }
 }
 
 await main();

@@ -25,6 +25,8 @@ import { Consumer } from 'sqs-consumer';
 const JOBS = Number(process.env.BENCH_JOBS ?? 3000);
 const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 20);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
+/** Priority bands of the adapter (3 is its default; each band is one more SQS queue to poll). */
+const BANDS = Number(process.env.BENCH_BANDS ?? 3);
 const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -79,7 +81,7 @@ async function benchSwitchyard(endpoint: string): Promise<Row> {
     client,
     store: redisStore({ url: REDIS_URL, keyPrefix: `{bench:${prefix}}` }),
     queuePrefix: prefix,
-    priorityBands: 1,
+    priorityBands: BANDS,
     waitTimeSeconds: 1,
   });
   await adapter.start({ logger: silentLogger, clock: systemClock, retention: {} });
@@ -121,7 +123,7 @@ async function benchSwitchyard(endpoint: string): Promise<Row> {
   const processCalls = perJob(calls, JOBS);
   await dropPrefix(client, prefix);
   return {
-    system: `switchyard sqs adapter (concurrency ${CONCURRENCY})`,
+    system: `switchyard sqs adapter (concurrency ${CONCURRENCY}, ${BANDS} priority bands, Redis store)`,
     processPerSec,
     enqueueCalls,
     processCalls,
@@ -179,7 +181,8 @@ async function dropPrefix(client: SQSClient, prefix: string): Promise<void> {
   } finally {
     redis.disconnect();
   }
-  void client;
+  const { QueueUrls } = await client.send(new ListQueuesCommand({ QueueNamePrefix: `${prefix}-` }));
+  await Promise.all((QueueUrls ?? []).map((QueueUrl) => client.send(new DeleteQueueCommand({ QueueUrl }))));
 }
 
 async function main(): Promise<void> {

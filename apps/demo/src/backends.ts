@@ -28,14 +28,16 @@ export const SHOP_QUEUES = ['finance', 'default', 'email', 'reports', 'newslette
 /** `REDIS_URL`, default the local server. */
 export const redisUrl = (): string => process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 /** `DATABASE_URL`, default the local trust-auth server. */
-export const databaseUrl = (): string => process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+export const databaseUrl = (): string =>
+  process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 
 /**
  * Opens `name`. `namespace` isolates this run (key prefix, schema, queue prefix) so runs
  * never see each other's jobs or schedules.
  */
 export async function openBackend(name: BackendName, namespace: string): Promise<Backend> {
-  if (!/^[a-z0-9]{1,16}$/.test(namespace)) throw new Error(`namespace must be [a-z0-9]{1,16}, got "${namespace}"`);
+  if (!/^[a-z0-9]{1,16}$/.test(namespace))
+    throw new Error(`namespace must be [a-z0-9]{1,16}, got "${namespace}"`);
   switch (name) {
     case 'memory':
       return openMemory();
@@ -61,8 +63,16 @@ async function importPackage<T>(specifier: string, load: () => Promise<T>): Prom
 }
 
 async function openMemory(): Promise<Backend> {
-  const { memoryAdapter } = await importPackage('@switchyard/adapter-memory', () => import('@switchyard/adapter-memory'));
-  return { name: 'memory', adapter: memoryAdapter(), orders: createMemoryOrderStore(), dispose: async () => {} };
+  const { memoryAdapter } = await importPackage(
+    '@switchyard/adapter-memory',
+    () => import('@switchyard/adapter-memory'),
+  );
+  return {
+    name: 'memory',
+    adapter: memoryAdapter(),
+    orders: createMemoryOrderStore(),
+    dispose: async () => {},
+  };
 }
 
 /** A connected ioredis client, or `BackendUnavailableError` naming REDIS_URL. */
@@ -75,16 +85,24 @@ async function connectRedis(purpose: string) {
     maxRetriesPerRequest: 0,
     retryStrategy: () => null,
   });
+  // The socket error says why ("ECONNREFUSED"); connect() itself only reports "Connection is closed".
+  let socketError: Error | undefined;
+  const recordError = (error: Error) => {
+    socketError = error;
+  };
+  client.on('error', recordError);
   try {
     await client.connect();
     await client.ping();
+    client.off('error', recordError);
     return client;
   } catch (error) {
     client.disconnect();
+    const reason = (socketError ?? (error as Error)).message.replace(/\.$/, '');
     throw new BackendUnavailableError(
-      `Redis (${purpose}) is unreachable at REDIS_URL=${url}: ${(error as Error).message}. ` +
+      `Redis (${purpose}) is unreachable at REDIS_URL=${url}: ${reason}. ` +
         'Start it (redis-server --daemonize yes) or set REDIS_URL.',
-      { cause: error },
+      { cause: socketError ?? error },
     );
   }
 }
@@ -106,7 +124,10 @@ async function purgeRedis(client: Awaited<ReturnType<typeof connectRedis>>, patt
 async function openBullmq(namespace: string): Promise<Backend> {
   const redis = await connectRedis('BullMQ');
   try {
-    const { bullmqAdapter } = await importPackage('@switchyard/adapter-bullmq', () => import('@switchyard/adapter-bullmq'));
+    const { bullmqAdapter } = await importPackage(
+      '@switchyard/adapter-bullmq',
+      () => import('@switchyard/adapter-bullmq'),
+    );
     const prefix = `demo-${namespace}`;
     return {
       name: 'bullmq',
@@ -129,13 +150,16 @@ async function openPgBoss(namespace: string): Promise<Backend> {
   } catch (error) {
     await pool.end();
     throw new BackendUnavailableError(
-      `PostgreSQL is unreachable at DATABASE_URL=${url}: ${(error as Error).message}. ` +
+      `PostgreSQL is unreachable at DATABASE_URL=${url}: ${(error as Error).message.replace(/\.$/, '')}. ` +
         'Start it (pg_ctlcluster 15 main start) or set DATABASE_URL.',
       { cause: error },
     );
   }
   try {
-    const { pgBossAdapter } = await importPackage('@switchyard/adapter-pgboss', () => import('@switchyard/adapter-pgboss'));
+    const { pgBossAdapter } = await importPackage(
+      '@switchyard/adapter-pgboss',
+      () => import('@switchyard/adapter-pgboss'),
+    );
     const { createPgOrderStore } = await import('./pg-orders.ts');
     const jobSchema = `demo_${namespace}`;
     const shopSchema = `demo_shop_${namespace}`;
@@ -189,7 +213,10 @@ async function openSqs(namespace: string): Promise<Backend> {
         { cause: error },
       );
     });
-    const { sqsAdapter, redisStore } = await importPackage('@switchyard/adapter-sqs', () => import('@switchyard/adapter-sqs'));
+    const { sqsAdapter, redisStore } = await importPackage(
+      '@switchyard/adapter-sqs',
+      () => import('@switchyard/adapter-sqs'),
+    );
     const queuePrefix = `demo-${namespace}`;
     const keyPrefix = `{demo-sqs-${namespace}}`;
     const adapter = sqsAdapter({
@@ -206,7 +233,9 @@ async function openSqs(namespace: string): Promise<Backend> {
       orders: createMemoryOrderStore(),
       async dispose() {
         try {
-          const { QueueUrls = [] } = await client.send(new ListQueuesCommand({ QueueNamePrefix: queuePrefix }));
+          const { QueueUrls = [] } = await client.send(
+            new ListQueuesCommand({ QueueNamePrefix: queuePrefix }),
+          );
           for (const QueueUrl of QueueUrls) await client.send(new DeleteQueueCommand({ QueueUrl }));
           await purgeRedis(redis, `${keyPrefix}*`);
         } finally {

@@ -41,13 +41,16 @@ export interface DemoSettings {
 }
 
 /** Reads `QUEUE_BACKEND`, `PORT`, `--port <n>`, `--backend <name>` and `--serve`. Throws on bad values. */
-export function parseDemoSettings(argv: readonly string[], env: Record<string, string | undefined>): DemoSettings {
-  const valueOf = (flag: string) => {
+export function parseDemoSettings(
+  argv: readonly string[],
+  env: Record<string, string | undefined>,
+): DemoSettings {
+  const flagValue = (flag: string) => {
     const index = argv.indexOf(flag);
     return index === -1 ? undefined : argv[index + 1];
   };
-  const backend = parseBackendName(valueOf('--backend') ?? env.QUEUE_BACKEND ?? 'memory');
-  const portText = valueOf('--port') ?? env.PORT ?? '0';
+  const backend = parseBackendName(flagValue('--backend') ?? env.QUEUE_BACKEND ?? 'memory');
+  const portText = flagValue('--port') ?? env.PORT ?? '0';
   const port = Number(portText);
   if (!Number.isInteger(port) || port < 0 || port > 65535) {
     throw new Error(`port must be an integer 0..65535, got ${JSON.stringify(portText)}`);

@@ -16,7 +16,9 @@ const orderInput = z.object({
   courier: z.enum(['reliable', 'flaky', 'down']).optional(),
 });
 const importInput = z.object({
-  orders: z.array(z.object({ customer: z.string(), amount: z.number().positive(), legacyRef: z.string() })).min(1),
+  orders: z
+    .array(z.object({ customer: z.string(), amount: z.number().positive(), legacyRef: z.string() }))
+    .min(1),
 });
 const newsletterInput = z.object({
   recipients: z.array(z.object({ to: z.string(), priority: z.number().int().min(0).max(9) })).min(1),

@@ -20,7 +20,8 @@ try {
     timings: DEMO_TIMINGS,
     port: settings.port,
     namespace: newNamespace(),
-    onOrderStatus: (orderId, status, needsAttention) => print(formatOrderStatus(orderId, status, needsAttention, new Date())),
+    onOrderStatus: (orderId, status, needsAttention) =>
+      print(formatOrderStatus(orderId, status, needsAttention, new Date())),
   });
 } catch (error) {
   console.error(`The ${settings.backend} backend is unavailable: ${(error as Error).message}`);
@@ -33,12 +34,21 @@ print(
   `  orders: ${shop.backend.orders.description}; durable: ${capabilities.durable}; ` +
     `ordering: ${capabilities.ordering}; transactional enqueue: ${capabilities.transactionalEnqueue}`,
 );
-print('  POST /orders · GET /orders/:id · GET /jobs/:id · POST /orders/import · POST /reports/:period · GET /schedules\n');
-print(`${'time (UTC)'.padEnd(12)}  ${'task'.padEnd(20)} ${'about'.padEnd(SUBJECT_WIDTH)} ${'job'.padEnd(7)}  state`);
+print(
+  '  POST /orders · GET /orders/:id · GET /jobs/:id · POST /orders/import · POST /reports/:period · GET /schedules\n',
+);
+print(
+  `${'time (UTC)'.padEnd(12)}  ${'task'.padEnd(20)} ${'about'.padEnd(SUBJECT_WIDTH)} ${'job'.padEnd(7)}  state`,
+);
 attachTimeline(shop.yard, print);
 
 const report = await runScenario(
-  { baseUrl: shop.url, backend: settings.backend, capabilities, ordersStore: shop.backend.orders.description },
+  {
+    baseUrl: shop.url,
+    backend: settings.backend,
+    capabilities,
+    ordersStore: shop.backend.orders.description,
+  },
   {
     onStepStart: ({ index, title }) => print(`\n── step ${index + 1}: ${title}`),
     onStepEnd: (step) => {
@@ -56,8 +66,10 @@ print(
 process.exitCode = problems.length === 0 ? 0 : 1;
 
 if (settings.serve) {
-  print(`Still serving at ${shop.url} (try: curl -XPOST ${shop.url}/orders -H 'content-type: application/json' ` +
-    `-d '{"customer":"you@example.com","amount":10,"payment":"card","premium":true}'). Ctrl-C to stop.`);
+  print(
+    `Still serving at ${shop.url} (try: curl -XPOST ${shop.url}/orders -H 'content-type: application/json' ` +
+      `-d '{"customer":"you@example.com","amount":10,"payment":"card","premium":true}'). Ctrl-C to stop.`,
+  );
   const stop = async () => {
     await shop.close();
     process.exit();

@@ -5,7 +5,14 @@
 import { randomUUID } from 'node:crypto';
 
 /** PENDING → PAID → DELIVERED; PARTIAL when delivery gave up; PAYMENT_FAILED; EXPIRED when never paid. */
-export type OrderStatus = 'PENDING' | 'PAID' | 'DELIVERED' | 'PARTIAL' | 'PAYMENT_FAILED' | 'EXPIRED' | 'IMPORTED';
+export type OrderStatus =
+  | 'PENDING'
+  | 'PAID'
+  | 'DELIVERED'
+  | 'PARTIAL'
+  | 'PAYMENT_FAILED'
+  | 'EXPIRED'
+  | 'IMPORTED';
 
 /** How the customer pays: by card now, or by invoice later (the order waits, then expires). */
 export type PaymentMethod = 'card' | 'invoice';
@@ -140,9 +147,12 @@ export function withStatusEvents(store: OrderStore, listener: OrderStatusListene
     ...store,
     description: store.description,
     async create(order, enqueueFirstJob) {
-      const created = await store.create(order, enqueueFirstJob);
-      listener(created.id, created.status, created.needsAttention);
-      return created;
+      // Reported when the row is written, before its first job exists: a fast worker may
+      // move the order on before `create` even returns.
+      return store.create(order, (tx) => {
+        listener(order.id, order.status, order.needsAttention);
+        return enqueueFirstJob(tx);
+      });
     },
     async insert(order) {
       await store.insert(order);

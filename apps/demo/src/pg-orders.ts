@@ -52,7 +52,10 @@ export async function createPgOrderStore(pool: pg.Pool, schema: string): Promise
         await client.query('BEGIN');
         await client.query(insertSql, insertValues(order));
         const job = await enqueueFirstJob(client);
-        await client.query(`UPDATE ${table} SET jobs = jobs || $2::jsonb WHERE id = $1`, [order.id, JSON.stringify([job])]);
+        await client.query(`UPDATE ${table} SET jobs = jobs || $2::jsonb WHERE id = $1`, [
+          order.id,
+          JSON.stringify([job]),
+        ]);
         await client.query('COMMIT');
         return { ...order, jobs: [...order.jobs, job] };
       } catch (error) {
@@ -78,7 +81,10 @@ export async function createPgOrderStore(pool: pg.Pool, schema: string): Promise
     },
     async addJob(id, job) {
       // jsonb concatenation in one statement: concurrent handlers never lose each other's entries.
-      await pool.query(`UPDATE ${table} SET jobs = jobs || $2::jsonb WHERE id = $1`, [id, JSON.stringify([job])]);
+      await pool.query(`UPDATE ${table} SET jobs = jobs || $2::jsonb WHERE id = $1`, [
+        id,
+        JSON.stringify([job]),
+      ]);
     },
     async expireUnpaid(cutoff) {
       const { rows } = await pool.query<{ id: string }>(

@@ -4,16 +4,16 @@
  * attempts and result), a "same?" column, capability rows and notes. Pure.
  */
 import type { BackendName } from './config.ts';
+import { canonicalJson, shortJson } from './json-text.ts';
 import type { ScenarioJob, ScenarioReport } from './scenario.ts';
-import { shortJson } from './timeline.ts';
 
 /** One backend's run: a report, or why it could not run. */
 export type BackendRun =
   | { backend: BackendName; report: ScenarioReport; unavailable?: undefined }
   | { backend: BackendName; report?: undefined; unavailable: string };
 
-const MAX_CELL = 36;
-const FIRST_COLUMN = 30;
+const MAX_CELL = 30;
+const FIRST_COLUMN = 26;
 
 /** A job cell: `completed ×3 {"courier":"flaky"…}`. */
 export function jobCell(job: ScenarioJob | undefined): string {
@@ -24,7 +24,7 @@ export function jobCell(job: ScenarioJob | undefined): string {
 
 /** What must match across backends for a row to count as "same": state, attempts, result/error. */
 function comparable(job: ScenarioJob | undefined): string {
-  return job ? JSON.stringify([job.state, job.attempts, job.result ?? null, job.error ?? null]) : 'none';
+  return job ? canonicalJson([job.state, job.attempts, job.result ?? null, job.error ?? null]) : 'none';
 }
 
 function fit(text: string, width: number): string {
@@ -33,7 +33,9 @@ function fit(text: string, width: number): string {
 
 /** Renders the table and its footer (capabilities, notes, problems, unavailable backends). */
 export function renderSwapTable(runs: BackendRun[]): string {
-  const available = runs.filter((run): run is BackendRun & { report: ScenarioReport } => run.report !== undefined);
+  const available = runs.filter(
+    (run): run is BackendRun & { report: ScenarioReport } => run.report !== undefined,
+  );
   const stepKeys = (available[0]?.report.steps ?? []).map((step) => ({ key: step.key, title: step.title }));
   const rows: string[][] = [];
   const header = ['step / job', ...runs.map((run) => run.backend), 'same?'];
@@ -49,8 +51,20 @@ export function renderSwapTable(runs: BackendRun[]): string {
           ? `${step.outcome} · ${step.elapsedMs} ms${step.problems.length > 0 ? ' ✗' : ''}`
           : '—',
     );
-    const availableOutcomes = steps.filter((step, column) => runs[column]!.report && step).map((step) => step!.outcome);
-    rows.push([`${index + 1}. ${key}`, ...outcomes, sameMark(availableOutcomes)]);
+    // Backends whose step carries a capability note may differ on this step by declaration.
+    const declared = steps.map(
+      (step, column) => runs[column]!.report !== undefined && step?.note !== undefined,
+    );
+    const ran = steps.map((_step, column) => runs[column]!.report !== undefined);
+    rows.push([
+      `${index + 1}. ${key}`,
+      ...outcomes,
+      sameMark(
+        steps.map((step) => step?.outcome ?? ''),
+        ran,
+        declared,
+      ),
+    ]);
 
     // Job rows: the n-th job of each task, matched across backends.
     const labels = jobLabels(steps.map((step) => step?.jobs ?? []));
@@ -58,20 +72,28 @@ export function renderSwapTable(runs: BackendRun[]): string {
       const cells = steps.map((step, column) =>
         runs[column]!.report ? jobCell(pickJob(step?.jobs ?? [], label)) : '',
       );
-      const compared = steps
-        .filter((_step, column) => runs[column]!.report)
-        .map((step) => comparable(pickJob(step?.jobs ?? [], label)));
-      rows.push([`   ${label.task}${label.nth > 0 ? ` #${label.nth + 1}` : ''}`, ...cells, sameMark(compared)]);
+      const compared = steps.map((step) => comparable(pickJob(step?.jobs ?? [], label)));
+      rows.push([
+        `   ${label.task}${label.nth > 0 ? ` #${label.nth + 1}` : ''}`,
+        ...cells,
+        sameMark(compared, ran, declared),
+      ]);
     }
   }
 
-  rows.push(['total time', ...runs.map((run) => (run.report ? `${(run.report.totalMs / 1000).toFixed(1)} s` : '')), '']);
+  rows.push([
+    'total time',
+    ...runs.map((run) => (run.report ? `${(run.report.totalMs / 1000).toFixed(1)} s` : '')),
+    '',
+  ]);
   rows.push(['', ...runs.map(() => ''), '']);
   const capability = (label: string, value: (report: ScenarioReport) => string) =>
     rows.push([label, ...runs.map((run) => (run.report ? value(run.report) : '')), '']);
   capability('capability: durable', (report) => String(report.capabilities.durable));
   capability('capability: ordering', (report) => report.capabilities.ordering);
-  capability('capability: transactional enqueue', (report) => String(report.capabilities.transactionalEnqueue));
+  capability('capability: transactional enqueue', (report) =>
+    String(report.capabilities.transactionalEnqueue),
+  );
   capability('capability: max delay', (report) =>
     Number.isFinite(report.capabilities.maxDelayMs) ? `${report.capabilities.maxDelayMs} ms` : 'unlimited',
   );
@@ -79,10 +101,14 @@ export function renderSwapTable(runs: BackendRun[]): string {
 
   const widths = header.map((cell, column) =>
     column === 0
-      ? FIRST_COLUMN + 6
+      ? FIRST_COLUMN
       : Math.min(MAX_CELL, Math.max(cell.length, ...rows.map((row) => row[column]?.length ?? 0))),
   );
-  const line = (cells: string[]) => cells.map((cell, column) => fit(cell, widths[column]!)).join(' │ ').trimEnd();
+  const line = (cells: string[]) =>
+    cells
+      .map((cell, column) => fit(cell, widths[column]!))
+      .join(' │ ')
+      .trimEnd();
   const out = [line(header), widths.map((width) => '─'.repeat(width)).join('─┼─')];
   for (const row of rows) out.push(line(row));
 
@@ -95,8 +121,8 @@ export function renderSwapTable(runs: BackendRun[]): string {
     }
   }
   footer.push(
-    'same? compares final state, attempts and result across the backends that ran (timings differ by nature; ' +
-      '"≠" on a row is explained by a note above or is a bug).',
+    'same?: "=" final state, attempts and result agree on every backend that ran (timings differ by nature); ' +
+      '"≠ declared" only a backend with a declared capability difference (see its note) differs; "≠" a real difference.',
   );
   return `${out.join('\n')}\n\n${footer.join('\n')}`;
 }
@@ -114,7 +140,8 @@ function jobLabels(jobLists: ScenarioJob[][]): JobLabel[] {
     for (const job of sortedJobs(jobs)) {
       const nth = seen.get(job.task) ?? 0;
       seen.set(job.task, nth + 1);
-      if (!labels.some((label) => label.task === job.task && label.nth === nth)) labels.push({ task: job.task, nth });
+      if (!labels.some((label) => label.task === job.task && label.nth === nth))
+        labels.push({ task: job.task, nth });
     }
   }
   return labels;
@@ -130,7 +157,16 @@ function pickJob(jobs: ScenarioJob[], label: JobLabel): ScenarioJob | undefined 
   return sortedJobs(jobs).filter((job) => job.task === label.task)[label.nth];
 }
 
-function sameMark(values: string[]): string {
-  if (values.length < 2) return '';
-  return values.every((value) => value === values[0]) ? '=' : '≠';
+/**
+ * `=` when every backend that ran agrees; `≠ declared` when only backends with a
+ * capability note differ; `≠` otherwise (a real behavioural difference).
+ */
+export function sameMark(values: string[], ran: boolean[], declared: boolean[]): string {
+  const among = (keep: (column: number) => boolean) =>
+    values.filter((_value, column) => ran[column] && keep(column));
+  const all = among(() => true);
+  if (all.length < 2) return '';
+  const agree = (list: string[]) => list.every((value) => value === list[0]);
+  if (agree(all)) return '=';
+  return agree(among((column) => !declared[column]!)) ? '≠ declared' : '≠';
 }

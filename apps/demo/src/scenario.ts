@@ -4,6 +4,7 @@
  * Used by `pnpm demo`, `pnpm demo:swap` and the tests.
  */
 import type { AdapterCapabilities, JobState } from '@switchyard/core';
+import { canonicalJson } from './json-text.ts';
 import type { Order, OrderInput, OrderStatus } from './orders.ts';
 
 /** One job of a step as the API reports it at the end. */
@@ -98,7 +99,11 @@ const orderStep = (
     const placed = await api.post<Order>('/orders', input);
     const { order, jobs, problems } = await waitForOrder(api, placed.id, finalStatus, expected.length);
     problems.push(...checkJobs(jobs, expected), ...extraChecks(order, jobs));
-    return { outcome: order.needsAttention ? `${order.status} (needs attention)` : order.status, jobs, problems };
+    return {
+      outcome: order.needsAttention ? `${order.status} (needs attention)` : order.status,
+      jobs,
+      problems,
+    };
   },
 });
 
@@ -107,7 +112,14 @@ export const SCENARIO_STEPS: StepDefinition[] = [
   orderStep(
     'paid-delivered',
     'card order with premium delivery: PENDING → PAID → DELIVERED',
-    { customer: 'ada@example.com', amount: 42, payment: 'card', cardToken: 'tok_visa', premium: true, courier: 'reliable' },
+    {
+      customer: 'ada@example.com',
+      amount: 42,
+      payment: 'card',
+      cardToken: 'tok_visa',
+      premium: true,
+      courier: 'reliable',
+    },
     'DELIVERED',
     [
       ['charge-payment', 'completed', 1],
@@ -119,7 +131,14 @@ export const SCENARIO_STEPS: StepDefinition[] = [
   orderStep(
     'delivery-retried',
     'courier fails twice, delivery succeeds on attempt 3 (exponential backoff)',
-    { customer: 'linus@example.com', amount: 30, payment: 'card', cardToken: 'tok_visa', premium: true, courier: 'flaky' },
+    {
+      customer: 'linus@example.com',
+      amount: 30,
+      payment: 'card',
+      cardToken: 'tok_visa',
+      premium: true,
+      courier: 'flaky',
+    },
     'DELIVERED',
     [
       ['charge-payment', 'completed', 1],
@@ -131,7 +150,14 @@ export const SCENARIO_STEPS: StepDefinition[] = [
   orderStep(
     'delivery-exhausted',
     'courier down: delivery exhausts 3 attempts, onFailed flags the order PARTIAL',
-    { customer: 'margaret@example.com', amount: 18, payment: 'card', cardToken: 'tok_visa', premium: true, courier: 'down' },
+    {
+      customer: 'margaret@example.com',
+      amount: 18,
+      payment: 'card',
+      cardToken: 'tok_visa',
+      premium: true,
+      courier: 'down',
+    },
     'PARTIAL',
     [
       ['charge-payment', 'completed', 1],
@@ -173,9 +199,21 @@ export const SCENARIO_STEPS: StepDefinition[] = [
         legacyRef: `L-${1000 + index}`,
       }));
       const { jobIds } = await api.post<{ jobIds: string[] }>('/orders/import', { orders: rows });
-      const { jobs, problems } = await waitForJobs(api, jobIds.map((id) => ({ task: 'import-order', id })));
-      problems.push(...checkJobs(jobs, jobIds.map(() => ['import-order', 'completed', 1] as ExpectedJob)));
-      return { outcome: `${jobs.filter((job) => job.state === 'completed').length}/${rows.length} imported`, jobs, problems };
+      const { jobs, problems } = await waitForJobs(
+        api,
+        jobIds.map((id) => ({ task: 'import-order', id })),
+      );
+      problems.push(
+        ...checkJobs(
+          jobs,
+          jobIds.map(() => ['import-order', 'completed', 1] as ExpectedJob),
+        ),
+      );
+      return {
+        outcome: `${jobs.filter((job) => job.state === 'completed').length}/${rows.length} imported`,
+        jobs,
+        problems,
+      };
     },
   },
   {
@@ -190,8 +228,10 @@ export const SCENARIO_STEPS: StepDefinition[] = [
       const waited = await waitForJobs(api, [{ task: 'sales-report', id: jobId }]);
       problems.push(...waited.problems, ...checkJobs(waited.jobs, [['sales-report', 'completed', 1]]));
       const expectedSales = { period: 'hourly', orders: 8, revenue: 42 + 30 + 18 + 17 + 23 + 8 + 51 + 11 };
-      if (JSON.stringify(waited.jobs[0]?.result) !== JSON.stringify(expectedSales)) {
-        problems.push(`report result ${JSON.stringify(waited.jobs[0]?.result)}, expected ${JSON.stringify(expectedSales)}`);
+      if (canonicalJson(waited.jobs[0]?.result) !== canonicalJson(expectedSales)) {
+        problems.push(
+          `report result ${JSON.stringify(waited.jobs[0]?.result)}, expected ${JSON.stringify(expectedSales)}`,
+        );
       }
       return { outcome: `${schedules.length} schedules, report ran`, jobs: waited.jobs, problems };
     },
@@ -201,8 +241,16 @@ export const SCENARIO_STEPS: StepDefinition[] = [
     title: 'a 5-mail newsletter released at once runs by priority, FIFO within a priority',
     async run({ api, target }) {
       const { jobIds } = await api.post<{ jobIds: string[] }>('/newsletters', { recipients: NEWSLETTER });
-      const { jobs, problems } = await waitForJobs(api, jobIds.map((id) => ({ task: 'send-newsletter', id })));
-      problems.push(...checkJobs(jobs, jobIds.map(() => ['send-newsletter', 'completed', 1] as ExpectedJob)));
+      const { jobs, problems } = await waitForJobs(
+        api,
+        jobIds.map((id) => ({ task: 'send-newsletter', id })),
+      );
+      problems.push(
+        ...checkJobs(
+          jobs,
+          jobIds.map(() => ['send-newsletter', 'completed', 1] as ExpectedJob),
+        ),
+      );
       const observed = jobs
         .map((job) => job.result as { to: string; sequence: number } | undefined)
         .filter((result) => result !== undefined)
@@ -212,7 +260,8 @@ export const SCENARIO_STEPS: StepDefinition[] = [
       const inOrder = JSON.stringify(observed) === JSON.stringify(expected);
       let note: string | undefined;
       if (target.capabilities.ordering === 'strict') {
-        if (!inOrder) problems.push(`ran ${observed.join(', ')}; strict ordering requires ${expected.join(', ')}`);
+        if (!inOrder)
+          problems.push(`ran ${observed.join(', ')}; strict ordering requires ${expected.join(', ')}`);
       } else {
         note = inOrder
           ? 'ordering is best-effort here (declared); this run happened to be in order'
@@ -224,7 +273,10 @@ export const SCENARIO_STEPS: StepDefinition[] = [
 ];
 
 /** Runs every step against a running shop and reports what happened. */
-export async function runScenario(target: ScenarioTarget, hooks: ScenarioHooks = {}): Promise<ScenarioReport> {
+export async function runScenario(
+  target: ScenarioTarget,
+  hooks: ScenarioHooks = {},
+): Promise<ScenarioReport> {
   const api = createApi(target.baseUrl);
   const started = performance.now();
   const steps: StepReport[] = [];
@@ -234,7 +286,12 @@ export async function runScenario(target: ScenarioTarget, hooks: ScenarioHooks =
     let report: StepReport;
     try {
       const result = await step.run({ api, target });
-      report = { key: step.key, title: step.title, ...result, elapsedMs: Math.round(performance.now() - stepStarted) };
+      report = {
+        key: step.key,
+        title: step.title,
+        ...result,
+        elapsedMs: Math.round(performance.now() - stepStarted),
+      };
     } catch (error) {
       report = {
         key: step.key,
@@ -285,10 +342,15 @@ async function waitForOrder(
   for (;;) {
     const order = await api.get<Order>(`/orders/${orderId}`);
     const jobs = await Promise.all(order.jobs.map((ref) => readJob(api, ref)));
-    const settled = order.status === status && jobs.length >= jobCount && jobs.every((job) => TERMINAL.includes(job.state));
+    const settled =
+      order.status === status && jobs.length >= jobCount && jobs.every((job) => TERMINAL.includes(job.state));
     if (settled) return { order, jobs, problems: [] };
     if (performance.now() > deadline) {
-      return { order, jobs, problems: [`timed out: order is ${order.status} with ${jobs.length} job(s), waiting for ${status}`] };
+      return {
+        order,
+        jobs,
+        problems: [`timed out: order is ${order.status} with ${jobs.length} job(s), waiting for ${status}`],
+      };
     }
     await sleep(POLL_MS);
   }
@@ -341,7 +403,9 @@ function createApi(baseUrl: string): Api {
   const call = async (method: string, path: string, body?: unknown): Promise<Response> =>
     fetch(`${baseUrl}${path}`, {
       method,
-      ...(body === undefined ? {} : { body: JSON.stringify(body), headers: { 'content-type': 'application/json' } }),
+      ...(body === undefined
+        ? {}
+        : { body: JSON.stringify(body), headers: { 'content-type': 'application/json' } }),
     });
   const json = async <T>(response: Response, what: string): Promise<T> => {
     if (!response.ok) throw new Error(`${what} answered ${response.status}: ${await response.text()}`);

@@ -49,7 +49,9 @@ export const consoleLogger: Logger = {
 function logLine(level: string, obj: object, msg: string | undefined): void {
   const fields = obj as { jobId?: string; err?: { message?: string } };
   if (fields.jobId !== undefined) return;
-  console.error(`  ! switchyard ${level}: ${msg ?? ''}${fields.err?.message ? ` (${fields.err.message})` : ''}`);
+  console.error(
+    `  ! switchyard ${level}: ${msg ?? ''}${fields.err?.message ? ` (${fields.err.message})` : ''}`,
+  );
 }
 
 /** Opens the backend and starts everything. Throws `BackendUnavailableError` when the backend cannot be reached. */
@@ -60,7 +62,11 @@ export async function startShop(options: ShopOptions): Promise<Shop> {
     : opened;
   let yard: Switchyard | undefined;
   const tasks = createShopTasks({ orders: backend.orders, timings: options.timings, yard: () => yard! });
-  yard = createSwitchyard({ adapter: backend.adapter, tasks: tasks.all, logger: options.logger ?? consoleLogger });
+  yard = createSwitchyard({
+    adapter: backend.adapter,
+    tasks: tasks.all,
+    logger: options.logger ?? consoleLogger,
+  });
   try {
     await yard.start();
     for (const schedule of shopSchedules(tasks, options.timings)) await yard.schedules.upsert(schedule);
@@ -73,7 +79,9 @@ export async function startShop(options: ShopOptions): Promise<Shop> {
         schedulerInterval: options.timings.schedulerInterval,
       })
       .start();
-    await yard.createWorker({ queues: [tasks.sendNewsletter.queue], concurrency: 1, scheduler: false }).start();
+    await yard
+      .createWorker({ queues: [tasks.sendNewsletter.queue], concurrency: 1, scheduler: false })
+      .start();
   } catch (error) {
     await yard.close();
     await backend.orders.close();
@@ -83,7 +91,9 @@ export async function startShop(options: ShopOptions): Promise<Shop> {
 
   const app = createHttpApp({ yard, orders: backend.orders, tasks, timings: options.timings });
   const server = await new Promise<ReturnType<typeof serve>>((resolve) => {
-    const started = serve({ fetch: app.fetch, port: options.port ?? 0, hostname: '127.0.0.1' }, () => resolve(started));
+    const started = serve({ fetch: app.fetch, port: options.port ?? 0, hostname: '127.0.0.1' }, () =>
+      resolve(started),
+    );
   });
   const { port } = server.address() as AddressInfo;
   const openYard = yard;
@@ -93,7 +103,9 @@ export async function startShop(options: ShopOptions): Promise<Shop> {
     tasks,
     url: `http://127.0.0.1:${port}`,
     async close() {
-      const closed = new Promise<void>((resolve, reject) => server.close((error) => (error ? reject(error) : resolve())));
+      const closed = new Promise<void>((resolve, reject) =>
+        server.close((error) => (error ? reject(error) : resolve())),
+      );
       // Idle keep-alive sockets would hold `close` open for seconds.
       if ('closeAllConnections' in server) server.closeAllConnections();
       await closed;

@@ -3,8 +3,9 @@
  * one after another, then one side-by-side table. A backend that cannot be
  * reached shows as "unavailable: <reason>" in its column instead of stopping the run.
  */
-import { BACKEND_NAMES, DEMO_TIMINGS } from './config.ts';
+
 import { BackendUnavailableError } from './backends.ts';
+import { BACKEND_NAMES, DEMO_TIMINGS } from './config.ts';
 import { type BackendRun, renderSwapTable } from './report-table.ts';
 import { runScenarioOn } from './run.ts';
 import { scenarioProblems } from './scenario.ts';
@@ -24,7 +25,10 @@ for (const backend of BACKEND_NAMES) {
     runs.push({ backend, report });
   } catch (error) {
     // Only "cannot reach / cannot load" is an unavailable backend; anything else is a bug worth a stack.
-    const reason = error instanceof BackendUnavailableError ? error.message : `crashed: ${(error as Error).stack ?? error}`;
+    const reason =
+      error instanceof BackendUnavailableError
+        ? error.message
+        : `crashed: ${(error as Error).stack ?? error}`;
     console.log(` unavailable`);
     runs.push({ backend, unavailable: reason });
   }

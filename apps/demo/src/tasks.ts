@@ -68,9 +68,15 @@ export function createShopTasks(deps: ShopDeps) {
       if (!order) throw new NonRetryableError(`order ${orderId} does not exist`);
       if (order.courier === 'down') throw new Error('courier API unreachable');
       // The scripted flaky courier times out twice, then takes the parcel.
-      if (order.courier === 'flaky' && ctx.attempt < 3) throw new Error(`courier timed out (attempt ${ctx.attempt})`);
+      if (order.courier === 'flaky' && ctx.attempt < 3)
+        throw new Error(`courier timed out (attempt ${ctx.attempt})`);
       await orders.setStatus(orderId, 'DELIVERED');
-      await enqueueForOrder(orderId, sendEmail, { orderId, template: 'delivered' }, { uniqueKey: `${orderId}:delivered` });
+      await enqueueForOrder(
+        orderId,
+        sendEmail,
+        { orderId, template: 'delivered' },
+        { uniqueKey: `${orderId}:delivered` },
+      );
       return { courier: order.courier ?? 'reliable', attempt: ctx.attempt };
     },
     onFailed: async ({ orderId }) => {
@@ -114,7 +120,8 @@ export function createShopTasks(deps: ShopDeps) {
     retry: { attempts: 1 },
     handler: async (_payload, ctx) => {
       const expired = await orders.expireUnpaid(new Date(Date.now() - timings.unpaidTtlMs));
-      for (const orderId of expired) await orders.addJob(orderId, { task: 'expire-unpaid-orders', id: ctx.job.id });
+      for (const orderId of expired)
+        await orders.addJob(orderId, { task: 'expire-unpaid-orders', id: ctx.job.id });
       return { expired: expired.length };
     },
   });
@@ -155,7 +162,16 @@ export function createShopTasks(deps: ShopDeps) {
     importOrder,
     sendNewsletter,
   ];
-  return { chargePayment, deliverPremium, sendEmail, expireUnpaidOrders, salesReport, importOrder, sendNewsletter, all };
+  return {
+    chargePayment,
+    deliverPremium,
+    sendEmail,
+    expireUnpaidOrders,
+    salesReport,
+    importOrder,
+    sendNewsletter,
+    all,
+  };
 }
 
 /** The shop's tasks, as `createShopTasks` returns them. */
@@ -164,8 +180,26 @@ export type ShopTasks = ReturnType<typeof createShopTasks>;
 /** The cron schedules the shop registers at boot. */
 export function shopSchedules(tasks: ShopTasks, timings: ShopTimings) {
   return [
-    { key: 'expire-unpaid-orders', task: tasks.expireUnpaidOrders, cron: timings.expiryCron, tz: 'UTC', payload: {} },
-    { key: 'hourly-sales-report', task: tasks.salesReport, cron: '0 * * * *', tz: 'UTC', payload: { period: 'hourly' } },
-    { key: 'daily-sales-report', task: tasks.salesReport, cron: '0 6 * * *', tz: 'Europe/Paris', payload: { period: 'daily' } },
+    {
+      key: 'expire-unpaid-orders',
+      task: tasks.expireUnpaidOrders,
+      cron: timings.expiryCron,
+      tz: 'UTC',
+      payload: {},
+    },
+    {
+      key: 'hourly-sales-report',
+      task: tasks.salesReport,
+      cron: '0 * * * *',
+      tz: 'UTC',
+      payload: { period: 'hourly' },
+    },
+    {
+      key: 'daily-sales-report',
+      task: tasks.salesReport,
+      cron: '0 6 * * *',
+      tz: 'Europe/Paris',
+      payload: { period: 'daily' },
+    },
   ] as const;
 }

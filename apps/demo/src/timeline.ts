@@ -3,6 +3,7 @@
  * attempt. Formatting is pure (`formatJobEvent`); `attachTimeline` wires it to a yard.
  */
 import type { JobRecord, Switchyard, SwitchyardEvents } from '@switchyard/core';
+import { shortJson } from './json-text.ts';
 
 /** The events the timeline shows. */
 export const TIMELINE_EVENTS = [
@@ -31,15 +32,12 @@ export function subjectOf(job: JobRecord): string {
   return `${String(subject)}${template}`;
 }
 
-/** A JSON value cut to `max` characters. */
-export function shortJson(value: unknown, max = 48): string {
-  if (value === undefined) return '';
-  const text = JSON.stringify(value);
-  return text.length <= max ? text : `${text.slice(0, max - 1)}…`;
-}
-
 /** One readable line for one job event. */
-export function formatJobEvent<E extends TimelineEvent>(event: E, payload: SwitchyardEvents[E], at: Date): string {
+export function formatJobEvent<E extends TimelineEvent>(
+  event: E,
+  payload: SwitchyardEvents[E],
+  at: Date,
+): string {
   const { job } = payload;
   const attempts = job.maxAttempts === null ? '∞' : String(job.maxAttempts);
   const head = `${clockTime(at)}  ${job.task.padEnd(20)} ${subjectOf(job).padEnd(SUBJECT_WIDTH)} #${job.id.slice(-6)}  `;
@@ -69,7 +67,12 @@ export function formatJobEvent<E extends TimelineEvent>(event: E, payload: Switc
 }
 
 /** One line for an order status change, aligned with the job lines. */
-export function formatOrderStatus(orderId: string, status: string, needsAttention: boolean, at: Date): string {
+export function formatOrderStatus(
+  orderId: string,
+  status: string,
+  needsAttention: boolean,
+  at: Date,
+): string {
   const flag = needsAttention ? '  ⚑ needs a human' : '';
   return `${clockTime(at)}  ${'order'.padEnd(20)} ${orderId.padEnd(SUBJECT_WIDTH)}          ⇢ ${status}${flag}`;
 }

@@ -39,14 +39,17 @@ const FULL: MemorySizes = {
   cpuJobs: 20_000,
 };
 const QUICK: MemorySizes = {
-  enqueueJobs: 20_000,
-  throughputJobs: 50_000,
-  latencySamples: 200,
+  enqueueJobs: 10_000,
+  throughputJobs: 30_000,
+  latencySamples: 100,
   backlogs: [10_000, 100_000],
   backlogTimed: 10_000,
   rssJobs: 1_000_000,
-  cpuJobs: 5_000,
+  cpuJobs: 3_000,
 };
+
+/** RSS contenders measured in --quick (the 1M-job fill of p-queue and fastq alone takes ~25 s). */
+const QUICK_RSS_CONTENDERS = ['switchyard', 'heap'];
 
 /** The contenders, Switchyard first. */
 const CONTENDERS: { name: string; role: Contender['role']; factory: QueueFactory; note: string }[] = [
@@ -276,6 +279,7 @@ export function memorySection(): Section {
             : {}),
         });
       }
+      const rssContenders = CONTENDERS.filter((c) => !options.quick || QUICK_RSS_CONTENDERS.includes(c.name));
       list.push({
         id: 'rss-1m',
         title: `Resident memory with ${backlogLabel(sizes.rssJobs)} queued jobs (child process)`,
@@ -283,17 +287,21 @@ export function memorySection(): Section {
           jobs: sizes.rssJobs,
           priority: 5,
           payload: '{ i }',
-          gc: 'node --expose-gc, gc() twice before reading',
+          gc: 'node --expose-gc, gc() twice before each reading',
         },
         metrics: [
           { key: 'rssMiB', label: 'RSS MiB', better: 'lower' },
           { key: 'bytesPerJob', label: 'RSS bytes/job', better: 'lower' },
         ],
         rounds: 1,
-        contenders: CONTENDERS.map(({ name, role }) => ({
+        contenders: rssContenders.map(({ name, role }) => ({
           name,
           role,
           run: () => measureRssInChild(name, sizes.rssJobs),
+        })),
+        notRun: CONTENDERS.filter((c) => !rssContenders.includes(c)).map((c) => ({
+          name: c.name,
+          reason: 'skipped in --quick (run `pnpm bench` for every peer)',
         })),
       });
       const work = workOnlyRate(sizes.cpuJobs);

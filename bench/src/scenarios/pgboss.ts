@@ -46,6 +46,8 @@ export function section(): Section {
           BENCH_JOBS: String(jobs),
           BENCH_SAMPLES: String(samples),
           BENCH_CONCURRENCY: String(concurrency),
+          // The runner does the rounds (alternating contenders); one round per script run.
+          BENCH_ROUNDS: '1',
         },
         timeoutMs: 10 * 60_000,
         columns: [

@@ -1,8 +1,13 @@
 /**
  * Runs an adapter engineer's side-by-side script (`bench/src/<backend>.ts`)
- * for one contender at a time and reads that contender's row of the Markdown
- * table it prints. The script selects a contender with `BENCH_ONLY=<key>`, so
- * the runner can alternate contenders round by round, each in a fresh process.
+ * in a child process and reads the table it prints (a Markdown table or
+ * Node's `console.table` box), one row per system.
+ *
+ * Two ways to alternate contenders:
+ * - the script selects one contender with `BENCH_ONLY=<key>`: the runner calls
+ *   each contender in turn, round by round, each in a fresh process;
+ * - the script alternates its contenders itself (`BENCH_ROUNDS`): the runner
+ *   calls it once (`runTogether`).
  */
 import { execFile } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
@@ -13,7 +18,7 @@ const run = promisify(execFile);
 
 /** A table column the script prints, and the metric it becomes. */
 export interface ScriptColumn {
-  /** Header text as printed, compared case-insensitively. */
+  /** Header text as printed, compared case-insensitively and ignoring surrounding spaces. */
   header: string;
   metric: MetricSpec;
 }
@@ -22,10 +27,10 @@ export interface ScriptColumn {
 export interface ScriptContender {
   name: string;
   role: Contender['role'];
-  /** Value of `BENCH_ONLY` that runs just this contender. */
-  only: string;
-  /** Start of the first cell of its table row, e.g. 'raw pg-boss'. */
+  /** Start of the "system" cell of its row, e.g. 'raw pg-boss'. */
   system: string;
+  /** Value of `BENCH_ONLY` that runs just this contender (scripts that support it). */
+  only?: string;
   settings?: Record<string, unknown>;
 }
 
@@ -38,54 +43,79 @@ export interface ScriptRun {
   timeoutMs: number;
 }
 
-function cells(line: string): string[] {
-  return line
-    .trim()
-    .replace(/^\|/, '')
-    .replace(/\|$/, '')
-    .split('|')
-    .map((cell) => cell.trim());
-}
-
 /** A contender's figures and the free-text notes column (its settings as the script states them). */
 export interface ScriptRow {
   sample: Sample;
   notes?: string;
 }
 
-/** Pure: finds `system`'s row in a printed Markdown table and reads the wanted columns. */
-export function parseScriptTable(stdout: string, system: string, columns: ScriptColumn[]): ScriptRow {
-  const lines = stdout.split('\n').filter((line) => line.trim().startsWith('|'));
-  const headerLine = lines.find((line) => cells(line)[0]?.toLowerCase() === 'system');
-  if (headerLine === undefined) throw new Error('the script printed no table with a "system" column');
-  const header = cells(headerLine).map((cell) => cell.toLowerCase());
-  const row = lines.map(cells).find((row) => row[0]?.toLowerCase().startsWith(system.toLowerCase()));
-  if (row === undefined) throw new Error(`the script printed no row for "${system}"`);
-  const sample: Sample = {};
-  for (const { header: wanted, metric } of columns) {
-    const index = header.indexOf(wanted.toLowerCase());
-    if (index < 0) throw new Error(`the script's table has no column "${wanted}"`);
-    const value = Number(row[index]?.replace(/,/g, ''));
-    if (Number.isFinite(value)) sample[metric.key] = value;
-  }
-  const notes = row[header.indexOf('notes')];
-  return notes ? { sample, notes } : { sample };
-}
-
-/** Runs the script for one contender in a child process and returns its figures and notes. */
-export async function runScriptContender(spec: ScriptRun, contender: ScriptContender): Promise<ScriptRow> {
-  const script = fileURLToPath(new URL(`../${spec.script}`, import.meta.url));
-  const { stdout } = await run(process.execPath, [script], {
-    env: { ...process.env, ...spec.env, BENCH_ONLY: contender.only },
-    timeout: spec.timeoutMs,
-    maxBuffer: 64 * 1024 * 1024,
-  });
-  return parseScriptTable(stdout, contender.system, spec.columns);
+/** Splits a table line on its column separators (`|` in Markdown, `│` in console.table). */
+function cells(line: string): string[] {
+  const separator = line.includes('│') ? '│' : '|';
+  const parts = line.trim().split(separator);
+  return parts.slice(1, parts.length - 1).map((cell) => cell.trim().replace(/^'(.*)'$/, '$1'));
 }
 
 /**
- * The runner's contenders for a script. Each contender's settings gain the
- * script's own notes column after its first run, so what the script says it
+ * Pure: the rows of the first table in `stdout` that has a "system" column,
+ * as header → cell. Reads Markdown tables and `console.table` boxes.
+ */
+export function readTableRows(stdout: string): Record<string, string>[] {
+  const lines = stdout.split('\n').map((line) => line.trim());
+  const start = lines.findIndex(
+    (line) =>
+      (line.startsWith('|') || line.startsWith('│')) && cells(line).some((c) => c.toLowerCase() === 'system'),
+  );
+  if (start < 0) throw new Error('the script printed no table with a "system" column');
+  const header = cells(lines[start]!).map((cell) => cell.toLowerCase());
+  const rows: Record<string, string>[] = [];
+  for (const line of lines.slice(start + 1)) {
+    if (!(line.startsWith('|') || line.startsWith('│') || line.startsWith('├'))) break;
+    if (line.startsWith('├') || /^\|[\s:|-]+\|$/.test(line)) continue;
+    const values = cells(line);
+    const row: Record<string, string> = {};
+    header.forEach((name, index) => {
+      row[name] = values[index] ?? '';
+    });
+    rows.push(row);
+  }
+  return rows;
+}
+
+/** Pure: finds `system`'s row and reads the wanted columns (cells that are not numbers are left out). */
+export function pickRow(rows: Record<string, string>[], system: string, columns: ScriptColumn[]): ScriptRow {
+  const row = rows.find((candidate) => candidate.system?.toLowerCase().startsWith(system.toLowerCase()));
+  if (row === undefined) throw new Error(`the script printed no row for "${system}"`);
+  const sample: Sample = {};
+  for (const { header, metric } of columns) {
+    const cell = row[header.trim().toLowerCase()];
+    if (cell === undefined) throw new Error(`the script's table has no column "${header}"`);
+    const value = Number(cell.replace(/,/g, ''));
+    if (cell !== '' && Number.isFinite(value)) sample[metric.key] = value;
+  }
+  const notes = row.notes;
+  return notes ? { sample, notes } : { sample };
+}
+
+/** Pure: `system`'s row of the first table in `stdout`. */
+export function parseScriptTable(stdout: string, system: string, columns: ScriptColumn[]): ScriptRow {
+  return pickRow(readTableRows(stdout), system, columns);
+}
+
+/** Runs the script with extra environment and returns what it printed. */
+export async function runScript(spec: ScriptRun, env: Record<string, string>): Promise<string> {
+  const script = fileURLToPath(new URL(`../${spec.script}`, import.meta.url));
+  const { stdout } = await run(process.execPath, [script], {
+    env: { ...process.env, ...spec.env, ...env },
+    timeout: spec.timeoutMs,
+    maxBuffer: 64 * 1024 * 1024,
+  });
+  return stdout;
+}
+
+/**
+ * Contenders for a script that takes `BENCH_ONLY`. Each contender's settings
+ * gain the script's notes column after a run, so what the script says it
  * configured (polling interval, batch size...) is written beside its numbers.
  */
 export function scriptContenders(spec: ScriptRun, contenders: ScriptContender[]): Contender[] {
@@ -96,10 +126,29 @@ export function scriptContenders(spec: ScriptRun, contenders: ScriptContender[])
       role: contender.role,
       settings,
       async run() {
-        const row = await runScriptContender(spec, contender);
+        if (contender.only === undefined) throw new Error(`no BENCH_ONLY key for ${contender.name}`);
+        const row = parseScriptTable(
+          await runScript(spec, { BENCH_ONLY: contender.only }),
+          contender.system,
+          spec.columns,
+        );
         if (row.notes !== undefined) settings.notes = row.notes;
         return row.sample;
       },
     };
   });
+}
+
+/** `runTogether` for a script that alternates its contenders itself and prints one row each. */
+export function runScriptTogether(
+  spec: ScriptRun,
+  contenders: ScriptContender[],
+): (rounds: number) => Promise<Record<string, Sample[]>> {
+  return async (rounds) => {
+    const rows = readTableRows(await runScript(spec, { BENCH_ROUNDS: String(rounds) }));
+    const result: Record<string, Sample[]> = {};
+    for (const contender of contenders)
+      result[contender.name] = [pickRow(rows, contender.system, spec.columns).sample];
+    return result;
+  };
 }

@@ -13,19 +13,32 @@ const manager = new TaskQueueManager({
   },
 });
 
-const report = await manager.addTask(TaskType.GENERATE_REPORT, { period: 'daily' }, { priority: TaskPriority.LOW });
+const report = await manager.addTask(
+  TaskType.GENERATE_REPORT,
+  { period: 'daily' },
+  { priority: TaskPriority.LOW },
+);
 await manager.addTask(TaskType.SEND_EMAIL, { to: 'ada@example.com' }, { priority: TaskPriority.HIGH });
 await manager.addTask(TaskType.RESIZE_IMAGE, { image: 'cat.png' });
-const stale = await manager.addTask(TaskType.SEND_EMAIL, { to: 'old@example.com' }, { priority: TaskPriority.BACKGROUND });
+const stale = await manager.addTask(
+  TaskType.SEND_EMAIL,
+  { to: 'old@example.com' },
+  { priority: TaskPriority.BACKGROUND },
+);
 await manager.cancelTask(stale);
 
 await manager.start();
 await manager.drain();
 
 for (const task of await manager.listTasks()) {
-  console.log(`${task.id}  ${task.type.padEnd(16)} p${task.priority}  ${task.status.padEnd(9)} ${task.error ?? JSON.stringify(task.result ?? null)}`);
+  console.log(
+    `${task.id}  ${task.type.padEnd(16)} p${task.priority}  ${task.status.padEnd(9)} ${task.error ?? JSON.stringify(task.result ?? null)}`,
+  );
 }
-console.log('failed:', (await manager.listTasks({ status: TaskStatus.FAILED })).map((task) => task.id));
+console.log(
+  'failed:',
+  (await manager.listTasks({ status: TaskStatus.FAILED })).map((task) => task.id),
+);
 console.log('stats:', await manager.stats());
 console.log('report:', (await manager.getTask(report))?.result);
 await manager.stop();

@@ -70,7 +70,8 @@ export class PriorityHeap<T> {
       const right = left + 1;
       let first = parent;
       if (left < this.entries.length && this.before(this.entries[left]!, this.entries[first]!)) first = left;
-      if (right < this.entries.length && this.before(this.entries[right]!, this.entries[first]!)) first = right;
+      if (right < this.entries.length && this.before(this.entries[right]!, this.entries[first]!))
+        first = right;
       if (first === parent) return;
       this.swap(parent, first);
       parent = first;

@@ -4,13 +4,7 @@
  * Everything lives in this process's memory and is gone after a restart.
  */
 import { PriorityHeap } from './priority-heap.ts';
-import {
-  type QueueStats,
-  type Task,
-  type TaskHandlerFn,
-  TaskPriority,
-  TaskStatus,
-} from './task-types.ts';
+import { type QueueStats, type Task, type TaskHandlerFn, TaskPriority, TaskStatus } from './task-types.ts';
 
 /** Options of the legacy manager. */
 export interface TaskQueueManagerOptions {

@@ -96,6 +96,18 @@ export function startConsumer(
   let stopped = false;
   let idle: (() => void) | undefined;
 
+  /** Extends the lock of a job that waited for a slot; false when it was lost meanwhile. */
+  const stillHeld = async (job: Job, token: string): Promise<boolean> => {
+    const reply = (await context.scripts.heartbeat(
+      context.prefix,
+      job.queueName,
+      job.id ?? '',
+      token,
+      options.leaseDurationMs,
+    )) as [number, string];
+    return reply[0] === 1;
+  };
+
   const hooks = {
     completionStored(job: Job, error?: unknown): void {
       const lease = leases.get(job);
@@ -115,6 +127,10 @@ export function startConsumer(
         if (stopped) {
           // Fetched while stopping: give it back untouched, no onLease after stop().
           await context.scripts.releaseJob(context.prefix, queue, job.id ?? '', jobToken);
+          throw new DelayedError();
+        }
+        if (wait && !(await stillHeld(job, jobToken))) {
+          // The lock expired while the job waited for a slot: another delivery owns it now.
           throw new DelayedError();
         }
         const { record, malformed } = runningRecord(job, queue);
@@ -156,15 +172,15 @@ export function startConsumer(
         lockDuration: options.leaseDurationMs,
         stalledInterval: context.options.stalledIntervalMs ?? Math.max(50, Math.floor(options.leaseDurationMs / 2)),
         maxStalledCount: UNLIMITED_STALLS,
+        // The lease lasts only as long as core heartbeats it (lease.heartbeat extends the lock),
+        // so an abandoned or hung lease expires like on every other backend.
+        skipLockRenewal: true,
         runRetryDelay: context.options.retryDelayMs,
         autorun: true,
       },
       hooks,
     );
     worker.on('error', (error) => context.logger.warn({ err: error, queue }, 'bullmq: worker error'));
-    worker.on('lockRenewalFailed', (jobIds: string[]) => {
-      for (const lease of unsettled) if (lease.job.queue === queue && jobIds.includes(lease.job.id)) lease.lost();
-    });
     return { worker, connection };
   });
 

@@ -1,6 +1,7 @@
 /**
- * Storing jobs: one MULTI per batch with BullMQ's own add scripts (the same path as
- * `Queue.addBulk`), each preceded by an EXISTS on the job key so a duplicate id is
+ * Storing jobs: one pipelined round trip per batch with BullMQ's own add scripts (the
+ * same path as BullMQ 6's `Queue.addBulk`: each job's add is one atomic script, the batch
+ * is not a transaction), each preceded by an EXISTS on the job key so a duplicate id is
  * told apart from a created job, and with BullMQ deduplication carrying `uniqueKey`.
  */
 import type { EnqueueOutcome, NewJob } from '@switchyard/core';
@@ -12,9 +13,12 @@ import { wrapErrors } from './errors.js';
 import { knownQueuesKey, queueKey } from './keys.js';
 import { toBullPriority } from './state-mapping.js';
 
-/** BullMQ deduplication id for a unique key: scoped by task, as Switchyard's uniqueness is per (task, key). */
+/**
+ * BullMQ deduplication id for a unique key: scoped by task, as Switchyard's uniqueness is per
+ * (task, key). `|` cannot appear in a task name, so distinct pairs never share an id.
+ */
 export function deduplicationId(task: string, uniqueKey: string): string {
-  return `${task}:${uniqueKey}`;
+  return `${task}|${uniqueKey}`;
 }
 
 /** BullMQ job options for a new job (pure, given `now` and retention). */
@@ -41,26 +45,27 @@ export function enqueueJobs(context: AdapterContext, jobs: NewJob[]): Promise<En
     const queues = new Map(await Promise.all(queueNames.map(async (name) => [name, await context.queue(name)] as const)));
     const now = context.clock.now();
     const keep = context.keepJobs();
-    // BullMQ's own client wrapper: its transactions run BullMQ's versioned scripts (`runCommand`).
+    // BullMQ's own client wrapper: its pipelines run BullMQ's versioned scripts (`runCommand`).
+    // A pipeline, not MULTI: BullMQ 6's addBulk does the same, and MULTI costs ~15% of throughput.
     const bullClient = await (queues.get(jobs[0]?.queue ?? '') as Queue).backend.client;
-    const multi = bullClient.multi() as unknown as IRedisTransaction & ChainableCommander;
+    const pipeline = bullClient.pipeline() as unknown as IRedisTransaction & ChainableCommander;
     const argumentErrors: unknown[] = [];
-    multi.sadd(knownQueuesKey(context.prefix), ...queueNames);
+    pipeline.sadd(knownQueuesKey(context.prefix), ...queueNames);
     for (const job of jobs) {
       const queue = queues.get(job.queue);
       if (!queue) throw new Error(`no queue handle for "${job.queue}"`);
       const bullJob = new Job(queue, job.task, toEnvelope(job), toJobOptions(job, now, keep), job.id);
-      multi.exists(queueKey(context.prefix, job.queue, job.id));
-      // Queues the add script on the transaction synchronously; the promise only reports argument errors.
-      queue.backend.addJobToTransaction(multi, bullJob.asJSON(), job.id).catch((error: unknown) => argumentErrors.push(error));
+      pipeline.exists(queueKey(context.prefix, job.queue, job.id));
+      // Queues the add script on the pipeline synchronously; the promise only reports argument errors.
+      queue.backend.addJobToTransaction(pipeline, bullJob.asJSON(), job.id).catch((error: unknown) => argumentErrors.push(error));
     }
     await Promise.resolve();
     if (argumentErrors.length > 0) {
-      multi.discard();
+      pipeline.discard();
       throw argumentErrors[0];
     }
-    const replies = await multi.exec();
-    if (!replies) throw new Error('the enqueue transaction was aborted');
+    const replies = await pipeline.exec();
+    if (!replies) throw new Error('the enqueue pipeline returned no replies');
     return jobs.map((job, index) => outcomeOf(job, replies[1 + index * 2], replies[2 + index * 2]));
   });
 }

@@ -64,11 +64,6 @@ export class BullmqLease implements Lease {
     return this.settling;
   }
 
-  /** Marks the lease lost (BullMQ could not renew the lock): aborts the signal. */
-  lost(): void {
-    this.abort(new LeaseExpiredError());
-  }
-
   /** Called by the worker once BullMQ stored the completion (or found the lease lost). */
   completionStored(error?: unknown): void {
     if (error === undefined) this.completion.resolve();

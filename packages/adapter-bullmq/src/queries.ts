@@ -120,15 +120,16 @@ export function createJobStore(context: AdapterContext): JobStore {
       wrapErrors('jobs.retry', async (): Promise<JobRecord | null> => {
         const queues = await context.knownQueues();
         if (queues.length === 0) return null;
-        const prepared = (await scripts.prepareRetry(prefix, id, queues)) as [string, string?] | null;
-        if (!prepared || prepared[0] === '') return null;
+        const prepared = (await scripts.prepareRetry(prefix, id, queues)) as [string, string[] | string] | null;
+        if (!prepared || prepared[0] === '' || typeof prepared[1] === 'string') return null;
         const queue = await context.queue(prepared[0]);
         // BullMQ's reprocess: failed → waiting in its priority band, attempt counters reset.
         await queue.backend.retryFinishedJob({ id, opts: {} } as never, 'failed', {
           resetAttemptsMade: true,
           resetAttemptsStarted: true,
         });
-        return get(id);
+        // The record as of the retry (a worker may take the job at once): pending, attempt 0.
+        return decodeRecord(toRaw(prepared[0], id, 'prioritized', '', prepared[1]));
       }),
 
     remove: (id) =>

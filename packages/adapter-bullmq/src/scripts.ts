@@ -135,9 +135,9 @@ return 'not_found'
 `;
 
 /**
- * ARGV: prefix, id, queue... → {queue} when the job is failed or cancelled and was made
- * ready for BullMQ's reprocess (adapter fields and stall count cleared, unique key re-taken
- * when free); else {'', place} or false when absent.
+ * ARGV: prefix, id, queue... → {queue, hgetall} when the job is failed or cancelled and was
+ * made ready for BullMQ's reprocess (outcome, attempts and adapter fields cleared, unique key
+ * re-taken when free); else {'', place}, or false when absent.
  */
 const PREPARE_RETRY = `${LOCATE}
 local id = ARGV[2]
@@ -147,11 +147,12 @@ for i = 3, #ARGV do
   if rcall('EXISTS', jobKey) == 1 then
     local place = locate(base, id)
     if place ~= 'failed' then return {'', place} end
-    rcall('HDEL', jobKey, '${FIELD.error}', '${FIELD.state}', '${FIELD.cancel}', '${FIELD.runAt}', 'stacktrace', 'defa', 'progress')
+    rcall('HDEL', jobKey, '${FIELD.error}', '${FIELD.state}', '${FIELD.cancel}', '${FIELD.runAt}', 'stacktrace', 'defa',
+      'progress', 'returnvalue', 'failedReason', 'finishedOn', 'processedOn', 'ats', 'atm')
     rcall('HSET', jobKey, 'stc', 0)
     local dedupId = rcall('HGET', jobKey, 'deid')
     if dedupId then rcall('SET', base .. 'de:' .. dedupId, id, 'NX') end
-    return {ARGV[i]}
+    return {ARGV[i], rcall('HGETALL', jobKey)}
   end
 end
 return false

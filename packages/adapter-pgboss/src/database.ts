@@ -3,6 +3,7 @@
  * as `AdapterError('pgboss', ...)`, and a short retry for statements that are safe
  * to repeat when a connection dies under them (`pg_terminate_backend`, failover).
  */
+import { createHash } from 'node:crypto';
 import { AdapterError } from '@switchyard/core';
 import pg from 'pg';
 import type { ResolvedOptions } from './options.js';
@@ -19,6 +20,7 @@ export type Row = Record<string, unknown>;
 export class Database {
   readonly pool: pg.Pool;
   private readonly ownsPool: boolean;
+  private readonly statementNames = new Map<string, string>();
 
   constructor(
     options: ResolvedOptions,
@@ -58,13 +60,26 @@ export class Database {
   async queryRetrying<T extends Row = Row>(what: string, text: string, values?: unknown[]): Promise<T[]> {
     for (let attempt = 1; ; attempt++) {
       try {
-        const result = await this.pool.query(text, values);
+        const result = await this.pool.query(this.prepared(text, values));
         return result.rows as T[];
       } catch (error) {
         if (attempt >= 3 || !isConnectionError(error)) throw wrapError(what, error);
         await new Promise((resolve) => setTimeout(resolve, 25 * attempt));
       }
     }
+  }
+
+  /**
+   * A named (prepared) statement: each connection parses and plans it once, which
+   * matters for the claim and settle statements that run thousands of times a second.
+   */
+  private prepared(text: string, values?: unknown[]): pg.QueryConfig {
+    let name = this.statementNames.get(text);
+    if (!name) {
+      name = `switchyard_${createHash('sha1').update(text).digest('hex').slice(0, 20)}`;
+      this.statementNames.set(text, name);
+    }
+    return { name, text, values: values ?? [] };
   }
 
   /** Runs `fn` on one client inside a transaction. */

@@ -29,6 +29,8 @@ export interface Delivery {
   url: string;
   receiptHandle: string;
   leaseDurationMs: number;
+  /** When the message was received (real time: SQS counts its 12-hour visibility cap from here). */
+  receivedAtMs: number;
 }
 
 /** A lease on one job (see `Lease` in core for the contract). */
@@ -86,8 +88,11 @@ export class SqsLease implements Lease {
   async retry(at: Date, error: SerializedError): Promise<void> {
     const now = this.now();
     if (!(await this.settle((record) => retried(record, at, error, now)))) return;
-    // The same message comes back when due; past the 12 h visibility cap the receiver hops it on.
-    const seconds = Math.min(MAX_VISIBILITY_SECONDS, secondsUntil(at.getTime(), now.getTime()));
+    // The same message comes back when due. SQS allows 12 h of visibility per receive in total;
+    // past what is left of it the message comes back early and the receiver hides it again.
+    const leftOfCap =
+      MAX_VISIBILITY_SECONDS - Math.ceil((Date.now() - this.delivery.receivedAtMs) / 1000) - 1;
+    const seconds = Math.max(0, Math.min(leftOfCap, secondsUntil(at.getTime(), now.getTime())));
     await this.runtime.messages.changeVisibility(this.delivery.url, this.delivery.receiptHandle, seconds);
   }
 

@@ -111,6 +111,8 @@ export class SqsMessages {
           MaxNumberOfMessages: Math.min(BATCH_SIZE, Math.max(1, max)),
           VisibilityTimeout: visibilitySeconds,
           WaitTimeSeconds: waitSeconds,
+          // Its age decides whether a long wait may keep this message or needs a fresh one.
+          MessageSystemAttributeNames: ['SentTimestamp'],
         }),
       ),
     );

@@ -37,6 +37,11 @@ export interface SqsAdapterOptions {
   queueAttributes?: Record<string, string>;
   /** How often finished jobs past their retention are removed. Default 60000 ms. */
   retentionSweepIntervalMs?: number;
+  /**
+   * A job waiting longer than SQS keeps messages gets a fresh message (a hop) once its message is
+   * this old; keep it below your queues' MessageRetentionPeriod (default 4 days). Default 259200 s (3 days).
+   */
+  maxMessageAgeSeconds?: number;
 }
 
 /** How FIFO mode picks a job's message group. */
@@ -62,6 +67,7 @@ export interface ResolvedOptions {
   maxPayloadBytes: number;
   queueAttributes: Record<string, string>;
   retentionSweepIntervalMs: number;
+  maxMessageAgeSeconds: number;
 }
 
 /** Validates options and applies defaults; throws `InvalidOptionsError` naming the bad option. */
@@ -116,6 +122,12 @@ export function resolveOptions(options: SqsAdapterOptions): ResolvedOptions {
     maxPayloadBytes,
     queueAttributes: options.queueAttributes ?? {},
     retentionSweepIntervalMs,
+    maxMessageAgeSeconds: integerIn(
+      options.maxMessageAgeSeconds ?? 259_200,
+      60,
+      1_209_600,
+      'maxMessageAgeSeconds',
+    ),
   };
 }
 

@@ -30,7 +30,12 @@ export async function processMessage(
 ): Promise<SqsLease | null> {
   const { records, messages, logger } = runtime;
   const receiptHandle = message.ReceiptHandle ?? '';
-  const delivery: Delivery = { url: target.url, receiptHandle, leaseDurationMs: settings.leaseDurationMs };
+  const delivery: Delivery = {
+    url: target.url,
+    receiptHandle,
+    leaseDurationMs: settings.leaseDurationMs,
+    receivedAtMs: Date.now(),
+  };
   const doorbell = decodeDoorbell(message.Body);
   if (!doorbell) {
     await deadLetter(runtime, target, message);
@@ -51,7 +56,7 @@ export async function processMessage(
   const now = runtime.clock.now();
   const wait = secondsUntil(record.runAt.getTime(), now);
   if (wait > 0 && record.state !== 'running') {
-    await deferUntilDue(runtime, delivery, record, wait);
+    await deferUntilDue(runtime, delivery, record, wait, messageAgeSeconds(message));
     return null;
   }
   if (settings.pausedQueues.has(record.queue)) {
@@ -103,23 +108,32 @@ function malformedLease(runtime: AdapterRuntime, delivery: Delivery, loaded: Loa
 }
 
 /**
- * Keeps a not-yet-due job's message hidden until its runAt: a visibility change when
- * that fits in SQS's 12-hour cap, else a new message delayed by 15 minutes (a hop).
+ * Keeps a not-yet-due job's message hidden until its runAt (at most 12 hours at a time,
+ * SQS's visibility cap). A message that would outlive `maxMessageAgeSeconds` is replaced
+ * by a fresh one delayed up to 15 minutes (a hop), so SQS's retention never drops a job.
  */
 async function deferUntilDue(
   runtime: AdapterRuntime,
   delivery: Delivery,
   record: StoredRecord,
   waitSeconds: number,
+  ageSeconds: number,
 ): Promise<void> {
-  const { messages } = runtime;
-  if (waitSeconds <= MAX_VISIBILITY_SECONDS) {
-    await messages.changeVisibility(delivery.url, delivery.receiptHandle, waitSeconds);
+  const { messages, options } = runtime;
+  const hideSeconds = Math.min(MAX_VISIBILITY_SECONDS, waitSeconds);
+  if (ageSeconds + hideSeconds <= options.maxMessageAgeSeconds) {
+    await messages.changeVisibility(delivery.url, delivery.receiptHandle, hideSeconds);
     return;
   }
   // A hop is a new message: a fresh deduplication id, or a FIFO queue would drop it.
-  await messages.sendOne(delivery.url, doorbellMessage(runtime.options, record, waitSeconds, randomUUID()));
+  await messages.sendOne(delivery.url, doorbellMessage(options, record, waitSeconds, randomUUID()));
   await messages.deleteNow(delivery.url, delivery.receiptHandle);
+}
+
+/** Seconds since SQS accepted the message (0 when SQS did not say). */
+function messageAgeSeconds(message: Message): number {
+  const sent = Number(message.Attributes?.SentTimestamp);
+  return Number.isFinite(sent) && sent > 0 ? Math.max(0, (Date.now() - sent) / 1000) : 0;
 }
 
 /** A message that is not a Switchyard doorbell: logged, moved to the dead-letter queue when configured, deleted. */

@@ -198,7 +198,7 @@ describe('sqs delivery', () => {
     await consumer.stop();
   });
 
-  it('a job not due yet is hidden until due (visibility) or hopped past the 12 h cap (re-sent, delayed 15 min)', async () => {
+  it('a job not due yet is hidden until due, 12 h at most per receive, keeping its message', async () => {
     const prefix = newPrefix();
     // The producer's clock runs ahead, so its jobs are due for it but far in the future for the consumer.
     const now = Date.now();
@@ -210,21 +210,43 @@ describe('sqs delivery', () => {
     const inbox = new LeaseInbox();
     const consumer = consumerSide.consume(['work', 'near'], LEASE, inbox.onLease);
     await eventually(
-      async () => {
-        const calls = consumerSide.apiCalls;
-        return (calls.SendMessage ?? 0) >= 1 && (calls.ChangeMessageVisibility ?? 0) >= 1 ? true : undefined;
-      },
+      async () => ((consumerSide.apiCalls.ChangeMessageVisibility ?? 0) >= 2 ? true : undefined),
       5_000,
-      'a hop and a visibility change',
+      'two visibility changes',
     );
     await consumer.stop();
     expect(inbox.waiting).toBe(0);
-    const far = await queueAttributes(sqsQueueName(prefix, 'work', 1));
-    expect(far.attributes.ApproximateNumberOfMessagesDelayed).toBe('1');
-    expect(far.attributes.ApproximateNumberOfMessagesNotVisible).toBe('0');
-    const near = await queueAttributes(sqsQueueName(prefix, 'near', 1));
-    expect(near.attributes.ApproximateNumberOfMessagesNotVisible).toBe('1');
+    expect(consumerSide.apiCalls.SendMessage ?? 0).toBe(0);
+    for (const queue of ['work', 'near']) {
+      const { attributes } = await queueAttributes(sqsQueueName(prefix, queue, 1));
+      expect(attributes.ApproximateNumberOfMessagesNotVisible).toBe('1');
+    }
     expect((await consumerSide.jobs.get(farJob.id))!.state).toBe('pending');
+  });
+
+  it('a wait that would outlive maxMessageAgeSeconds hops to a fresh message delayed 15 minutes', async () => {
+    const prefix = newPrefix();
+    const now = Date.now();
+    const producer = await adapterFor(prefix, {}, { clock: new ManualClock(now + 3_600_000) });
+    const consumerSide = await adapterFor(
+      prefix,
+      { maxMessageAgeSeconds: 600 },
+      { clock: new ManualClock(now) },
+    );
+    const job = newJob({ runAt: new Date(now + 3_600_000) }, now);
+    await producer.enqueue([job]);
+    const inbox = new LeaseInbox();
+    const consumer = consumerSide.consume(['work'], LEASE, inbox.onLease);
+    await eventually(
+      async () => ((consumerSide.apiCalls.DeleteMessage ?? 0) >= 1 ? true : undefined),
+      5_000,
+      'a hop',
+    );
+    await consumer.stop();
+    expect(consumerSide.apiCalls.SendMessage).toBe(1);
+    const { attributes } = await queueAttributes(sqsQueueName(prefix, 'work', 1));
+    expect(attributes.ApproximateNumberOfMessagesDelayed).toBe('1');
+    expect(attributes.ApproximateNumberOfMessagesNotVisible).toBe('0');
   });
 
   it('foreign and non-JSON messages go to the dead-letter queue; the worker goes on', async () => {

@@ -115,6 +115,7 @@ describe('options', () => {
       crossProcessCancel: false,
       nativeScheduler: false,
       crossProcessLeases: false,
+      fifo: false,
     });
   });
 });

@@ -3,7 +3,7 @@
  * Called from an adapter package's vitest file; vitest is a peer dependency.
  */
 import { describe } from 'vitest';
-import { skippedFeatures } from './capabilities.js';
+import { hasStrictOrdering, skippedFeatures } from './capabilities.js';
 import { registerBadInput } from './groups/bad-input.js';
 import { registerCancellation } from './groups/cancellation.js';
 import { registerConcurrency } from './groups/concurrency.js';
@@ -93,7 +93,10 @@ export function runConformanceSuite(options: ConformanceSuiteOptions): void {
       `[conformance] ${options.name} (adapter "${probe.name}"): ${GROUPS.length} groups; ` +
         (skipped.length === 0
           ? 'nothing skipped'
-          : `skipped: ${skipped.map(({ id, reason }) => `${id} (${reason})`).join('; ')}`),
+          : `skipped: ${skipped.map(({ id, reason }) => `${id} (${reason})`).join('; ')}`) +
+        (hasStrictOrdering(capabilities)
+          ? ''
+          : "; ordering-priority checks that every job ran, not their order (capabilities.ordering = 'best-effort')"),
     );
     for (const register of GROUPS) register(env);
   });

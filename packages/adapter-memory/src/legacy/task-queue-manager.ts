@@ -73,7 +73,7 @@ export interface TaskQueueManager {
   start(): Promise<void>;
   /** @deprecated Use `worker.stop()` and `yard.close()`. */
   stop(): Promise<void>;
-  /** @deprecated Use `yard.jobs.waitFor(id)`. Resolves once nothing of this manager waits or runs. */
+  /** @deprecated Use `yard.jobs.waitFor(id)`. Resolves once no job of the manager's queue waits or runs (in any process). */
   drain(options?: { timeout?: Duration }): Promise<void>;
   /** The yard behind the facade, for call sites that migrate one by one. */
   readonly yard: Switchyard;

@@ -1,12 +1,27 @@
 import { randomUUID } from 'node:crypto';
-import { bullmqAdapter } from '@switchyard/adapter-bullmq';
 import { memoryAdapter } from '@switchyard/adapter-memory';
+import type { QueueAdapter } from '@switchyard/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTaskQueueManager, LegacyTaskStatus } from '../../src/legacy/index.js';
 import { assertRedisReachable, deleteKeysUnder, REDIS_URL } from './redis-service.js';
 import { expectedExecutionOrder, recordingHandlers, runWorkload } from './workload.js';
 
 process.removeAllListeners('warning');
+
+/**
+ * adapter-memory does not depend on adapter-bullmq (that would invert the packages), so the
+ * durable adapter is loaded by name at run time; vitest resolves it to its source like any
+ * other workspace package.
+ */
+async function loadBullmqAdapter(): Promise<
+  (options: { connection: string; prefix: string }) => QueueAdapter
+> {
+  const specifier = '@switchyard/adapter-bullmq';
+  const module = (await import(specifier)) as {
+    bullmqAdapter: (options: { connection: string; prefix: string }) => QueueAdapter;
+  };
+  return module.bullmqAdapter;
+}
 
 // Step 2 of the migration: the same workload, unchanged, on a durable backend (BullMQ on real Redis).
 describe('legacy TaskQueueManager → durable adapter (BullMQ)', () => {
@@ -30,6 +45,7 @@ describe('legacy TaskQueueManager → durable adapter (BullMQ)', () => {
       LegacyTaskStatus,
     );
 
+    const bullmqAdapter = await loadBullmqAdapter();
     const executed: string[] = [];
     const manager = createTaskQueueManager({
       adapter: bullmqAdapter({ connection: REDIS_URL, prefix }), // the one changed line

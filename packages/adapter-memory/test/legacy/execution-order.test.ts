@@ -1,4 +1,6 @@
 import { memoryAdapter } from '@switchyard/adapter-memory';
+import { createSwitchyard, defineTask } from '@switchyard/core';
+import { z } from 'zod';
 import { describe, expect, it } from 'vitest';
 import { createTaskQueueManager, LegacyTaskStatus } from '../../src/legacy/index.js';
 import { loadLegacyExample } from './legacy-example.js';
@@ -85,5 +87,28 @@ describe('legacy TaskQueueManager → Switchyard memory adapter', () => {
     expect(orphan?.status).toBe('failed');
     expect(orphan?.error).toMatch(/orphan/);
     await manager.stop();
+  });
+
+  it('shares a yard with migrated call sites, which the facade never closes', async () => {
+    const invoice = defineTask({
+      name: 'send-invoice',
+      queue: 'legacy',
+      schema: z.object({ n: z.number() }),
+      handler: ({ n }) => ({ invoiced: n }),
+    });
+    const yard = createSwitchyard({ adapter: memoryAdapter(), tasks: [invoice] });
+    const manager = createTaskQueueManager({ yard, handlers: { ping: async () => 'pong' } });
+    const legacyId = await manager.addTask('ping', {});
+    const { id: migratedId } = await yard.enqueue(invoice, { n: 7 }); // a call site already migrated
+    await manager.start();
+    await manager.drain();
+    expect(await manager.getTask(legacyId)).toMatchObject({ type: 'ping', status: 'completed', result: 'pong' });
+    // The migrated job shares the queue but is not one of the facade's tasks.
+    expect(await manager.getTask(migratedId)).toBeUndefined();
+    expect((await yard.jobs.get(migratedId))?.result).toEqual({ invoiced: 7 });
+    expect((await manager.stats()).completed).toBe(2);
+    await manager.stop();
+    expect((await yard.jobs.get(legacyId))?.state).toBe('completed'); // still open
+    await yard.close();
   });
 });

@@ -2,7 +2,8 @@
  * Lua scripts of the Redis store. Each runs atomically in Redis, which is what
  * makes inserts (with unique keys), compare-and-set updates and index upkeep safe
  * when many worker processes share one store. Every key starts with the namespace
- * passed as ARGV[1]; wrap it in `{...}` for Redis Cluster so all keys share a slot.
+ * passed as ARGV[1]; KEYS[1] is one key of that namespace, so a cluster client routes the
+ * script to the right node. Wrap the namespace in `{...}` on Redis Cluster so all keys share a slot.
  */
 
 /** Shared helpers: key names and index upkeep. */

@@ -113,17 +113,17 @@ class RedisJobStateStore implements JobStateStore {
         );
       }
     }
-    client.defineCommand('syInsertJobs', { numberOfKeys: 0, lua: INSERT_JOBS });
-    client.defineCommand('syUpdateJob', { numberOfKeys: 0, lua: UPDATE_JOB });
-    client.defineCommand('syDeleteJob', { numberOfKeys: 0, lua: DELETE_JOB });
-    client.defineCommand('sySwapSchedule', { numberOfKeys: 0, lua: SWAP_SCHEDULE });
+    client.defineCommand('syInsertJobs', { numberOfKeys: 1, lua: INSERT_JOBS });
+    client.defineCommand('syUpdateJob', { numberOfKeys: 1, lua: UPDATE_JOB });
+    client.defineCommand('syDeleteJob', { numberOfKeys: 1, lua: DELETE_JOB });
+    client.defineCommand('sySwapSchedule', { numberOfKeys: 1, lua: SWAP_SCHEDULE });
     this.client = client as Redis & ScriptCommands;
     return this.client;
   }
 
   async insertJobs(jobs: JobWrite[]): Promise<InsertResult[]> {
     if (jobs.length === 0) return [];
-    const args = [this.ns, String(jobs.length)];
+    const args = [this.routingKey, this.ns, String(jobs.length)];
     for (const job of jobs) {
       args.push(
         job.id,
@@ -161,6 +161,7 @@ class RedisJobStateStore implements JobStateStore {
 
   async updateJob(expectedVersion: number, job: JobWrite): Promise<number | null> {
     const version = await (await this.redis()).syUpdateJob(
+      this.routingKey,
       this.ns,
       job.id,
       String(expectedVersion),
@@ -172,7 +173,7 @@ class RedisJobStateStore implements JobStateStore {
   }
 
   async deleteJob(id: string): Promise<boolean> {
-    return (await (await this.redis()).syDeleteJob(this.ns, id)) === 1;
+    return (await (await this.redis()).syDeleteJob(this.routingKey, this.ns, id)) === 1;
   }
 
   async listJobIds(index: JobIndex, options: { before?: string; limit: number }): Promise<string[]> {
@@ -185,9 +186,11 @@ class RedisJobStateStore implements JobStateStore {
     const redis = await this.redis();
     const queues = queue === undefined ? await redis.smembers(`${this.ns}:queues`) : [queue];
     const counts = emptyCounts();
-    for (const name of queues) {
-      const perState = await redis.hgetall(`${this.ns}:counts:${name}`);
-      for (const [state, value] of Object.entries(perState)) {
+    const pipeline = redis.pipeline();
+    for (const name of queues) pipeline.hgetall(`${this.ns}:counts:${name}`);
+    for (const [error, perState] of (await pipeline.exec()) ?? []) {
+      if (error) throw error;
+      for (const [state, value] of Object.entries(perState as Record<string, string>)) {
         if (state in counts) counts[state as JobState] += Number(value);
       }
     }
@@ -234,7 +237,15 @@ class RedisJobStateStore implements JobStateStore {
   }
 
   async swapSchedule(key: string, expected: string, next: string): Promise<boolean> {
-    return (await (await this.redis()).sySwapSchedule(this.ns, key, expected, next)) === 1;
+    return (await (await this.redis()).sySwapSchedule(this.routingKey, this.ns, key, expected, next)) === 1;
+  }
+
+  /**
+   * KEYS[1] of every script: it tells a cluster client which node to run the script on. The
+   * scripts touch other keys of the namespace too, which is why the namespace should be a hash tag.
+   */
+  private get routingKey(): string {
+    return `${this.ns}:queues`;
   }
 
   private jobKey(id: string): string {

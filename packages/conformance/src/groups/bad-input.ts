@@ -15,6 +15,7 @@ import { gatedDescribe, type SuiteEnv, scopedTest } from '../harness.js';
 import { expectNoJobs, expectRejectsWithCode, waitForState } from '../job-waits.js';
 import { anythingTask, echoTask, signupTask } from '../tasks.js';
 
+/** Registers the `bad-input` group of the conformance suite. */
 export function registerBadInput(env: SuiteEnv): void {
   describe('bad-input', () => {
     scopedTest(

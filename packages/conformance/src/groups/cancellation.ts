@@ -55,6 +55,7 @@ async function cancelRunningJob(scope: TestScope, yard: Switchyard, canceller: S
   log.expectLegalSequences();
 }
 
+/** Registers the `cancellation` group of the conformance suite. */
 export function registerCancellation(env: SuiteEnv): void {
   describe('cancellation', () => {
     scopedTest(env, 'a scheduled job cancelled before its runAt never runs', async (scope) => {

@@ -28,6 +28,7 @@ function activityMeter() {
   };
 }
 
+/** Registers the `concurrency` group of the conformance suite. */
 export function registerConcurrency(env: SuiteEnv): void {
   describe('concurrency', () => {
     scopedTest(env, 'never more than N handlers at once, and N are used (3N jobs)', async (scope) => {

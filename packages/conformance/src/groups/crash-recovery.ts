@@ -84,6 +84,7 @@ async function spawnCrashWorker(scope: TestScope, jobId: string): Promise<ChildP
   return child;
 }
 
+/** Registers the `crash-recovery` group of the conformance suite. */
 export function registerCrashRecovery(env: SuiteEnv): void {
   describe('crash-recovery', () => {
     scopedTest(

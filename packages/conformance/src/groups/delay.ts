@@ -8,6 +8,7 @@ import { echoTask } from '../tasks.js';
 /** Slack for comparing a handler's start (Date.now()) with a stored runAt rounded by the backend. */
 const CLOCK_GRANULARITY_MS = 2;
 
+/** Registers the `delay` group of the conformance suite. */
 export function registerDelay(env: SuiteEnv): void {
   describe('delay', () => {
     scopedTest(env, 'a delayed job starts no earlier than its runAt, and soon after it', async (scope) => {
@@ -18,6 +19,7 @@ export function registerDelay(env: SuiteEnv): void {
         concurrency: 2,
         handlers: [[echoTask, (payload: { n: number }) => void startedAt.set(payload.n, Date.now())]],
       });
+      const enqueuedAt = Date.now();
       const delayed = await yard.enqueue(echoTask, { n: 1 }, { delay: scope.ms(400) });
       const runAt = new Date(Date.now() + scope.ms(300));
       const atTime = await yard.enqueue(echoTask, { n: 2 }, { runAt });
@@ -28,6 +30,10 @@ export function registerDelay(env: SuiteEnv): void {
       ] as const) {
         const done = await waitForState(yard, id, 'completed', scope.ms(4000));
         const started = startedAt.get(n)!;
+        // The stored runAt is what was asked (checked against intent, not only read back).
+        expect(done.runAt.getTime()).toBeGreaterThanOrEqual(
+          n === 1 ? enqueuedAt + scope.ms(400) : runAt.getTime(),
+        );
         expect(started).toBeGreaterThanOrEqual(done.runAt.getTime() - CLOCK_GRANULARITY_MS);
         // Generous upper bound: polling backends may notice a due job up to ~1.5 s late.
         expect(started - done.runAt.getTime()).toBeLessThan(scope.ms(1500));

@@ -7,6 +7,7 @@ import { gatedDescribe, type SuiteEnv, scopedTest } from '../harness.js';
 import { waitForState } from '../job-waits.js';
 import { echoTask, otherQueueTask } from '../tasks.js';
 
+/** Registers the `durability` group of the conformance suite. */
 export function registerDurability(env: SuiteEnv): void {
   gatedDescribe(env, 'durability', 'durability', () => {
     scopedTest(env, 'jobs, results, schedules and pause flags survive closing the yard', async (scope) => {

@@ -4,6 +4,7 @@ import { type SuiteEnv, scopedTest } from '../harness.js';
 import { EventLog } from '../states.js';
 import { echoTask, lowPriorityTask, otherQueueTask } from '../tasks.js';
 
+/** Registers the `enqueue-validation` group of the conformance suite. */
 export function registerEnqueueValidation(env: SuiteEnv): void {
   describe('enqueue-validation', () => {
     scopedTest(env, 'enqueue stores a pending job with the task defaults', async (scope) => {

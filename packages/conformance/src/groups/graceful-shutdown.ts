@@ -11,6 +11,7 @@ import { EventLog } from '../states.js';
 import { echoTask } from '../tasks.js';
 import { createGate, sleep } from '../wait.js';
 
+/** Registers the `graceful-shutdown` group of the conformance suite. */
 export function registerGracefulShutdown(env: SuiteEnv): void {
   describe('graceful-shutdown', () => {
     scopedTest(

@@ -7,6 +7,7 @@ import { EventLog } from '../states.js';
 import { echoTask } from '../tasks.js';
 import { aborted, createGate, waitUntil } from '../wait.js';
 
+/** Registers the `observability` group of the conformance suite. */
 export function registerObservability(env: SuiteEnv): void {
   describe('observability', () => {
     scopedTest(env, 'enqueued, started, progress, completed fire for a successful job', async (scope) => {

@@ -32,12 +32,32 @@ function expectOrder(env: SuiteEnv, actual: string[], expected: string[]): void 
   else expect([...actual].sort()).toEqual([...expected].sort());
 }
 
-async function recordsOf(yard: Switchyard, enqueued: Array<{ id: string; label: string }>) {
+/** A job as the test enqueued it: the priority it asked for and the window its runAt must fall in. */
+interface Intended {
+  id: string;
+  label: string;
+  priority: number;
+  runAtFrom: number;
+  runAtTo: number;
+}
+
+/**
+ * Reads the stored records and checks them against what was asked, so the expected order
+ * is computed from the test's intent, never from a wrong write read back consistently.
+ */
+async function storedAsIntended(yard: Switchyard, enqueued: Intended[]) {
   return Promise.all(
-    enqueued.map(async ({ id, label }, index) => ({ record: (await yard.jobs.get(id))!, index, label })),
+    enqueued.map(async (job, index) => {
+      const record = (await yard.jobs.get(job.id))!;
+      expect(record.priority, `stored priority of ${job.label}`).toBe(job.priority);
+      expect(record.runAt.getTime(), `stored runAt of ${job.label}`).toBeGreaterThanOrEqual(job.runAtFrom);
+      expect(record.runAt.getTime(), `stored runAt of ${job.label}`).toBeLessThanOrEqual(job.runAtTo);
+      return { record, index, label: job.label };
+    }),
   );
 }
 
+/** Registers the `ordering-priority` group of the conformance suite. */
 export function registerOrderingPriority(env: SuiteEnv): void {
   describe('ordering-priority', () => {
     scopedTest(
@@ -46,34 +66,44 @@ export function registerOrderingPriority(env: SuiteEnv): void {
       async (scope) => {
         const yard = await scope.yard();
         const log = new EventLog(yard);
-        const enqueued: Array<{ id: string; label: string }> = [];
-        const add = async (label: string, run: () => Promise<{ id: string }>) => {
-          enqueued.push({ id: (await run()).id, label });
+        const enqueued: Intended[] = [];
+        const add = async (
+          label: string,
+          task: typeof echoTask,
+          options: { priority?: number; delay?: number },
+        ): Promise<void> => {
+          const before = Date.now();
+          const { id } = await yard.enqueue(task, { n: 0, label }, options);
+          const delay = options.delay ?? 0;
+          enqueued.push({
+            id,
+            label,
+            priority: options.priority ?? task.priority,
+            runAtFrom: before + delay,
+            runAtTo: Date.now() + delay,
+          });
         };
-        await add('p5-delayed', () =>
-          yard.enqueue(echoTask, { n: 0, label: 'p5-delayed' }, { delay: scope.ms(150) }),
-        );
-        await add('p5-a', () => yard.enqueue(echoTask, { n: 0, label: 'p5-a' }));
-        await add('p1-a', () => yard.enqueue(echoTask, { n: 0, label: 'p1-a' }, { priority: 1 }));
-        await add('task-p8', () => yard.enqueue(lowPriorityTask, { n: 0, label: 'task-p8' }));
-        await add('p9', () => yard.enqueue(echoTask, { n: 0, label: 'p9' }, { priority: 9 }));
-        await add('p1-delayed', () =>
-          yard.enqueue(echoTask, { n: 0, label: 'p1-delayed' }, { priority: 1, delay: scope.ms(100) }),
-        );
+        await add('p5-delayed', echoTask, { delay: scope.ms(150) });
+        await add('p5-a', echoTask, {});
+        await add('p1-a', echoTask, { priority: 1 });
+        await add('task-p8', lowPriorityTask, {});
+        await add('p9', echoTask, { priority: 9 });
+        await add('p1-delayed', echoTask, { priority: 1, delay: scope.ms(100) });
+        const batchFrom = Date.now();
         const batch = await yard.enqueueMany(
           echoTask,
           ['m0', 'm1', 'm2'].map((label) => ({ n: 0, label })),
         );
-        for (const [index, { id }] of batch.entries()) enqueued.push({ id, label: `m${index}` });
-        await add('p0-delayed', () =>
-          yard.enqueue(echoTask, { n: 0, label: 'p0-delayed' }, { priority: 0, delay: scope.ms(250) }),
-        );
-        await add('p5-b', () => yard.enqueue(echoTask, { n: 0, label: 'p5-b' }));
-        const expected = expectedRunOrder(await recordsOf(yard, enqueued));
+        const batchTo = Date.now();
+        for (const [index, { id }] of batch.entries()) {
+          enqueued.push({ id, label: `m${index}`, priority: 5, runAtFrom: batchFrom, runAtTo: batchTo });
+        }
+        await add('p0-delayed', echoTask, { priority: 0, delay: scope.ms(250) });
+        await add('p5-b', echoTask, {});
+        const stored = await storedAsIntended(yard, enqueued);
+        const expected = expectedRunOrder(stored);
         // Every job is due before the single worker starts, so order is decided by the queue alone.
-        const latestRunAt = Math.max(
-          ...(await recordsOf(yard, enqueued)).map(({ record }) => record.runAt.getTime()),
-        );
+        const latestRunAt = Math.max(...stored.map(({ record }) => record.runAt.getTime()));
         await sleep(Math.max(0, latestRunAt - Date.now()) + scope.ms(100));
         const order: string[] = [];
         await scope.worker(yard, {

@@ -5,6 +5,7 @@ import { waitForState } from '../job-waits.js';
 import { echoTask, otherQueueTask } from '../tasks.js';
 import { sleep, waitUntil } from '../wait.js';
 
+/** Registers the `pause-resume` group of the conformance suite. */
 export function registerPauseResume(env: SuiteEnv): void {
   describe('pause-resume', () => {
     scopedTest(env, 'a paused queue accepts jobs, starts none; resume runs them', async (scope) => {

@@ -28,6 +28,7 @@ function zeroCounts(): Record<JobState, number> {
   return Object.fromEntries(JOB_STATES.map((state) => [state, 0])) as Record<JobState, number>;
 }
 
+/** Registers the `queries` group of the conformance suite. */
 export function registerQueries(env: SuiteEnv): void {
   describe('queries', () => {
     scopedTest(

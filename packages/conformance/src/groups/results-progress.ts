@@ -7,6 +7,7 @@ import { EventLog } from '../states.js';
 import { echoTask } from '../tasks.js';
 import { waitUntil } from '../wait.js';
 
+/** Registers the `results-progress` group of the conformance suite. */
 export function registerResultsProgress(env: SuiteEnv): void {
   describe('results-progress', () => {
     scopedTest(env, 'the handler result is stored on the completed job', async (scope) => {

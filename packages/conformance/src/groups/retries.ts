@@ -82,6 +82,7 @@ function expectAttemptsAgree(seen: SeenAttempt[]): void {
   }
 }
 
+/** Registers the `retries` group of the conformance suite. */
 export function registerRetries(env: SuiteEnv): void {
   describe('retries', () => {
     scopedTest(

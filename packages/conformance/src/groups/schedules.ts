@@ -38,6 +38,7 @@ async function schedulingYard(scope: TestScope, runs: Map<string, number>): Prom
   return yard;
 }
 
+/** Registers the `schedules` group of the conformance suite. */
 export function registerSchedules(env: SuiteEnv): void {
   describe('schedules', () => {
     scopedTest(env, 'upsert / get / list / pause / resume / remove', async (scope) => {

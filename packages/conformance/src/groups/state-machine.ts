@@ -25,6 +25,7 @@ function stateProbe(yard: Switchyard, id: string) {
   };
 }
 
+/** Registers the `state-machine` group of the conformance suite. */
 export function registerStateMachine(env: SuiteEnv): void {
   describe('state-machine', () => {
     scopedTest(

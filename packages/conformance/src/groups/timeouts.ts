@@ -10,6 +10,7 @@ import { EventLog } from '../states.js';
 import { echoTask } from '../tasks.js';
 import { createGate, waitUntil } from '../wait.js';
 
+/** Registers the `timeouts` group of the conformance suite. */
 export function registerTimeouts(env: SuiteEnv): void {
   describe('timeouts', () => {
     scopedTest(

@@ -18,6 +18,7 @@ function transactionHelper(scope: TestScope) {
   return helper.bind(scope.env.module);
 }
 
+/** Registers the `transactional-enqueue` group of the conformance suite. */
 export function registerTransactionalEnqueue(env: SuiteEnv): void {
   gatedDescribe(env, 'transactional-enqueue', 'transactional-enqueue', () => {
     scopedTest(env, 'a job enqueued in a committed transaction exists and runs', async (scope) => {

@@ -5,6 +5,7 @@ import { type SuiteEnv, scopedTest } from '../harness.js';
 import { expectRejectsWithCode, totalJobs, waitForState } from '../job-waits.js';
 import { echoTask, lowPriorityTask } from '../tasks.js';
 
+/** Registers the `uniqueness` group of the conformance suite. */
 export function registerUniqueness(env: SuiteEnv): void {
   describe('uniqueness', () => {
     scopedTest(

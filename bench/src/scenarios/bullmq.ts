@@ -1,0 +1,100 @@
+/**
+ * The Redis section: Switchyard (yard + worker on the BullMQ adapter) against
+ * raw BullMQ on the same Redis, through `bench/src/bullmq.ts`, which
+ * alternates its contenders itself and prints the median of its rounds. It
+ * also measures the adapter's raw leases without core, shown as an extra
+ * column so core's share of the cost is visible.
+ */
+import { Redis } from 'ioredis';
+import type { BenchOptions, Scenario, Section } from '../section.ts';
+import { runScriptTogether, type ScriptContender, type ScriptRun } from './script-runner.ts';
+
+const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
+
+/** Checks Redis and reads its version; resolves to a reason when unreachable. */
+export async function probeRedis(): Promise<{ version: string } | { reason: string }> {
+  const redis = new Redis(REDIS_URL, { lazyConnect: true, maxRetriesPerRequest: 1, connectTimeout: 3000 });
+  try {
+    await redis.connect();
+    const info = await redis.info('server');
+    return { version: info.match(/redis_version:(\S+)/)?.[1] ?? 'unknown' };
+  } catch (error) {
+    const message = error instanceof Error ? error.message : String(error);
+    return {
+      reason: `Redis unreachable at REDIS_URL=${REDIS_URL} (${message}); start redis-server or set REDIS_URL`,
+    };
+  } finally {
+    redis.disconnect();
+  }
+}
+
+/** Builds the BullMQ section. */
+export function section(): Section {
+  let redisVersion = 'unknown';
+  return {
+    name: 'bullmq',
+    peers: ['bullmq', 'adapter leases (no core)'],
+    async availability() {
+      const probe = await probeRedis();
+      if ('reason' in probe) return probe.reason;
+      redisVersion = probe.version;
+      return undefined;
+    },
+    async environment() {
+      return { redis: redisVersion, REDIS_URL };
+    },
+    async scenarios(options: BenchOptions): Promise<Scenario[]> {
+      const jobs = options.quick ? 2000 : 10_000;
+      const samples = options.quick ? 20 : 50;
+      const concurrency = 100;
+      const spec: ScriptRun = {
+        script: 'bullmq.ts',
+        env: {
+          BENCH_JOBS: String(jobs),
+          BENCH_SAMPLES: String(samples),
+          BENCH_CONCURRENCY: String(concurrency),
+        },
+        timeoutMs: 20 * 60_000,
+        columns: [
+          {
+            header: 'enqueue jobs/s',
+            metric: { key: 'enqueueRate', label: 'bulk enqueue jobs/s', better: 'higher' },
+          },
+          {
+            header: 'process jobs/s',
+            metric: { key: 'processRate', label: 'processing jobs/s', better: 'higher' },
+          },
+          { header: 'p50 ms', metric: { key: 'p50', label: 'idle start p50 ms', better: 'lower' } },
+          { header: 'p95 ms', metric: { key: 'p95', label: 'idle start p95 ms', better: 'lower' } },
+        ],
+      };
+      const contenders: ScriptContender[] = [
+        { name: 'switchyard', role: 'switchyard', system: 'switchyard yard + worker' },
+        { name: 'bullmq', role: 'peer', system: 'raw BullMQ', settings: { api: 'Queue.addBulk / Worker' } },
+        { name: 'adapter leases (no core)', role: 'peer', system: 'switchyard bullmq adapter (leases)' },
+      ];
+      return [
+        {
+          id: 'side-by-side',
+          title: 'Bulk enqueue, no-op processing (all queued first), idle enqueue-to-start',
+          settings: {
+            jobs,
+            latencySamples: samples,
+            concurrency,
+            insertBatch: 1000,
+            figures:
+              'median of the rounds, computed by bench/src/bullmq.ts (it alternates raw, adapter, yard)',
+          },
+          metrics: spec.columns.map((column) => column.metric),
+          ...(options.quick ? { rounds: 1 } : {}),
+          contenders: contenders.map(({ name, role, settings }) => ({
+            name,
+            role,
+            ...(settings ? { settings } : {}),
+          })),
+          runTogether: runScriptTogether(spec, contenders),
+        },
+      ];
+    },
+  };
+}

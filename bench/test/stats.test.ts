@@ -1,0 +1,67 @@
+import { describe, expect, it } from 'vitest';
+import { median, percentile, ratio, roundOrder, summarize } from '../src/stats.ts';
+
+describe('percentile', () => {
+  it.each([
+    [[5], 50, 5],
+    [[1, 2, 3, 4], 50, 2.5],
+    [[4, 1, 3, 2], 0, 1],
+    [[4, 1, 3, 2], 100, 4],
+    [[10, 20, 30, 40, 50], 95, 48],
+    [[10, 20, 30, 40, 50], 25, 20],
+  ])('of %j at p%d is %d', (values, p, expected) => {
+    expect(percentile(values, p)).toBeCloseTo(expected, 10);
+  });
+
+  it('refuses an empty set and out-of-range percentiles', () => {
+    expect(() => percentile([], 50)).toThrow(RangeError);
+    expect(() => percentile([1], 101)).toThrow(RangeError);
+    expect(() => percentile([1], -1)).toThrow(RangeError);
+  });
+
+  it('does not reorder its input', () => {
+    const values = [3, 1, 2];
+    median(values);
+    expect(values).toEqual([3, 1, 2]);
+  });
+});
+
+describe('summarize', () => {
+  it('gives the median, extremes and the range relative to the median', () => {
+    expect(summarize([90, 110, 100])).toEqual({
+      median: 100,
+      min: 90,
+      max: 110,
+      spread: 0.2,
+      samples: [90, 110, 100],
+    });
+  });
+
+  it('has no spread with one sample', () => {
+    expect(summarize([7]).spread).toBe(0);
+  });
+});
+
+describe('ratio', () => {
+  it('divides Switchyard by the peer', () => {
+    expect(ratio(90, 100)).toBeCloseTo(0.9, 10);
+  });
+
+  it('is undefined without a usable peer figure', () => {
+    expect(ratio(1, 0)).toBeUndefined();
+    expect(ratio(1, undefined)).toBeUndefined();
+    expect(ratio(1, Number.NaN)).toBeUndefined();
+  });
+});
+
+describe('roundOrder', () => {
+  it('rotates so every contender runs first once per cycle', () => {
+    const names = ['a', 'b', 'c'];
+    expect([0, 1, 2, 3].map((round) => roundOrder(names, round).join(''))).toEqual([
+      'abc',
+      'bca',
+      'cab',
+      'abc',
+    ]);
+  });
+});

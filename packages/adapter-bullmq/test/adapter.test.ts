@@ -1,0 +1,201 @@
+/**
+ * BullMQ-specific behaviour on real Redis, beyond the shared suite: how jobs sit in
+ * BullMQ's structures, uniqueness through BullMQ deduplication, cross-process cancel
+ * through the heartbeat, malformed and foreign jobs, retention, hash-tagged prefixes.
+ */
+import { AdapterError, type Lease } from '@switchyard/core';
+import { bullmqAdapter } from '@switchyard/adapter-bullmq';
+import { Queue } from 'bullmq';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { eventually, type Harness, newJob, startHarness } from './harness.js';
+import { requireRedis } from './redis-required.js';
+
+beforeAll(requireRedis);
+
+let h: Harness;
+afterEach(async () => {
+  await h?.close();
+});
+
+/** Collects leases from a consumer until the test settles them. */
+function collect(adapter: Harness['adapter'], queues: string[], concurrency = 10, leaseDurationMs = 5000) {
+  const leases: Lease[] = [];
+  const consumer = adapter.consume(queues, { concurrency, leaseDurationMs }, async (lease) => {
+    leases.push(lease);
+  });
+  return { leases, consumer };
+}
+
+describe('bullmq adapter: storage', () => {
+  it('stores a job as a BullMQ job: same id, task as name, payload in data, priority mapped', async () => {
+    h = await startHarness();
+    const job = newJob({ priority: 2, payload: { hello: 'world' } });
+    expect(await h.adapter.enqueue([job])).toEqual([{ status: 'created', id: job.id }]);
+    const queue = new Queue('default', { connection: h.raw, prefix: h.prefix });
+    const stored = await queue.getJob(job.id);
+    expect(stored?.name).toBe('echo');
+    expect(stored?.priority).toBe(3);
+    expect((stored?.data as { payload: unknown }).payload).toEqual({ hello: 'world' });
+    expect(await queue.getJobState(job.id)).toBe('prioritized');
+    await queue.close();
+  });
+
+  it('reports a duplicate id and a held unique key with the existing id, within one batch too', async () => {
+    h = await startHarness();
+    const first = newJob({ uniqueKey: 'user-1' });
+    const sameKey = newJob({ uniqueKey: 'user-1' });
+    const otherTask = newJob({ task: 'other', uniqueKey: 'user-1' });
+    const outcomes = await h.adapter.enqueue([first, sameKey, otherTask, { ...first }]);
+    expect(outcomes).toEqual([
+      { status: 'created', id: first.id },
+      { status: 'duplicate', id: sameKey.id, existingJobId: first.id },
+      { status: 'created', id: otherTask.id },
+      { status: 'duplicate', id: first.id, existingJobId: first.id },
+    ]);
+    expect(await h.adapter.jobs.get(sameKey.id)).toBeNull();
+    // Cancelling the holder frees the key.
+    expect(await h.adapter.jobs.cancel(first.id)).toBe('cancelled');
+    const again = newJob({ uniqueKey: 'user-1' });
+    expect(await h.adapter.enqueue([again])).toEqual([{ status: 'created', id: again.id }]);
+  });
+
+  it('works under a hash-tagged prefix (Redis Cluster layout)', async () => {
+    h = await startHarness({ prefix: `{syt${Date.now().toString(36)}}` });
+    const job = newJob();
+    await h.adapter.enqueue([job]);
+    const { leases, consumer } = collect(h.adapter, ['default']);
+    const lease = await eventually(() => leases[0], 'a lease');
+    await lease.complete({ ok: true });
+    await consumer.stop();
+    expect(await h.adapter.jobs.get(job.id)).toMatchObject({ state: 'completed', result: { ok: true }, attempt: 1 });
+    expect(await h.raw.exists(`${h.prefix}:default:${job.id}`)).toBe(1);
+  });
+
+  it('lists newest first across queues, paging with a cursor', async () => {
+    h = await startHarness();
+    const jobs = [newJob({ queue: 'a' }), newJob({ queue: 'b' }), newJob({ queue: 'a' }), newJob({ queue: 'b' })];
+    await h.adapter.enqueue(jobs);
+    const first = await h.adapter.jobs.list({ state: 'pending', limit: 3 });
+    expect(first.jobs.map((job) => job.id)).toEqual(jobs.map((job) => job.id).reverse().slice(0, 3));
+    const second = await h.adapter.jobs.list({ state: 'pending', limit: 3, cursor: first.nextCursor as string });
+    expect(second.jobs.map((job) => job.id)).toEqual([jobs[0]?.id]);
+    expect(second.nextCursor).toBeUndefined();
+    expect(await h.adapter.queues.list()).toEqual(['a', 'b']);
+    expect((await h.adapter.jobs.counts({ queue: 'a' })).pending).toBe(2);
+  });
+});
+
+describe('bullmq adapter: leases', () => {
+  it('a cancel from another process reaches the holder on its next heartbeat', async () => {
+    h = await startHarness();
+    const job = newJob();
+    await h.adapter.enqueue([job]);
+    const { leases, consumer } = collect(h.adapter, ['default']);
+    const lease = await eventually(() => leases[0], 'a lease');
+    const other = await h.second();
+    expect(await other.jobs.cancel(job.id)).toBe('requested');
+    expect(await other.jobs.get(job.id)).toMatchObject({ state: 'running', cancelRequested: true });
+    expect(lease.signal.aborted).toBe(false);
+    await lease.heartbeat();
+    expect(lease.signal.aborted).toBe(true);
+    expect((lease.signal.reason as Error).name).toBe('JobCancelledError');
+    await lease.cancelled();
+    await consumer.stop();
+    expect(await other.jobs.get(job.id)).toMatchObject({ state: 'cancelled' });
+    expect((await other.jobs.counts()).cancelled).toBe(1);
+  });
+
+  it('release gives the job back without consuming the attempt; retry keeps the error and the next runAt', async () => {
+    h = await startHarness();
+    const job = newJob();
+    await h.adapter.enqueue([job]);
+    const { leases, consumer } = collect(h.adapter, ['default']);
+    const first = await eventually(() => leases[0], 'the first lease');
+    expect(first.job).toMatchObject({ attempt: 1, state: 'running' });
+    expect(first.redelivered).toBe(false);
+    await first.release();
+    const second = await eventually(() => leases[1], 'the job again');
+    expect(second.job.attempt).toBe(1);
+    const at = new Date(Date.now() + 60_000);
+    await second.retry(at, { name: 'Error', message: 'try later', code: 'X' });
+    await consumer.stop();
+    expect(await h.adapter.jobs.get(job.id)).toMatchObject({
+      state: 'retrying',
+      attempt: 1,
+      runAt: at,
+      error: { name: 'Error', message: 'try later', code: 'X' },
+    });
+  });
+
+  it('a job with corrupt data or foreign data is delivered as malformed, and can be failed', async () => {
+    h = await startHarness();
+    const corrupt = newJob();
+    await h.adapter.enqueue([corrupt]);
+    await h.raw.hset(`${h.prefix}:default:${corrupt.id}`, 'data', '{"v":1,');
+    const queue = new Queue('default', { connection: h.raw, prefix: h.prefix });
+    await queue.add('foreign', { hello: 'bullmq' }, { jobId: 'foreign-1' });
+    await queue.close();
+    const { leases, consumer } = collect(h.adapter, ['default']);
+    await eventually(() => leases.length === 2, 'two leases');
+    for (const lease of leases) {
+      expect(lease.malformed?.name).toBe('MalformedJobError');
+      await lease.fail({ name: 'MalformedJobError', message: lease.malformed?.message ?? '' });
+    }
+    await consumer.stop();
+    expect(await h.adapter.jobs.get(corrupt.id)).toMatchObject({ state: 'failed', task: 'echo' });
+  });
+
+  it('completed jobs older than the retention are removed by BullMQ', async () => {
+    h = await startHarness({ retention: { completedMs: 1000 } });
+    const old = newJob();
+    await h.adapter.enqueue([old]);
+    const { leases, consumer } = collect(h.adapter, ['default']);
+    await (await eventually(() => leases[0], 'the first lease')).complete(undefined);
+    await new Promise((resolve) => setTimeout(resolve, 1100));
+    // BullMQ trims by age when the next job finishes.
+    const fresh = newJob();
+    await h.adapter.enqueue([fresh]);
+    await (await eventually(() => leases[1], 'the second lease')).complete(undefined);
+    await consumer.stop();
+    expect(await h.adapter.jobs.get(old.id)).toBeNull();
+    expect(await h.adapter.jobs.get(fresh.id)).toMatchObject({ state: 'completed' });
+  });
+});
+
+describe('bullmq adapter: connection', () => {
+  let killer: Harness | undefined;
+  afterAll(async () => killer?.raw.disconnect());
+
+  it('start() fails with an AdapterError when Redis cannot be reached', async () => {
+    const adapter = bullmqAdapter({ connection: { host: '127.0.0.1', port: 1, retryStrategy: () => null }, prefix: 'unreachable' });
+    const started = adapter.start({ logger: console, clock: { now: Date.now, setTimeout, clearTimeout } as never, retention: {} });
+    await expect(started).rejects.toBeInstanceOf(AdapterError);
+    await adapter.close();
+  });
+
+  it('survives CLIENT KILL of every connection mid-run: producers and workers reconnect, no acknowledged job is lost', async () => {
+    h = await startHarness();
+    const completed = new Set<string>();
+    const consumer = h.adapter.consume(['default'], { concurrency: 20, leaseDurationMs: 2000 }, async (lease) => {
+      await new Promise((resolve) => setTimeout(resolve, 2));
+      await lease.complete(null);
+      completed.add(lease.job.id);
+    });
+    const acknowledged: string[] = [];
+    for (let batch = 0; batch < 10; batch++) {
+      const jobs = Array.from({ length: 30 }, () => newJob());
+      const outcomes = await h.adapter.enqueue(jobs);
+      for (const outcome of outcomes) if (outcome.status === 'created') acknowledged.push(outcome.id);
+      if (batch === 3 || batch === 6) {
+        // Drops every normal client connection, the adapter's and BullMQ's included.
+        await h.raw.client('KILL', 'TYPE', 'normal');
+      }
+    }
+    expect(acknowledged).toHaveLength(300);
+    await eventually(() => acknowledged.every((id) => completed.has(id)), 'every acknowledged job to complete', 20_000);
+    await consumer.stop();
+    const counts = await h.adapter.jobs.counts();
+    expect(counts.completed).toBe(300);
+    expect(counts.pending + counts.running + counts.failed).toBe(0);
+  }, 40_000);
+});

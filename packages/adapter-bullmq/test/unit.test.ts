@@ -1,0 +1,132 @@
+/** Pure policy: state mapping, priority mapping, job options, the record codec, cursors. */
+import { MalformedJobError } from '@switchyard/core';
+import { describe, expect, it } from 'vitest';
+import { decodeRecord, parseEnvelope, toEnvelope } from '../src/codec.js';
+import { deduplicationId, toJobOptions } from '../src/enqueue.js';
+import { resolveOptions } from '../src/options.js';
+import { decodeCursor, encodeCursor } from '../src/queries.js';
+import { fromBullPriority, toBullPriority, toJobState } from '../src/state-mapping.js';
+import { newJob } from './harness.js';
+
+describe('state mapping', () => {
+  it.each([
+    ['completed', 0, false, 'completed'],
+    ['failed', 1, false, 'failed'],
+    ['failed', 0, true, 'cancelled'],
+    ['delayed', 0, false, 'scheduled'],
+    ['delayed', 1, false, 'retrying'],
+    ['prioritized', 0, false, 'pending'],
+    ['wait', 2, false, 'pending'],
+    ['active', 1, false, 'running'],
+    ['unknown', 0, false, null],
+  ] as const)('%s with %i attempts (cancelled marker %s) is %s', (place, attemptsStarted, cancelled, state) => {
+    expect(toJobState(place, { attemptsStarted, cancelled })).toBe(state);
+  });
+
+  it('maps Switchyard priorities 0..9 onto BullMQ 1..10 and back, keeping the order', () => {
+    const mapped = [0, 1, 5, 9].map(toBullPriority);
+    expect(mapped).toEqual([1, 2, 6, 10]);
+    expect(mapped.map(fromBullPriority)).toEqual([0, 1, 5, 9]);
+    // Priority 0 in BullMQ means "no priority" (the wait list, ahead of every prioritized job): never used.
+    expect(Math.min(...mapped)).toBeGreaterThan(0);
+  });
+});
+
+describe('job options', () => {
+  it('a ready job: id, creation timestamp, mapped priority, no delay', () => {
+    const job = newJob({ priority: 3 });
+    expect(toJobOptions(job, job.createdAt.getTime(), {})).toEqual({
+      jobId: job.id,
+      timestamp: job.createdAt.getTime(),
+      priority: 4,
+    });
+  });
+
+  it('a future runAt becomes a delay from the creation time (delayed score = runAt exactly)', () => {
+    const createdAt = new Date(1_000_000);
+    const job = newJob({ createdAt, runAt: new Date(1_005_000) });
+    expect(toJobOptions(job, 1_000_010, {}).delay).toBe(5000);
+    expect(toJobOptions(job, 1_005_000, {}).delay).toBeUndefined();
+  });
+
+  it('a unique key becomes a BullMQ deduplication id scoped by task; retention is passed through', () => {
+    const job = newJob({ task: 'mail', uniqueKey: 'user-1' });
+    const options = toJobOptions(job, Date.now(), { removeOnComplete: { age: 60 } });
+    expect(options.deduplication).toEqual({ id: deduplicationId('mail', 'user-1') });
+    expect(options.removeOnComplete).toEqual({ age: 60 });
+    // Task names may contain ':', so the separator must not: these pairs must not collide.
+    expect(deduplicationId('a', 'b:c')).not.toBe(deduplicationId('a:b', 'c'));
+  });
+});
+
+describe('codec', () => {
+  it('an envelope round-trips every field', () => {
+    const job = newJob({ backoff: { type: 'fixed', delay: 10 }, timeoutMs: 50, uniqueKey: 'k', metadata: { a: 'b' } });
+    const envelope = parseEnvelope(job.id, JSON.stringify(toEnvelope(job)));
+    expect(envelope).toMatchObject({
+      payload: job.payload,
+      priority: job.priority,
+      createdAt: job.createdAt.getTime(),
+      runAt: job.runAt.getTime(),
+      maxAttempts: 3,
+      backoff: { type: 'fixed', delay: 10 },
+      timeoutMs: 50,
+      uniqueKey: 'k',
+      metadata: { a: 'b' },
+    });
+  });
+
+  it('corrupt JSON and foreign data are MalformedJobError', () => {
+    expect(() => parseEnvelope('x', '{"v":1,')).toThrow(MalformedJobError);
+    expect(() => parseEnvelope('x', '{"hello":"world"}')).toThrow(/not written by Switchyard/);
+  });
+
+  it('decodes a retrying job: attempt, error, runAt from the delayed score', () => {
+    const job = newJob();
+    const record = decodeRecord({
+      queue: 'default',
+      id: job.id,
+      place: 'delayed',
+      delayedScore: 2_000_000 * 0x1000 + 7,
+      fields: {
+        name: 'echo',
+        data: JSON.stringify(toEnvelope(job)),
+        timestamp: String(job.createdAt.getTime()),
+        ats: '1',
+        processedOn: '1500',
+        syErr: JSON.stringify({ name: 'Error', message: 'boom', code: 'X' }),
+      },
+    });
+    expect(record).toMatchObject({
+      state: 'retrying',
+      attempt: 1,
+      runAt: new Date(2_000_000),
+      startedAt: new Date(1500),
+      error: { name: 'Error', message: 'boom', code: 'X' },
+    });
+  });
+
+  it('a corrupt record is still reported with what can be read', () => {
+    const record = decodeRecord({
+      queue: 'q',
+      id: 'id-1',
+      place: 'failed',
+      fields: { name: 'echo', data: '{"broken', timestamp: '1000', priority: '3', ats: '1', failedReason: 'bad data' },
+    });
+    expect(record).toMatchObject({ id: 'id-1', task: 'echo', queue: 'q', state: 'failed', priority: 2, error: { message: 'bad data' } });
+    expect(record?.payload).toBeUndefined();
+  });
+});
+
+describe('options and cursors', () => {
+  it('requires a connection and validates numbers', () => {
+    expect(() => resolveOptions({} as never)).toThrow(/connection/);
+    expect(() => resolveOptions({ connection: 'redis://x', maxPayloadBytes: 0 })).toThrow(/maxPayloadBytes/);
+    expect(resolveOptions({ connection: 'redis://x' })).toMatchObject({ prefix: 'bull', maxPayloadBytes: 512 * 1024 });
+  });
+
+  it('cursors are opaque and refuse foreign input', () => {
+    expect(decodeCursor(encodeCursor('01a2-id'))).toBe('01a2-id');
+    expect(() => decodeCursor('!!')).toThrow(/invalid cursor/);
+  });
+});
