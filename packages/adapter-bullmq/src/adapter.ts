@@ -1,5 +1,6 @@
 /** `bullmqAdapter()`: the Switchyard adapter for BullMQ on Redis. */
-import { AdapterError, type AdapterCapabilities, type QueueAdapter } from '@switchyard/core';
+import { type AdapterCapabilities, AdapterError, type QueueAdapter } from '@switchyard/core';
+import type { Redis } from 'ioredis';
 import { type BullmqConsumer, startConsumer } from './consume.js';
 import { AdapterContext } from './context.js';
 import { enqueueJobs } from './enqueue.js';
@@ -19,7 +20,12 @@ async function ping(context: AdapterContext): Promise<void> {
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<never>((_, reject) => {
     timer = setTimeout(
-      () => reject(new Error(`no answer from Redis at ${client.options.host}:${client.options.port} within ${CONNECT_TIMEOUT_MS} ms`)),
+      () =>
+        reject(
+          new Error(
+            `no answer from Redis at ${client.options.host}:${client.options.port} within ${CONNECT_TIMEOUT_MS} ms`,
+          ),
+        ),
       CONNECT_TIMEOUT_MS,
     );
   });
@@ -28,6 +34,22 @@ async function ping(context: AdapterContext): Promise<void> {
   } finally {
     clearTimeout(timer);
   }
+}
+
+/** Closes a client the adapter owns: QUIT when connected, else just stop reconnecting. */
+async function closeClient(client: Redis): Promise<void> {
+  if (client.status === 'ready') {
+    try {
+      await client.quit();
+      return;
+    } catch (error) {
+      // QUIT raced a dropped connection: nothing left to flush, so drop the socket.
+      client.disconnect();
+      if (!/Connection is closed/.test((error as Error).message)) throw error;
+      return;
+    }
+  }
+  client.disconnect();
 }
 
 /**
@@ -61,14 +83,16 @@ export function bullmqAdapter(options: BullmqAdapterOptions): QueueAdapter {
       try {
         await ping(context);
       } catch (error) {
-        throw new AdapterError(ADAPTER_NAME, `cannot reach Redis: ${(error as Error).message}`, { cause: error });
+        throw new AdapterError(ADAPTER_NAME, `cannot reach Redis: ${(error as Error).message}`, {
+          cause: error,
+        });
       }
     },
     async close() {
       await Promise.all([...consumers].map((consumer) => consumer.close()));
       consumers.clear();
       await context.close();
-      if (owned) await client.quit().catch(() => client.disconnect());
+      if (owned) await closeClient(client);
     },
     enqueue: (jobs) => enqueueJobs(context, jobs),
     consume(queues, consumeOptions, onLease) {

@@ -3,7 +3,13 @@
  * `data` is the envelope below; mutable facts (attempts, result, error, progress)
  * live in BullMQ's own hash fields plus a few adapter fields (see `keys.ts`).
  */
-import { type BackoffSpec, MalformedJobError, type JobRecord, type NewJob, type SerializedError } from '@switchyard/core';
+import {
+  type BackoffSpec,
+  type JobRecord,
+  MalformedJobError,
+  type NewJob,
+  type SerializedError,
+} from '@switchyard/core';
 import { FIELD } from './keys.js';
 import { type BullPlace, fromBullPriority, toJobState } from './state-mapping.js';
 

@@ -6,13 +6,13 @@
  * for stalling (`maxStalledCount` is effectively unlimited) and never retries on its own.
  */
 import type { ConsumeOptions, Consumer, JobRecord, Lease } from '@switchyard/core';
+import { MalformedJobError } from '@switchyard/core';
 import { DelayedError, type Job, type RedisQueueBackend } from 'bullmq';
 import { checkEnvelope, type JobEnvelope } from './codec.js';
 import type { AdapterContext } from './context.js';
 import { BullmqLease } from './lease.js';
 import { LeaseWorker, undecodableJobs } from './lease-worker.js';
 import { duplicateClient } from './options.js';
-import { MalformedJobError } from '@switchyard/core';
 
 /** BullMQ fails a job that stalled more than this; core enforces the real attempt budget first. */
 const UNLIMITED_STALLS = 1_000_000_000;
@@ -49,7 +49,9 @@ export function runningRecord(job: Job, queue: string): { record: JobRecord; mal
   let malformed: Error | undefined;
   const parseError = undecodableJobs.get(job);
   if (parseError !== undefined) {
-    malformed = new MalformedJobError(`bullmq: job ${id} has data that is not valid JSON`, { cause: parseError });
+    malformed = new MalformedJobError(`bullmq: job ${id} has data that is not valid JSON`, {
+      cause: parseError,
+    });
   } else {
     try {
       envelope = checkEnvelope(id, job.data);
@@ -146,12 +148,9 @@ export function startConsumer(
         );
         leases.set(job, lease);
         unsettled.add(lease);
-        void onLease(lease).then(() => {
-          if (!lease.isSettling) {
-            context.logger.warn({ jobId: record.id }, 'bullmq: a lease was left unsettled; giving the job back');
-            lease.release().catch((error: unknown) => context.logger.error({ err: error }, 'bullmq: release failed'));
-          }
-        });
+        // onLease never rejects, and may return before settling (the lease stays valid until it
+        // expires without heartbeats), so its promise is not what frees the slot: settlement is.
+        void onLease(lease);
         const settlement = await lease.settled;
         unsettled.delete(lease);
         if (unsettled.size === 0) idle?.();
@@ -170,7 +169,8 @@ export function startConsumer(
         prefix: context.prefix,
         concurrency: options.concurrency,
         lockDuration: options.leaseDurationMs,
-        stalledInterval: context.options.stalledIntervalMs ?? Math.max(50, Math.floor(options.leaseDurationMs / 2)),
+        stalledInterval:
+          context.options.stalledIntervalMs ?? Math.max(50, Math.floor(options.leaseDurationMs / 2)),
         maxStalledCount: UNLIMITED_STALLS,
         // The lease lasts only as long as core heartbeats it (lease.heartbeat extends the lock),
         // so an abandoned or hung lease expires like on every other backend.
@@ -197,7 +197,11 @@ export function startConsumer(
       await stop();
       await Promise.all(
         [...unsettled].map((lease) =>
-          lease.release().catch((error: unknown) => context.logger.warn({ err: error }, 'bullmq: release on close failed')),
+          lease
+            .release()
+            .catch((error: unknown) =>
+              context.logger.warn({ err: error }, 'bullmq: release on close failed'),
+            ),
         ),
       );
       if (unsettled.size > 0) await new Promise<void>((resolve) => (idle = resolve));

@@ -20,6 +20,8 @@ export class AdapterContext {
     readonly options: ResolvedOptions,
   ) {
     this.scripts = new Scripts(client, options.prefix);
+    // ioredis reconnects by itself; without a listener a dropped connection would crash the process.
+    client.on('error', (error: Error) => this.logger.warn({ err: error }, 'bullmq: redis connection error'));
   }
 
   get prefix(): string {
@@ -32,7 +34,9 @@ export class AdapterContext {
     if (!queue) {
       const created = new Queue(name, { connection: this.client, prefix: this.prefix });
       // BullMQ re-emits connection errors here; they are retried by ioredis and surface on the calls that fail.
-      created.on('error', (error) => this.logger.debug({ err: error, queue: name }, 'bullmq: queue connection error'));
+      created.on('error', (error) =>
+        this.logger.debug({ err: error, queue: name }, 'bullmq: queue connection error'),
+      );
       queue = created.waitUntilReady().then(
         () => created,
         (error: unknown) => {
@@ -55,7 +59,9 @@ export class AdapterContext {
   keepJobs(): { removeOnComplete?: { age: number }; removeOnFail?: { age: number } } {
     const { completedMs, failedMs } = this.retention;
     return {
-      ...(completedMs !== undefined ? { removeOnComplete: { age: Math.max(1, Math.ceil(completedMs / 1000)) } } : {}),
+      ...(completedMs !== undefined
+        ? { removeOnComplete: { age: Math.max(1, Math.ceil(completedMs / 1000)) } }
+        : {}),
       ...(failedMs !== undefined ? { removeOnFail: { age: Math.max(1, Math.ceil(failedMs / 1000)) } } : {}),
     };
   }

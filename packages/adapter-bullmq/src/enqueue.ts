@@ -7,8 +7,8 @@
 import type { EnqueueOutcome, NewJob } from '@switchyard/core';
 import { type IRedisTransaction, Job, type JobsOptions, type Queue } from 'bullmq';
 import type { ChainableCommander } from 'ioredis';
-import type { AdapterContext } from './context.js';
 import { toEnvelope } from './codec.js';
+import type { AdapterContext } from './context.js';
 import { wrapErrors } from './errors.js';
 import { knownQueuesKey, queueKey } from './keys.js';
 import { toBullPriority } from './state-mapping.js';
@@ -22,7 +22,11 @@ export function deduplicationId(task: string, uniqueKey: string): string {
 }
 
 /** BullMQ job options for a new job (pure, given `now` and retention). */
-export function toJobOptions(job: NewJob, now: number, keep: Pick<JobsOptions, 'removeOnComplete' | 'removeOnFail'>): JobsOptions {
+export function toJobOptions(
+  job: NewJob,
+  now: number,
+  keep: Pick<JobsOptions, 'removeOnComplete' | 'removeOnFail'>,
+): JobsOptions {
   const createdAt = job.createdAt.getTime();
   const runAt = job.runAt.getTime();
   const options: JobsOptions = {
@@ -42,7 +46,9 @@ export function enqueueJobs(context: AdapterContext, jobs: NewJob[]): Promise<En
   return wrapErrors('enqueue', async () => {
     if (jobs.length === 0) return [];
     const queueNames = [...new Set(jobs.map((job) => job.queue))];
-    const queues = new Map(await Promise.all(queueNames.map(async (name) => [name, await context.queue(name)] as const)));
+    const queues = new Map(
+      await Promise.all(queueNames.map(async (name) => [name, await context.queue(name)] as const)),
+    );
     const now = context.clock.now();
     const keep = context.keepJobs();
     // BullMQ's own client wrapper: its pipelines run BullMQ's versioned scripts (`runCommand`).
@@ -57,7 +63,9 @@ export function enqueueJobs(context: AdapterContext, jobs: NewJob[]): Promise<En
       const bullJob = new Job(queue, job.task, toEnvelope(job), toJobOptions(job, now, keep), job.id);
       pipeline.exists(queueKey(context.prefix, job.queue, job.id));
       // Queues the add script on the pipeline synchronously; the promise only reports argument errors.
-      queue.backend.addJobToTransaction(pipeline, bullJob.asJSON(), job.id).catch((error: unknown) => argumentErrors.push(error));
+      queue.backend
+        .addJobToTransaction(pipeline, bullJob.asJSON(), job.id)
+        .catch((error: unknown) => argumentErrors.push(error));
     }
     await Promise.resolve();
     if (argumentErrors.length > 0) {
@@ -79,7 +87,8 @@ function outcomeOf(job: NewJob, existsReply: Reply, addReply: Reply): EnqueueOut
   if (addReply[0]) throw addReply[0];
   if (existsReply[1] === 1) return { status: 'duplicate', id: job.id, existingJobId: job.id };
   const storedId = String(addReply[1]);
-  if (typeof addReply[1] === 'number' && addReply[1] < 0) throw new Error(`BullMQ refused job ${job.id} (code ${addReply[1]})`);
+  if (typeof addReply[1] === 'number' && addReply[1] < 0)
+    throw new Error(`BullMQ refused job ${job.id} (code ${addReply[1]})`);
   // A different id back means BullMQ deduplicated it against the unfinished holder of the unique key.
   if (storedId !== job.id) return { status: 'duplicate', id: job.id, existingJobId: storedId };
   return { status: 'created', id: job.id };

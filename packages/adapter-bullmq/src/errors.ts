@@ -11,9 +11,13 @@ export async function wrapErrors<T>(what: string, operation: () => Promise<T>): 
     return await operation();
   } catch (error) {
     if (SwitchyardError.is(error)) throw error;
-    throw new AdapterError(ADAPTER_NAME, `${what} failed: ${error instanceof Error ? error.message : String(error)}`, {
-      cause: error,
-    });
+    throw new AdapterError(
+      ADAPTER_NAME,
+      `${what} failed: ${error instanceof Error ? error.message : String(error)}`,
+      {
+        cause: error,
+      },
+    );
   }
 }
 

@@ -10,20 +10,24 @@ import {
   AdapterError,
   JobCancelledError,
   type JobRecord,
-  LeaseExpiredError,
   type Lease,
+  LeaseExpiredError,
   type SerializedError,
 } from '@switchyard/core';
 import type { Job, RedisQueueBackend } from 'bullmq';
 import type { AdapterContext } from './context.js';
 import { ADAPTER_NAME, isLeaseLostError, wrapErrors } from './errors.js';
-import { FIELD, queueKey } from './keys.js';
+import { FIELD } from './keys.js';
 
 /** What the processor does once the lease is settled. */
 export type Settlement = { kind: 'complete'; result: unknown } | { kind: 'moved' };
 
 /** A promise with its resolvers. */
-function deferred<T>(): { promise: Promise<T>; resolve: (value: T) => void; reject: (error: unknown) => void } {
+function deferred<T>(): {
+  promise: Promise<T>;
+  resolve: (value: T) => void;
+  reject: (error: unknown) => void;
+} {
   let resolve!: (value: T) => void;
   let reject!: (error: unknown) => void;
   const promise = new Promise<T>((res, rej) => {
@@ -59,11 +63,6 @@ export class BullmqLease implements Lease {
     return this.settlement.promise;
   }
 
-  /** True once one of the settling methods was called. */
-  get isSettling(): boolean {
-    return this.settling;
-  }
-
   /** Called by the worker once BullMQ stored the completion (or found the lease lost). */
   completionStored(error?: unknown): void {
     if (error === undefined) this.completion.resolve();
@@ -74,14 +73,16 @@ export class BullmqLease implements Lease {
     if (!this.abortController.signal.aborted) this.abortController.abort(reason);
   }
 
-  private get jobKey(): string {
-    return queueKey(this.context.prefix, this.job.queue, this.job.id);
-  }
-
   async heartbeat(): Promise<void> {
     if (this.settling) return;
     const reply = (await wrapErrors('heartbeat', () =>
-      this.context.scripts.heartbeat(this.context.prefix, this.job.queue, this.job.id, this.token, this.leaseDurationMs),
+      this.context.scripts.heartbeat(
+        this.context.prefix,
+        this.job.queue,
+        this.job.id,
+        this.token,
+        this.leaseDurationMs,
+      ),
     )) as [number, string];
     if (reply[0] !== 1) this.abort(new LeaseExpiredError());
     else if (reply[1] === '1') this.abort(new JobCancelledError());
@@ -122,7 +123,14 @@ export class BullmqLease implements Lease {
     const fields: Record<string, string> = { [FIELD.error]: JSON.stringify(error) };
     if (error.stack) fields.stacktrace = JSON.stringify([error.stack]);
     await this.move('fail', () =>
-      this.backend.moveToFailed(this.bullJob, error.message, this.bullJob.opts.removeOnFail ?? false, this.token, false, fields),
+      this.backend.moveToFailed(
+        this.bullJob,
+        error.message,
+        this.bullJob.opts.removeOnFail ?? false,
+        this.token,
+        false,
+        fields,
+      ),
     );
   }
 
@@ -143,7 +151,9 @@ export class BullmqLease implements Lease {
 
   async release(): Promise<void> {
     if (!this.begin()) return;
-    await this.move('release', () => this.context.scripts.releaseJob(this.context.prefix, this.job.queue, this.job.id, this.token));
+    await this.move('release', () =>
+      this.context.scripts.releaseJob(this.context.prefix, this.job.queue, this.job.id, this.token),
+    );
   }
 
   /** Claims the right to settle; false when already settled (the call then has no effect). */
@@ -163,12 +173,19 @@ export class BullmqLease implements Lease {
       await operation();
     } catch (error) {
       if (isLeaseLostError(error)) {
-        this.context.logger.debug({ jobId: this.job.id, err: error }, `bullmq: ${what} after the lease was lost had no effect`);
+        this.context.logger.debug(
+          { jobId: this.job.id, err: error },
+          `bullmq: ${what} after the lease was lost had no effect`,
+        );
         return;
       }
-      throw new AdapterError(ADAPTER_NAME, `${what} failed: ${error instanceof Error ? error.message : String(error)}`, {
-        cause: error,
-      });
+      throw new AdapterError(
+        ADAPTER_NAME,
+        `${what} failed: ${error instanceof Error ? error.message : String(error)}`,
+        {
+          cause: error,
+        },
+      );
     } finally {
       this.settlement.resolve({ kind: 'moved' });
     }

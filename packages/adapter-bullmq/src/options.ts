@@ -33,7 +33,9 @@ export const DEFAULT_MAX_PAYLOAD_BYTES = 512 * 1024;
 /** Validates options and fills defaults (pure). */
 export function resolveOptions(options: BullmqAdapterOptions): ResolvedOptions {
   if (!options || options.connection === undefined || options.connection === null) {
-    throw new InvalidOptionsError('bullmqAdapter: `connection` is required (an ioredis instance, a URL or options)');
+    throw new InvalidOptionsError(
+      'bullmqAdapter: `connection` is required (an ioredis instance, a URL or options)',
+    );
   }
   const prefix = options.prefix ?? 'bull';
   if (prefix.length === 0 || prefix.includes(' ')) {
@@ -54,9 +56,13 @@ export function resolveOptions(options: BullmqAdapterOptions): ResolvedOptions {
 const REQUIRED: RedisOptions = { maxRetriesPerRequest: null };
 
 /** The adapter's main client, and whether the adapter owns (and must close) it. */
-export function createMainClient(connection: BullmqAdapterOptions['connection']): { client: Redis; owned: boolean } {
+export function createMainClient(connection: BullmqAdapterOptions['connection']): {
+  client: Redis;
+  owned: boolean;
+} {
   if (connection instanceof Redis) return { client: connection, owned: false };
-  if (typeof connection === 'string') return { client: new Redis(connection, { ...REQUIRED, lazyConnect: true }), owned: true };
+  if (typeof connection === 'string')
+    return { client: new Redis(connection, { ...REQUIRED, lazyConnect: true }), owned: true };
   return { client: new Redis({ ...connection, ...REQUIRED, lazyConnect: true }), owned: true };
 }
 

@@ -43,7 +43,8 @@ export function encodeCursor(lastId: string): string {
 /** Decodes a cursor, refusing anything this adapter did not hand out. */
 export function decodeCursor(cursor: string): string {
   const id = Buffer.from(cursor, 'base64url').toString('utf8');
-  if (id.length === 0 || encodeCursor(id) !== cursor) throw new InvalidOptionsError(`invalid cursor "${cursor}"`);
+  if (id.length === 0 || encodeCursor(id) !== cursor)
+    throw new InvalidOptionsError(`invalid cursor "${cursor}"`);
   return id;
 }
 
@@ -104,8 +105,14 @@ export function createJobStore(context: AdapterContext): JobStore {
       wrapErrors('jobs.counts', async (): Promise<JobCounts> => {
         const counts = Object.fromEntries(JOB_STATES.map((state) => [state, 0])) as JobCounts;
         const queues = query?.queue !== undefined ? [query.queue] : await context.knownQueues();
-        const replies = await Promise.all(queues.map((queue) => scripts.countStates(prefix, queue) as Promise<number[]>));
-        for (const reply of replies) JOB_STATES.forEach((state, index) => (counts[state] += reply[index] ?? 0));
+        const replies = await Promise.all(
+          queues.map((queue) => scripts.countStates(prefix, queue) as Promise<number[]>),
+        );
+        for (const reply of replies) {
+          JOB_STATES.forEach((state, index) => {
+            counts[state] += reply[index] ?? 0;
+          });
+        }
         return counts;
       }),
 
@@ -120,7 +127,9 @@ export function createJobStore(context: AdapterContext): JobStore {
       wrapErrors('jobs.retry', async (): Promise<JobRecord | null> => {
         const queues = await context.knownQueues();
         if (queues.length === 0) return null;
-        const prepared = (await scripts.prepareRetry(prefix, id, queues)) as [string, string[] | string] | null;
+        const prepared = (await scripts.prepareRetry(prefix, id, queues)) as
+          | [string, string[] | string]
+          | null;
         if (!prepared || prepared[0] === '' || typeof prepared[1] === 'string') return null;
         const queue = await context.queue(prepared[0]);
         // BullMQ's reprocess: failed → waiting in its priority band, attempt counters reset.

@@ -63,15 +63,23 @@ export function createScheduleStore(context: AdapterContext): ScheduleStore {
       }),
     remove: (key) =>
       wrapErrors('schedules.remove', async () => {
-        const replies = await client.multi().del(scheduleKey(prefix, key)).srem(scheduleIndexKey(prefix), key).exec();
+        const replies = await client
+          .multi()
+          .del(scheduleKey(prefix, key))
+          .srem(scheduleIndexKey(prefix), key)
+          .exec();
         return replies?.[0]?.[1] === 1;
       }),
     setPaused: (key, paused) =>
-      wrapErrors('schedules.setPaused', async () => (await scripts.setSchedulePaused(scheduleKey(prefix, key), paused)) === 1),
+      wrapErrors(
+        'schedules.setPaused',
+        async () => (await scripts.setSchedulePaused(scheduleKey(prefix, key), paused)) === 1,
+      ),
     advance: (key, from, to) =>
       wrapErrors(
         'schedules.advance',
-        async () => (await scripts.advanceSchedule(scheduleKey(prefix, key), from.getTime(), to.getTime())) === 1,
+        async () =>
+          (await scripts.advanceSchedule(scheduleKey(prefix, key), from.getTime(), to.getTime())) === 1,
       ),
   };
 }

@@ -254,7 +254,9 @@ export class Scripts {
   }
 
   private run(name: ScriptName, args: Array<string | number>, key = this.routingKey): Promise<RawReply> {
-    const command = (this.client as unknown as Record<ScriptName, (...a: Array<string | number>) => Promise<RawReply>>)[name];
+    const command = (
+      this.client as unknown as Record<ScriptName, (...a: Array<string | number>) => Promise<RawReply>>
+    )[name];
     return command.apply(this.client, [key, ...args]);
   }
 

@@ -3,8 +3,9 @@
  * BullMQ's structures, uniqueness through BullMQ deduplication, cross-process cancel
  * through the heartbeat, malformed and foreign jobs, retention, hash-tagged prefixes.
  */
-import { AdapterError, type Lease } from '@switchyard/core';
+
 import { bullmqAdapter } from '@switchyard/adapter-bullmq';
+import { AdapterError, type Lease, silentLogger, systemClock } from '@switchyard/core';
 import { Queue } from 'bullmq';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { eventually, type Harness, newJob, startHarness } from './harness.js';
@@ -33,9 +34,10 @@ describe('bullmq adapter: storage', () => {
     expect(await h.adapter.enqueue([job])).toEqual([{ status: 'created', id: job.id }]);
     const queue = new Queue('default', { connection: h.raw, prefix: h.prefix });
     const stored = await queue.getJob(job.id);
-    expect(stored?.name).toBe('echo');
-    expect(stored?.priority).toBe(3);
-    expect((stored?.data as { payload: unknown }).payload).toEqual({ hello: 'world' });
+    if (!stored) throw new Error('the job is not in BullMQ');
+    expect(stored.name).toBe('echo');
+    expect(stored.priority).toBe(3);
+    expect((stored.data as { payload: unknown }).payload).toEqual({ hello: 'world' });
     expect(await queue.getJobState(job.id)).toBe('prioritized');
     await queue.close();
   });
@@ -67,17 +69,35 @@ describe('bullmq adapter: storage', () => {
     const lease = await eventually(() => leases[0], 'a lease');
     await lease.complete({ ok: true });
     await consumer.stop();
-    expect(await h.adapter.jobs.get(job.id)).toMatchObject({ state: 'completed', result: { ok: true }, attempt: 1 });
+    expect(await h.adapter.jobs.get(job.id)).toMatchObject({
+      state: 'completed',
+      result: { ok: true },
+      attempt: 1,
+    });
     expect(await h.raw.exists(`${h.prefix}:default:${job.id}`)).toBe(1);
   });
 
   it('lists newest first across queues, paging with a cursor', async () => {
     h = await startHarness();
-    const jobs = [newJob({ queue: 'a' }), newJob({ queue: 'b' }), newJob({ queue: 'a' }), newJob({ queue: 'b' })];
+    const jobs = [
+      newJob({ queue: 'a' }),
+      newJob({ queue: 'b' }),
+      newJob({ queue: 'a' }),
+      newJob({ queue: 'b' }),
+    ];
     await h.adapter.enqueue(jobs);
     const first = await h.adapter.jobs.list({ state: 'pending', limit: 3 });
-    expect(first.jobs.map((job) => job.id)).toEqual(jobs.map((job) => job.id).reverse().slice(0, 3));
-    const second = await h.adapter.jobs.list({ state: 'pending', limit: 3, cursor: first.nextCursor as string });
+    expect(first.jobs.map((job) => job.id)).toEqual(
+      jobs
+        .map((job) => job.id)
+        .reverse()
+        .slice(0, 3),
+    );
+    const second = await h.adapter.jobs.list({
+      state: 'pending',
+      limit: 3,
+      cursor: first.nextCursor as string,
+    });
     expect(second.jobs.map((job) => job.id)).toEqual([jobs[0]?.id]);
     expect(second.nextCursor).toBeUndefined();
     expect(await h.adapter.queues.list()).toEqual(['a', 'b']);
@@ -167,20 +187,28 @@ describe('bullmq adapter: connection', () => {
   afterAll(async () => killer?.raw.disconnect());
 
   it('start() fails with an AdapterError when Redis cannot be reached', async () => {
-    const adapter = bullmqAdapter({ connection: { host: '127.0.0.1', port: 1, retryStrategy: () => null }, prefix: 'unreachable' });
-    const started = adapter.start({ logger: console, clock: { now: Date.now, setTimeout, clearTimeout } as never, retention: {} });
+    const adapter = bullmqAdapter({
+      connection: { host: '127.0.0.1', port: 1, retryStrategy: () => null },
+      prefix: 'unreachable',
+    });
+    const started = adapter.start({ logger: silentLogger, clock: systemClock, retention: {} });
     await expect(started).rejects.toBeInstanceOf(AdapterError);
+    await expect(started).rejects.toThrow(/bullmq: cannot reach Redis/);
     await adapter.close();
   });
 
   it('survives CLIENT KILL of every connection mid-run: producers and workers reconnect, no acknowledged job is lost', async () => {
     h = await startHarness();
     const completed = new Set<string>();
-    const consumer = h.adapter.consume(['default'], { concurrency: 20, leaseDurationMs: 2000 }, async (lease) => {
-      await new Promise((resolve) => setTimeout(resolve, 2));
-      await lease.complete(null);
-      completed.add(lease.job.id);
-    });
+    const consumer = h.adapter.consume(
+      ['default'],
+      { concurrency: 20, leaseDurationMs: 2000 },
+      async (lease) => {
+        await new Promise((resolve) => setTimeout(resolve, 2));
+        await lease.complete(null);
+        completed.add(lease.job.id);
+      },
+    );
     const acknowledged: string[] = [];
     for (let batch = 0; batch < 10; batch++) {
       const jobs = Array.from({ length: 30 }, () => newJob());
@@ -192,7 +220,11 @@ describe('bullmq adapter: connection', () => {
       }
     }
     expect(acknowledged).toHaveLength(300);
-    await eventually(() => acknowledged.every((id) => completed.has(id)), 'every acknowledged job to complete', 20_000);
+    await eventually(
+      () => acknowledged.every((id) => completed.has(id)),
+      'every acknowledged job to complete',
+      20_000,
+    );
     await consumer.stop();
     const counts = await h.adapter.jobs.counts();
     expect(counts.completed).toBe(300);

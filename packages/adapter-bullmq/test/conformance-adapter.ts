@@ -42,8 +42,10 @@ const mod: ConformanceAdapterModule = {
     const base = `${prefix}:${queue}:`;
     const [started, marker] = await redis.hmget(`${base}${jobId}`, 'ats', 'syState');
     if ((await redis.zscore(`${base}completed`, jobId)) !== null) return 'completed';
-    if ((await redis.zscore(`${base}failed`, jobId)) !== null) return marker === 'cancelled' ? 'cancelled' : 'failed';
-    if ((await redis.zscore(`${base}delayed`, jobId)) !== null) return Number(started ?? 0) > 0 ? 'retrying' : 'scheduled';
+    if ((await redis.zscore(`${base}failed`, jobId)) !== null)
+      return marker === 'cancelled' ? 'cancelled' : 'failed';
+    if ((await redis.zscore(`${base}delayed`, jobId)) !== null)
+      return Number(started ?? 0) > 0 ? 'retrying' : 'scheduled';
     if ((await redis.zscore(`${base}prioritized`, jobId)) !== null) return 'pending';
     if ((await redis.lpos(`${base}active`, jobId)) !== null) return 'running';
     if ((await redis.lpos(`${base}wait`, jobId)) !== null) return 'pending';

@@ -3,4 +3,7 @@ import { requireRedis } from './redis-required.js';
 
 await requireRedis();
 
-runConformanceSuite({ name: 'bullmq', adapterModule: new URL('./conformance-adapter.ts', import.meta.url).href });
+runConformanceSuite({
+  name: 'bullmq',
+  adapterModule: new URL('./conformance-adapter.ts', import.meta.url).href,
+});

@@ -70,12 +70,17 @@ export function newJob(overrides: Partial<NewJob> = {}): NewJob {
 }
 
 /** Polls until `predicate` holds (real backends need real time; bounded, never a blind sleep). */
-export async function eventually<T>(probe: () => Promise<T> | T, what: string, timeoutMs = 5000): Promise<NonNullable<T>> {
+export async function eventually<T>(
+  probe: () => Promise<T> | T,
+  what: string,
+  timeoutMs = 5000,
+): Promise<NonNullable<T>> {
   const started = Date.now();
   for (;;) {
     const value = await probe();
     if (value) return value as NonNullable<T>;
-    if (Date.now() - started > timeoutMs) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    if (Date.now() - started > timeoutMs)
+      throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
     await new Promise((resolve) => setTimeout(resolve, 10));
   }
 }

@@ -19,9 +19,12 @@ describe('state mapping', () => {
     ['wait', 2, false, 'pending'],
     ['active', 1, false, 'running'],
     ['unknown', 0, false, null],
-  ] as const)('%s with %i attempts (cancelled marker %s) is %s', (place, attemptsStarted, cancelled, state) => {
-    expect(toJobState(place, { attemptsStarted, cancelled })).toBe(state);
-  });
+  ] as const)(
+    '%s with %i attempts (cancelled marker %s) is %s',
+    (place, attemptsStarted, cancelled, state) => {
+      expect(toJobState(place, { attemptsStarted, cancelled })).toBe(state);
+    },
+  );
 
   it('maps Switchyard priorities 0..9 onto BullMQ 1..10 and back, keeping the order', () => {
     const mapped = [0, 1, 5, 9].map(toBullPriority);
@@ -61,7 +64,12 @@ describe('job options', () => {
 
 describe('codec', () => {
   it('an envelope round-trips every field', () => {
-    const job = newJob({ backoff: { type: 'fixed', delay: 10 }, timeoutMs: 50, uniqueKey: 'k', metadata: { a: 'b' } });
+    const job = newJob({
+      backoff: { type: 'fixed', delay: 10 },
+      timeoutMs: 50,
+      uniqueKey: 'k',
+      metadata: { a: 'b' },
+    });
     const envelope = parseEnvelope(job.id, JSON.stringify(toEnvelope(job)));
     expect(envelope).toMatchObject({
       payload: job.payload,
@@ -111,9 +119,23 @@ describe('codec', () => {
       queue: 'q',
       id: 'id-1',
       place: 'failed',
-      fields: { name: 'echo', data: '{"broken', timestamp: '1000', priority: '3', ats: '1', failedReason: 'bad data' },
+      fields: {
+        name: 'echo',
+        data: '{"broken',
+        timestamp: '1000',
+        priority: '3',
+        ats: '1',
+        failedReason: 'bad data',
+      },
     });
-    expect(record).toMatchObject({ id: 'id-1', task: 'echo', queue: 'q', state: 'failed', priority: 2, error: { message: 'bad data' } });
+    expect(record).toMatchObject({
+      id: 'id-1',
+      task: 'echo',
+      queue: 'q',
+      state: 'failed',
+      priority: 2,
+      error: { message: 'bad data' },
+    });
     expect(record?.payload).toBeUndefined();
   });
 });
@@ -122,7 +144,10 @@ describe('options and cursors', () => {
   it('requires a connection and validates numbers', () => {
     expect(() => resolveOptions({} as never)).toThrow(/connection/);
     expect(() => resolveOptions({ connection: 'redis://x', maxPayloadBytes: 0 })).toThrow(/maxPayloadBytes/);
-    expect(resolveOptions({ connection: 'redis://x' })).toMatchObject({ prefix: 'bull', maxPayloadBytes: 512 * 1024 });
+    expect(resolveOptions({ connection: 'redis://x' })).toMatchObject({
+      prefix: 'bull',
+      maxPayloadBytes: 512 * 1024,
+    });
   });
 
   it('cursors are opaque and refuse foreign input', () => {

@@ -1,6 +1,6 @@
 /** Helpers for the adapter's own tests: real fauxqs + real Redis, one prefix per test. */
 import { randomBytes } from 'node:crypto';
-import type { SQSClient } from '@aws-sdk/client-sqs';
+import { CreateQueueCommand, GetQueueAttributesCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import {
   redisStore,
   type SqsAdapterOptions,
@@ -146,4 +146,16 @@ export async function eventually<T>(
     if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
     await new Promise((resolve) => setTimeout(resolve, 25));
   }
+}
+
+/** Attributes (message counts) and URL of an SQS queue by name (created empty if it does not exist). */
+export async function queueAttributes(
+  queueName: string,
+): Promise<{ url: string; attributes: Record<string, string> }> {
+  const client = await testClient();
+  const { QueueUrl } = await client.send(new CreateQueueCommand({ QueueName: queueName }));
+  const { Attributes } = await client.send(
+    new GetQueueAttributesCommand({ QueueUrl, AttributeNames: ['All'] }),
+  );
+  return { url: QueueUrl!, attributes: Attributes ?? {} };
 }

@@ -78,24 +78,17 @@ export class EventLog {
     ).length;
   }
 
-  /**
-   * Names of one job's events after `job:enqueued`, in order. Core announces `job:enqueued`
-   * once the adapter's write resolves, so a worker in the same process may announce
-   * `job:started` (even `job:completed`) first; its position is not part of the contract.
-   */
+  /** Names of one job's events after `job:enqueued`, in order. */
   lifecycle(jobId: string): string[] {
     return this.names(jobId).filter((name) => name !== 'job:enqueued');
   }
 
   /**
-   * The states one job's events say it went through. The `job:enqueued` state comes first
-   * whenever it arrived: it is the state the job was created in (see `lifecycle`).
+   * The states one job's events say it went through, in the order they fired. Core
+   * keeps a process's events causally ordered, so `job:enqueued` always comes first.
    */
   states(jobId: string): JobState[] {
-    const entries = this.of(jobId);
-    const created = entries.filter((entry) => entry.event === 'job:enqueued');
-    const later = entries.filter((entry) => entry.event !== 'job:enqueued');
-    return [...created, ...later].flatMap((entry) => (entry.state ? [entry.state] : []));
+    return this.of(jobId).flatMap((entry) => (entry.state ? [entry.state] : []));
   }
 
   /** Asserts that every job seen moved only along legal transitions. */

@@ -75,6 +75,7 @@ export interface YardJobs {
   list(query?: ListJobsQuery): Promise<JobPage>;
   counts(query?: { queue?: string }): Promise<JobCounts>;
   cancel(id: string): Promise<CancelOutcome>;
+  /** failed/cancelled → pending with a fresh attempt budget; emits `job:enqueued`. Null when the job can't be retried. */
   retry(id: string): Promise<JobRecord | null>;
   remove(id: string): Promise<boolean>;
   /** Resolves with the job once it is completed, failed or cancelled; rejects with `WaitTimeoutError`. */

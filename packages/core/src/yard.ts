@@ -338,7 +338,15 @@ class Yard implements Switchyard {
         }
         return outcome;
       },
-      retry: (id) => call('jobs.retry', () => store().retry(id)),
+      retry: async (id) => {
+        const job = await call('jobs.retry', () => store().retry(id));
+        // A manual retry puts the job back in its queue: announce it like an enqueue.
+        if (job) {
+          this.runtime.metrics.increment('jobs_enqueued_total', { queue: job.queue, task: job.task });
+          this.hub.emit('job:enqueued', { job });
+        }
+        return job;
+      },
       remove: (id) => call('jobs.remove', () => store().remove(id)),
       waitFor: (id, options = {}) => this.waitFor(id, options),
     };

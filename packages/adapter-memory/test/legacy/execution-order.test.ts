@@ -1,7 +1,7 @@
 import { memoryAdapter } from '@switchyard/adapter-memory';
 import { createSwitchyard, defineTask } from '@switchyard/core';
-import { z } from 'zod';
 import { describe, expect, it } from 'vitest';
+import { z } from 'zod';
 import { createTaskQueueManager, LegacyTaskStatus } from '../../src/legacy/index.js';
 import { loadLegacyExample } from './legacy-example.js';
 import { expectedExecutionOrder, recordingHandlers, runWorkload, WORKLOAD } from './workload.js';
@@ -102,7 +102,11 @@ describe('legacy TaskQueueManager → Switchyard memory adapter', () => {
     const { id: migratedId } = await yard.enqueue(invoice, { n: 7 }); // a call site already migrated
     await manager.start();
     await manager.drain();
-    expect(await manager.getTask(legacyId)).toMatchObject({ type: 'ping', status: 'completed', result: 'pong' });
+    expect(await manager.getTask(legacyId)).toMatchObject({
+      type: 'ping',
+      status: 'completed',
+      result: 'pong',
+    });
     // The migrated job shares the queue but is not one of the facade's tasks.
     expect(await manager.getTask(migratedId)).toBeUndefined();
     expect((await yard.jobs.get(migratedId))?.result).toEqual({ invoiced: 7 });
