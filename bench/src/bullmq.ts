@@ -27,7 +27,9 @@ import { Redis } from 'ioredis';
 
 // The bench package does not depend on bullmq; load it (and the adapter's dist) through the adapter package.
 const adapterDir = new URL('../../packages/adapter-bullmq/', import.meta.url);
-const { Queue, Worker } = (await import(createRequire(adapterDir).resolve('bullmq'))) as typeof import('bullmq');
+const { Queue, Worker } = (await import(
+  createRequire(adapterDir).resolve('bullmq')
+)) as typeof import('bullmq');
 const { bullmqAdapter } = (await import(new URL('dist/index.js', adapterDir).href)) as {
   bullmqAdapter: (options: { connection: string; prefix?: string }) => QueueAdapter;
 };
@@ -80,7 +82,9 @@ async function benchRaw(): Promise<Measure> {
   const bulk = new Queue('bulk', { connection, prefix });
   const idleQueue = new Queue('idle', { connection, prefix });
   await bulk.waitUntilReady();
-  await bulk.addBulk(Array.from({ length: 100 }, () => ({ name: 'warmup', data: {}, opts: { delay: 3_600_000 } })));
+  await bulk.addBulk(
+    Array.from({ length: 100 }, () => ({ name: 'warmup', data: {}, opts: { delay: 3_600_000 } })),
+  );
 
   const t0 = performance.now();
   for (let done = 0; done < JOBS; done += INSERT_BATCH) {
@@ -134,26 +138,44 @@ async function benchRaw(): Promise<Measure> {
 // ---------- Switchyard adapter, raw leases ----------
 function adapterJob(queue: string): NewJob {
   const now = new Date();
-  return { id: newJobId(), task: 'noop', queue, payload: {}, priority: 5, createdAt: now, runAt: now, maxAttempts: 3, metadata: {} };
+  return {
+    id: newJobId(),
+    task: 'noop',
+    queue,
+    payload: {},
+    priority: 5,
+    createdAt: now,
+    runAt: now,
+    maxAttempts: 3,
+    metadata: {},
+  };
 }
 
 async function benchAdapter(): Promise<Measure> {
   const adapter = bullmqAdapter({ connection: REDIS_URL, prefix: freshPrefix('sy') });
   await adapter.start({ logger: silentLogger, clock: systemClock, retention: {} });
-  await adapter.enqueue(Array.from({ length: 100 }, () => ({ ...adapterJob('warmup'), runAt: new Date(Date.now() + 3_600_000) })));
+  await adapter.enqueue(
+    Array.from({ length: 100 }, () => ({ ...adapterJob('warmup'), runAt: new Date(Date.now() + 3_600_000) })),
+  );
 
   const t0 = performance.now();
   for (let done = 0; done < JOBS; done += INSERT_BATCH) {
-    await adapter.enqueue(Array.from({ length: Math.min(INSERT_BATCH, JOBS - done) }, () => adapterJob('bulk')));
+    await adapter.enqueue(
+      Array.from({ length: Math.min(INSERT_BATCH, JOBS - done) }, () => adapterJob('bulk')),
+    );
   }
   const enqueuePerSec = JOBS / ((performance.now() - t0) / 1000);
 
   let completed = 0;
   const t1 = performance.now();
-  const consumer = adapter.consume(['bulk'], { concurrency: CONCURRENCY, leaseDurationMs: 30_000 }, async (lease: Lease) => {
-    await lease.complete(undefined);
-    completed++;
-  });
+  const consumer = adapter.consume(
+    ['bulk'],
+    { concurrency: CONCURRENCY, leaseDurationMs: 30_000 },
+    async (lease: Lease) => {
+      await lease.complete(undefined);
+      completed++;
+    },
+  );
   await until(() => completed >= JOBS, 120_000);
   const processPerSec = JOBS / ((performance.now() - t1) / 1000);
   await consumer.stop();
@@ -161,11 +183,15 @@ async function benchAdapter(): Promise<Measure> {
   const latencies: number[] = [];
   let startedAt = 0;
   let seen = 0;
-  const idle = adapter.consume(['idle'], { concurrency: 1, leaseDurationMs: 30_000 }, async (lease: Lease) => {
-    latencies.push(performance.now() - startedAt);
-    seen++;
-    await lease.complete(undefined);
-  });
+  const idle = adapter.consume(
+    ['idle'],
+    { concurrency: 1, leaseDurationMs: 30_000 },
+    async (lease: Lease) => {
+      latencies.push(performance.now() - startedAt);
+      seen++;
+      await lease.complete(undefined);
+    },
+  );
   await sleep(200);
   for (let i = 0; i < SAMPLES; i++) {
     startedAt = performance.now();
@@ -188,7 +214,12 @@ async function benchYard(): Promise<Measure> {
   let seen = 0;
   let startedAt = 0;
   const latencies: number[] = [];
-  const noop = defineTask({ name: 'noop', queue: 'bulk', schema: anyPayload, handler: async () => void completed++ });
+  const noop = defineTask({
+    name: 'noop',
+    queue: 'bulk',
+    schema: anyPayload,
+    handler: async () => void completed++,
+  });
   const ping = defineTask({
     name: 'ping',
     queue: 'idle',
@@ -267,8 +298,14 @@ try {
   await dropPrefixes();
 }
 const base = summarize('raw BullMQ 6 (Queue.addBulk / Worker)', raw);
-const rows = [base, summarize('switchyard bullmq adapter (leases)', adapterRuns), summarize('switchyard yard + worker on bullmq', yardRuns)];
-console.log(`\nBullMQ on ${REDIS_URL}: ${JOBS} jobs, concurrency ${CONCURRENCY}, ${SAMPLES} latency samples, median of ${ROUNDS} rounds`);
+const rows = [
+  base,
+  summarize('switchyard bullmq adapter (leases)', adapterRuns),
+  summarize('switchyard yard + worker on bullmq', yardRuns),
+];
+console.log(
+  `\nBullMQ on ${REDIS_URL}: ${JOBS} jobs, concurrency ${CONCURRENCY}, ${SAMPLES} latency samples, median of ${ROUNDS} rounds`,
+);
 console.table(
   rows.map((row) => ({
     system: row.system,

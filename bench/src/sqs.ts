@@ -13,6 +13,7 @@ import { randomBytes } from 'node:crypto';
 import {
   CreateQueueCommand,
   DeleteQueueCommand,
+  ListQueuesCommand,
   SendMessageBatchCommand,
   SQSClient,
 } from '@aws-sdk/client-sqs';

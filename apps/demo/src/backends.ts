@@ -75,70 +75,70 @@ async function openMemory(): Promise<Backend> {
   };
 }
 
-/** A connected ioredis client, or `BackendUnavailableError` naming REDIS_URL. */
-async function connectRedis(purpose: string) {
+/** Checks Redis answers, or throws `BackendUnavailableError` naming REDIS_URL. */
+async function assertRedisReachable(purpose: string): Promise<void> {
+  const client = await redisClient();
+  // The socket error says why ("ECONNREFUSED"); connect() itself only reports "Connection is closed".
+  let socketError: Error | undefined;
+  client.on('error', (error: Error) => {
+    socketError = error;
+  });
+  try {
+    await client.connect();
+    await client.ping();
+  } catch (error) {
+    const reason = (socketError ?? (error as Error)).message.replace(/\.$/, '');
+    throw new BackendUnavailableError(
+      `Redis (${purpose}) is unreachable at REDIS_URL=${redisUrl()}: ${reason}. ` +
+        'Start it (redis-server --daemonize yes) or set REDIS_URL.',
+      { cause: socketError ?? error },
+    );
+  } finally {
+    client.disconnect();
+  }
+}
+
+/** A not-yet-connected ioredis client for REDIS_URL that fails fast instead of retrying. */
+async function redisClient() {
   const { Redis } = await import('ioredis');
-  const url = redisUrl();
-  const client = new Redis(url, {
+  return new Redis(redisUrl(), {
     lazyConnect: true,
     connectTimeout: 2000,
     maxRetriesPerRequest: 0,
     retryStrategy: () => null,
   });
-  // The socket error says why ("ECONNREFUSED"); connect() itself only reports "Connection is closed".
-  let socketError: Error | undefined;
-  const recordError = (error: Error) => {
-    socketError = error;
-  };
-  client.on('error', recordError);
-  try {
-    await client.connect();
-    await client.ping();
-    client.off('error', recordError);
-    return client;
-  } catch (error) {
-    client.disconnect();
-    const reason = (socketError ?? (error as Error)).message.replace(/\.$/, '');
-    throw new BackendUnavailableError(
-      `Redis (${purpose}) is unreachable at REDIS_URL=${url}: ${reason}. ` +
-        'Start it (redis-server --daemonize yes) or set REDIS_URL.',
-      { cause: socketError ?? error },
-    );
-  }
 }
 
-/** Deletes every Redis key matching `pattern` (this run's namespace), then closes the client. */
-async function purgeRedis(client: Awaited<ReturnType<typeof connectRedis>>, pattern: string): Promise<void> {
+/** Deletes every Redis key matching `pattern` (this run's namespace) on a fresh connection. */
+async function purgeRedis(pattern: string): Promise<void> {
+  const client = await redisClient();
   try {
+    await client.connect();
     let cursor = '0';
     do {
       const [next, keys] = await client.scan(cursor, 'MATCH', pattern, 'COUNT', 500);
       if (keys.length > 0) await client.del(...keys);
       cursor = next;
     } while (cursor !== '0');
-  } finally {
     await client.quit();
+  } finally {
+    client.disconnect();
   }
 }
 
 async function openBullmq(namespace: string): Promise<Backend> {
-  const redis = await connectRedis('BullMQ');
-  try {
-    const { bullmqAdapter } = await importPackage(
-      '@switchyard/adapter-bullmq',
-      () => import('@switchyard/adapter-bullmq'),
-    );
-    const prefix = `demo-${namespace}`;
-    return {
-      name: 'bullmq',
-      adapter: bullmqAdapter({ connection: redisUrl(), prefix }),
-      orders: createMemoryOrderStore(),
-      dispose: () => purgeRedis(redis, `${prefix}*`),
-    };
-  } catch (error) {
-    redis.disconnect();
-    throw error;
-  }
+  await assertRedisReachable('BullMQ');
+  const { bullmqAdapter } = await importPackage(
+    '@switchyard/adapter-bullmq',
+    () => import('@switchyard/adapter-bullmq'),
+  );
+  const prefix = `demo-${namespace}`;
+  return {
+    name: 'bullmq',
+    adapter: bullmqAdapter({ connection: redisUrl(), prefix }),
+    orders: createMemoryOrderStore(),
+    dispose: () => purgeRedis(`${prefix}*`),
+  };
 }
 
 async function openPgBoss(namespace: string): Promise<Backend> {
@@ -194,7 +194,7 @@ async function sqsEndpoint(): Promise<{ url: string; stop(): Promise<void> }> {
 }
 
 async function openSqs(namespace: string): Promise<Backend> {
-  const redis = await connectRedis('the SQS job-state store');
+  await assertRedisReachable('the SQS job-state store');
   const endpoint = await sqsEndpoint();
   const { SQSClient, ListQueuesCommand, DeleteQueueCommand } = await import('@aws-sdk/client-sqs');
   const client = new SQSClient({
@@ -237,14 +237,13 @@ async function openSqs(namespace: string): Promise<Backend> {
             new ListQueuesCommand({ QueueNamePrefix: queuePrefix }),
           );
           for (const QueueUrl of QueueUrls) await client.send(new DeleteQueueCommand({ QueueUrl }));
-          await purgeRedis(redis, `${keyPrefix}*`);
+          await purgeRedis(`${keyPrefix}*`);
         } finally {
           await release();
         }
       },
     };
   } catch (error) {
-    redis.disconnect();
     await release();
     throw error;
   }

@@ -31,53 +31,46 @@ function fit(text: string, width: number): string {
   return text.length <= width ? text.padEnd(width) : `${text.slice(0, width - 1)}…`;
 }
 
-/** Renders the table and its footer (capabilities, notes, problems, unavailable backends). */
+/** Renders the table and its footer (differences, notes, problems, unavailable backends). */
 export function renderSwapTable(runs: BackendRun[]): string {
   const available = runs.filter(
     (run): run is BackendRun & { report: ScenarioReport } => run.report !== undefined,
   );
-  const stepKeys = (available[0]?.report.steps ?? []).map((step) => ({ key: step.key, title: step.title }));
+  const stepKeys = (available[0]?.report.steps ?? []).map((step) => step.key);
+  const ran = runs.map((run) => run.report !== undefined);
   const rows: string[][] = [];
+  const differences: string[] = [];
   const header = ['step / job', ...runs.map((run) => run.backend), 'same?'];
 
-  for (const [index, { key }] of stepKeys.entries()) {
+  for (const [index, key] of stepKeys.entries()) {
     const steps = runs.map((run) => run.report?.steps.find((step) => step.key === key));
-    const outcomes = steps.map((step, column) =>
-      runs[column]!.unavailable !== undefined
-        ? index === 0
-          ? `unavailable: ${runs[column]!.unavailable}`
-          : ''
-        : step
-          ? `${step.outcome} · ${step.elapsedMs} ms${step.problems.length > 0 ? ' ✗' : ''}`
-          : '—',
-    );
+    const outcomes = steps.map((step, column) => {
+      const { unavailable } = runs[column]!;
+      if (unavailable !== undefined) return index === 0 ? `unavailable: ${unavailable}` : '';
+      return step ? `${step.outcome}${step.problems.length > 0 ? ' ✗' : ''}` : '—';
+    });
     // Backends whose step carries a capability note may differ on this step by declaration.
-    const declared = steps.map(
-      (step, column) => runs[column]!.report !== undefined && step?.note !== undefined,
+    const declared = steps.map((step, column) => ran[column]! && step?.note !== undefined);
+    const outcomeMark = sameMark(
+      steps.map((step) => step?.outcome ?? ''),
+      ran,
+      declared,
     );
-    const ran = steps.map((_step, column) => runs[column]!.report !== undefined);
+    rows.push([`${index + 1}. ${key}`, ...outcomes, outcomeMark]);
     rows.push([
-      `${index + 1}. ${key}`,
-      ...outcomes,
-      sameMark(
-        steps.map((step) => step?.outcome ?? ''),
-        ran,
-        declared,
-      ),
+      '   elapsed',
+      ...steps.map((step, column) => (ran[column] && step ? `${step.elapsedMs} ms` : '')),
+      '',
     ]);
 
     // Job rows: the n-th job of each task, matched across backends.
-    const labels = jobLabels(steps.map((step) => step?.jobs ?? []));
-    for (const label of labels) {
-      const cells = steps.map((step, column) =>
-        runs[column]!.report ? jobCell(pickJob(step?.jobs ?? [], label)) : '',
-      );
-      const compared = steps.map((step) => comparable(pickJob(step?.jobs ?? [], label)));
-      rows.push([
-        `   ${label.task}${label.nth > 0 ? ` #${label.nth + 1}` : ''}`,
-        ...cells,
-        sameMark(compared, ran, declared),
-      ]);
+    for (const label of jobLabels(steps.map((step) => step?.jobs ?? []))) {
+      const jobs = steps.map((step) => pickJob(step?.jobs ?? [], label));
+      const rowLabel = `${label.task}${label.nth > 0 ? ` #${label.nth + 1}` : ''}`;
+      const mark = sameMark(jobs.map(comparable), ran, declared);
+      rows.push([`   ${rowLabel}`, ...jobs.map((job, column) => (ran[column] ? jobCell(job) : '')), mark]);
+      if (mark === '≠')
+        differences.push(`${index + 1}. ${key} / ${rowLabel}: ${describeDifference(runs, jobs)}`);
     }
   }
 
@@ -91,9 +84,7 @@ export function renderSwapTable(runs: BackendRun[]): string {
     rows.push([label, ...runs.map((run) => (run.report ? value(run.report) : '')), '']);
   capability('capability: durable', (report) => String(report.capabilities.durable));
   capability('capability: ordering', (report) => report.capabilities.ordering);
-  capability('capability: transactional enqueue', (report) =>
-    String(report.capabilities.transactionalEnqueue),
-  );
+  capability('capability: tx enqueue', (report) => String(report.capabilities.transactionalEnqueue));
   capability('capability: max delay', (report) =>
     Number.isFinite(report.capabilities.maxDelayMs) ? `${report.capabilities.maxDelayMs} ms` : 'unlimited',
   );
@@ -112,7 +103,7 @@ export function renderSwapTable(runs: BackendRun[]): string {
   const out = [line(header), widths.map((width) => '─'.repeat(width)).join('─┼─')];
   for (const row of rows) out.push(line(row));
 
-  const footer: string[] = [];
+  const footer = differences.map((difference) => `≠ ${difference}`);
   for (const run of runs) {
     if (run.unavailable !== undefined) footer.push(`${run.backend}: unavailable: ${run.unavailable}`);
     for (const step of run.report?.steps ?? []) {
@@ -121,10 +112,24 @@ export function renderSwapTable(runs: BackendRun[]): string {
     }
   }
   footer.push(
-    'same?: "=" final state, attempts and result agree on every backend that ran (timings differ by nature); ' +
-      '"≠ declared" only a backend with a declared capability difference (see its note) differs; "≠" a real difference.',
+    'same?: "=" final state, attempts, result and error agree on every backend that ran (timings differ by nature); ' +
+      '"≠ declared" only a backend with a declared capability difference (see its note) differs; "≠" a real difference (listed above).',
   );
   return `${out.join('\n')}\n\n${footer.join('\n')}`;
+}
+
+/** Which of state, attempts, result, error differ, with each backend's value. */
+function describeDifference(runs: BackendRun[], jobs: Array<ScenarioJob | undefined>): string {
+  const fields = ['state', 'attempts', 'result', 'error'] as const;
+  return fields
+    .flatMap((field) => {
+      const values = runs.flatMap((run, column) =>
+        run.report ? [{ backend: run.backend, value: canonicalJson(jobs[column]?.[field] ?? null) }] : [],
+      );
+      if (values.every((entry) => entry.value === values[0]!.value)) return [];
+      return [`${field}: ${values.map((entry) => `${entry.backend}=${entry.value}`).join(', ')}`];
+    })
+    .join('; ');
 }
 
 interface JobLabel {

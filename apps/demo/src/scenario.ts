@@ -100,7 +100,7 @@ const orderStep = (
     const { order, jobs, problems } = await waitForOrder(api, placed.id, finalStatus, expected.length);
     problems.push(...checkJobs(jobs, expected), ...extraChecks(order, jobs));
     return {
-      outcome: order.needsAttention ? `${order.status} (needs attention)` : order.status,
+      outcome: order.needsAttention ? `${order.status} ⚑ for a human` : order.status,
       jobs,
       problems,
     };
@@ -233,7 +233,7 @@ export const SCENARIO_STEPS: StepDefinition[] = [
           `report result ${JSON.stringify(waited.jobs[0]?.result)}, expected ${JSON.stringify(expectedSales)}`,
         );
       }
-      return { outcome: `${schedules.length} schedules, report ran`, jobs: waited.jobs, problems };
+      return { outcome: `${schedules.length} schedules + 1 run`, jobs: waited.jobs, problems };
     },
   },
   {
@@ -267,7 +267,7 @@ export const SCENARIO_STEPS: StepDefinition[] = [
           ? 'ordering is best-effort here (declared); this run happened to be in order'
           : `ordering is best-effort here (declared): ran ${observed.join(', ')}`;
       }
-      return { outcome: observed.join(' → '), jobs, problems, ...(note ? { note } : {}) };
+      return { outcome: observed.join('→'), jobs, problems, ...(note ? { note } : {}) };
     },
   },
 ];

@@ -64,4 +64,18 @@ describe('swap table', () => {
     expect(table).toContain('pgboss: unavailable: PostgreSQL is unreachable at DATABASE_URL=x');
     expect(table).toContain('sqs / delivery-retried: ordering is best-effort here (declared)');
   });
+
+  it('lists what differs on a row that differs without a declared reason', () => {
+    const withError = report('memory', 3);
+    withError.steps[0]!.jobs[0]!.error = 'courier timed out (attempt 2)';
+    const table = renderSwapTable([
+      { backend: 'memory', report: withError },
+      { backend: 'bullmq', report: report('bullmq', 3) },
+    ]);
+    expect(table.split('\n').find((line) => line.includes('deliver-premium'))).toMatch(/│ ≠$/);
+    expect(table).toContain(
+      '≠ 1. delivery-retried / deliver-premium: error: memory="courier timed out (attempt 2)", bullmq=null',
+    );
+    expect(table).toMatch(/ {3}elapsed\s+│ 900 ms/);
+  });
 });

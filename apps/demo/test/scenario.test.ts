@@ -27,7 +27,7 @@ describe.each(BACKEND_NAMES)('the demo scenario on %s', (backend) => {
     });
     const ordering = report.steps.find((step) => step.key === 'priority-order')!;
     if (report.capabilities.ordering === 'strict') {
-      expect(ordering.outcome).toBe(NEWSLETTER_EXPECTED_ORDER.map((to) => to.split('@')[0]).join(' → '));
+      expect(ordering.outcome).toBe(NEWSLETTER_EXPECTED_ORDER.map((to) => to.split('@')[0]).join('→'));
       expect(ordering.note).toBeUndefined();
     } else {
       expect(ordering.note).toMatch(/best-effort/);

@@ -1,6 +1,6 @@
 /** `bullmqAdapter()`: the Switchyard adapter for BullMQ on Redis. */
 import { type AdapterCapabilities, AdapterError, type QueueAdapter } from '@switchyard/core';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from './options.js';
 import { type BullmqConsumer, startConsumer } from './consume.js';
 import { AdapterContext } from './context.js';
 import { enqueueJobs } from './enqueue.js';
@@ -13,6 +13,12 @@ import { createScheduleStore } from './schedules.js';
 /** How long `start()` waits for Redis before failing. */
 const CONNECT_TIMEOUT_MS = 10_000;
 
+/** host:port of a single Redis, or "the cluster" (for error messages). */
+function describeServer(client: RedisClient): string {
+  const options = client.options as { host?: string; port?: number };
+  return options.host !== undefined ? `${options.host}:${options.port ?? 6379}` : 'the cluster';
+}
+
 /** Waits for the client to answer, or fails with a message naming the server. */
 async function ping(context: AdapterContext): Promise<void> {
   const { client } = context;
@@ -23,7 +29,7 @@ async function ping(context: AdapterContext): Promise<void> {
       () =>
         reject(
           new Error(
-            `no answer from Redis at ${client.options.host}:${client.options.port} within ${CONNECT_TIMEOUT_MS} ms`,
+            `no answer from Redis at ${describeServer(client)} within ${CONNECT_TIMEOUT_MS} ms`,
           ),
         ),
       CONNECT_TIMEOUT_MS,
@@ -37,7 +43,7 @@ async function ping(context: AdapterContext): Promise<void> {
 }
 
 /** Closes a client the adapter owns: QUIT when connected, else just stop reconnecting. */
-async function closeClient(client: Redis): Promise<void> {
+async function closeClient(client: RedisClient): Promise<void> {
   if (client.status === 'ready') {
     try {
       await client.quit();

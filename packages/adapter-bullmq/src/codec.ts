@@ -13,36 +13,69 @@ import {
 import { FIELD } from './keys.js';
 import { type BullPlace, fromBullPriority, toJobState } from './state-mapping.js';
 
-/** What is stored in BullMQ's `data` field. */
+/**
+ * What is stored in BullMQ's `data` field. Only what BullMQ does not already hold:
+ * `createdAt` is BullMQ's `timestamp`, `priority` is BullMQ's priority − 1, and
+ * `runAt` / `metadata` are written only when they differ from `createdAt` / `{}`.
+ */
 export interface JobEnvelope {
   /** Envelope version, so a later format can coexist. */
   v: 1;
   payload: unknown;
-  priority: number;
-  createdAt: number;
-  runAt: number;
   maxAttempts: number | null;
+  runAt?: number;
   backoff?: BackoffSpec;
   timeoutMs?: number;
   uniqueKey?: string;
-  metadata: Record<string, string>;
+  metadata?: Record<string, string>;
 }
 
 /** NewJob → envelope (pure). */
 export function toEnvelope(job: NewJob): JobEnvelope {
-  const envelope: JobEnvelope = {
-    v: 1,
-    payload: job.payload,
-    priority: job.priority,
-    createdAt: job.createdAt.getTime(),
-    runAt: job.runAt.getTime(),
-    maxAttempts: job.maxAttempts,
-    metadata: job.metadata,
-  };
+  const envelope: JobEnvelope = { v: 1, payload: job.payload, maxAttempts: job.maxAttempts };
+  if (job.runAt.getTime() !== job.createdAt.getTime()) envelope.runAt = job.runAt.getTime();
   if (job.backoff !== undefined) envelope.backoff = job.backoff;
   if (job.timeoutMs !== undefined) envelope.timeoutMs = job.timeoutMs;
   if (job.uniqueKey !== undefined) envelope.uniqueKey = job.uniqueKey;
+  for (const _key in job.metadata) {
+    envelope.metadata = job.metadata;
+    break;
+  }
   return envelope;
+}
+
+/** The JobRecord fields that come from the envelope and BullMQ's own fields (best effort without an envelope). */
+export type EnvelopeFields = Pick<
+  JobRecord,
+  | 'payload'
+  | 'priority'
+  | 'createdAt'
+  | 'runAt'
+  | 'maxAttempts'
+  | 'metadata'
+  | 'backoff'
+  | 'timeoutMs'
+  | 'uniqueKey'
+>;
+
+/** Envelope + BullMQ `timestamp` and `priority` → record fields (pure). */
+export function envelopeFields(
+  envelope: JobEnvelope | undefined,
+  timestamp: number,
+  bullPriority: number,
+): EnvelopeFields {
+  const fields: EnvelopeFields = {
+    payload: envelope?.payload,
+    priority: fromBullPriority(bullPriority),
+    createdAt: new Date(timestamp),
+    runAt: new Date(envelope?.runAt ?? timestamp),
+    maxAttempts: envelope ? envelope.maxAttempts : null,
+    metadata: envelope?.metadata ?? {},
+  };
+  if (envelope?.backoff !== undefined) fields.backoff = envelope.backoff;
+  if (envelope?.timeoutMs !== undefined) fields.timeoutMs = envelope.timeoutMs;
+  if (envelope?.uniqueKey !== undefined) fields.uniqueKey = envelope.uniqueKey;
+  return fields;
 }
 
 /** Parses BullMQ's `data` string into an envelope, or throws `MalformedJobError` saying why. */
@@ -63,10 +96,8 @@ export function checkEnvelope(id: string, value: unknown): JobEnvelope {
     typeof candidate !== 'object' ||
     candidate === null ||
     candidate.v !== 1 ||
-    typeof candidate.priority !== 'number' ||
-    typeof candidate.createdAt !== 'number' ||
-    typeof candidate.runAt !== 'number' ||
-    typeof candidate.metadata !== 'object'
+    !('payload' in candidate) ||
+    (candidate.maxAttempts !== null && typeof candidate.maxAttempts !== 'number')
   ) {
     throw new MalformedJobError(`bullmq: job ${id} was not written by Switchyard (unknown data shape)`);
   }
@@ -133,18 +164,11 @@ export function decodeRecord(raw: RawJob): JobRecord | null {
     id: raw.id,
     task: fields.name ?? '',
     queue: raw.queue,
-    payload: envelope?.payload,
-    priority: envelope?.priority ?? fromBullPriority(toInt(fields.priority) ?? 0),
-    createdAt: new Date(envelope?.createdAt ?? timestamp),
-    runAt: new Date(runAtOf(raw, envelope, timestamp)),
-    maxAttempts: envelope ? envelope.maxAttempts : null,
-    metadata: envelope?.metadata ?? {},
+    ...envelopeFields(envelope, timestamp, toInt(fields.priority) ?? 0),
     state,
     attempt,
   };
-  if (envelope?.backoff !== undefined) record.backoff = envelope.backoff;
-  if (envelope?.timeoutMs !== undefined) record.timeoutMs = envelope.timeoutMs;
-  if (envelope?.uniqueKey !== undefined) record.uniqueKey = envelope.uniqueKey;
+  record.runAt = new Date(runAtOf(raw, record.runAt.getTime()));
   const processedOn = toInt(fields.processedOn);
   if (processedOn !== undefined && attempt > 0) record.startedAt = new Date(processedOn);
   const finishedOn = toInt(fields.finishedOn);
@@ -165,9 +189,7 @@ export function decodeRecord(raw: RawJob): JobRecord | null {
 }
 
 /** When the job is (or was) runnable: the delayed score, else the retry time, else the enqueue-time runAt. */
-function runAtOf(raw: RawJob, envelope: JobEnvelope | undefined, timestamp: number): number {
+function runAtOf(raw: RawJob, enqueuedRunAt: number): number {
   if (raw.place === 'delayed' && raw.delayedScore !== undefined) return Math.floor(raw.delayedScore / 0x1000);
-  const retryAt = toInt(raw.fields[FIELD.runAt]);
-  if (retryAt !== undefined) return retryAt;
-  return envelope?.runAt ?? timestamp;
+  return toInt(raw.fields[FIELD.runAt]) ?? enqueuedRunAt;
 }

@@ -8,7 +8,7 @@
 import type { ConsumeOptions, Consumer, JobRecord, Lease } from '@switchyard/core';
 import { MalformedJobError } from '@switchyard/core';
 import { DelayedError, type Job, type RedisQueueBackend } from 'bullmq';
-import { checkEnvelope, type JobEnvelope } from './codec.js';
+import { checkEnvelope, envelopeFields, type JobEnvelope } from './codec.js';
 import type { AdapterContext } from './context.js';
 import { BullmqLease } from './lease.js';
 import { LeaseWorker, undecodableJobs } from './lease-worker.js';
@@ -63,19 +63,11 @@ export function runningRecord(job: Job, queue: string): { record: JobRecord; mal
     id,
     task: job.name,
     queue,
-    payload: envelope?.payload,
-    priority: envelope?.priority ?? Math.max(0, (job.priority ?? 1) - 1),
-    createdAt: new Date(envelope?.createdAt ?? job.timestamp),
-    runAt: new Date(envelope?.runAt ?? job.timestamp),
-    maxAttempts: envelope ? envelope.maxAttempts : null,
-    metadata: envelope?.metadata ?? {},
+    ...envelopeFields(envelope, job.timestamp, job.priority),
     state: 'running',
     attempt: job.attemptsStarted,
     startedAt,
   };
-  if (envelope?.backoff !== undefined) record.backoff = envelope.backoff;
-  if (envelope?.timeoutMs !== undefined) record.timeoutMs = envelope.timeoutMs;
-  if (envelope?.uniqueKey !== undefined) record.uniqueKey = envelope.uniqueKey;
   return malformed ? { record, malformed } : { record };
 }
 

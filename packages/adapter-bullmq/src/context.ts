@@ -2,7 +2,7 @@
 import type { AdapterStartContext, Clock, Logger } from '@switchyard/core';
 import { silentLogger, systemClock } from '@switchyard/core';
 import { Queue } from 'bullmq';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from './options.js';
 import { knownQueuesKey } from './keys.js';
 import type { ResolvedOptions } from './options.js';
 import { Scripts } from './scripts.js';
@@ -16,7 +16,7 @@ export class AdapterContext {
   private readonly queues = new Map<string, Promise<Queue>>();
 
   constructor(
-    readonly client: Redis,
+    readonly client: RedisClient,
     readonly options: ResolvedOptions,
   ) {
     this.scripts = new Scripts(client, options.prefix);

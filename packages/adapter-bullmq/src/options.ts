@@ -1,14 +1,17 @@
 /** Options of `bullmqAdapter()` and how they turn into Redis connections. */
 import { InvalidOptionsError } from '@switchyard/core';
-import { Redis, type RedisOptions } from 'ioredis';
+import { Cluster, Redis, type RedisOptions } from 'ioredis';
+
+/** A connection the adapter can use: a single Redis or a Redis Cluster client. */
+export type RedisClient = Redis | Cluster;
 
 /** Options for `bullmqAdapter()`. */
 export interface BullmqAdapterOptions {
   /**
-   * Where Redis is: an ioredis instance (the adapter duplicates it for workers and never
-   * closes it), a `redis://` URL, or ioredis connection options.
+   * Where Redis is: an ioredis `Redis` or `Cluster` instance (the adapter duplicates it for
+   * workers and never closes it), a `redis://` URL, or ioredis connection options.
    */
-  connection: Redis | string | RedisOptions;
+  connection: RedisClient | string | RedisOptions;
   /** BullMQ key prefix (default `bull`). Use a hash tag such as `{sy}` on Redis Cluster. */
   prefix?: string;
   /** Largest serialized payload accepted, in bytes (default 512 KiB). */
@@ -57,16 +60,20 @@ const REQUIRED: RedisOptions = { maxRetriesPerRequest: null };
 
 /** The adapter's main client, and whether the adapter owns (and must close) it. */
 export function createMainClient(connection: BullmqAdapterOptions['connection']): {
-  client: Redis;
+  client: RedisClient;
   owned: boolean;
 } {
-  if (connection instanceof Redis) return { client: connection, owned: false };
+  if (connection instanceof Redis || connection instanceof Cluster) return { client: connection, owned: false };
   if (typeof connection === 'string')
     return { client: new Redis(connection, { ...REQUIRED, lazyConnect: true }), owned: true };
   return { client: new Redis({ ...connection, ...REQUIRED, lazyConnect: true }), owned: true };
 }
 
 /** A fresh connection with the same settings (for a worker, which needs its own sockets). */
-export function duplicateClient(client: Redis): Redis {
+export function duplicateClient(client: RedisClient): RedisClient {
+  // Cluster.duplicate takes node options first and per-node options under `redisOptions`.
+  if (client instanceof Cluster) {
+    return client.duplicate(undefined, { redisOptions: { ...client.options.redisOptions, ...REQUIRED } });
+  }
   return client.duplicate(REQUIRED);
 }

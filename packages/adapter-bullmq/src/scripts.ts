@@ -4,7 +4,7 @@
  * single command for, atomically: cancel a waiting job, list and count by
  * Switchyard state, compare-and-set a schedule tick.
  */
-import type { Redis } from 'ioredis';
+import type { RedisClient } from './options.js';
 import { FIELD, knownQueuesKey } from './keys.js';
 
 /** Finds where a job sits in its queue; `base` is `${prefix}:${queue}:`. */
@@ -244,7 +244,7 @@ export class Scripts {
   private readonly routingKey: string;
 
   constructor(
-    private readonly client: Redis,
+    private readonly client: RedisClient,
     prefix: string,
   ) {
     this.routingKey = knownQueuesKey(prefix);

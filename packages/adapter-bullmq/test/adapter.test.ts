@@ -7,15 +7,17 @@
 import { bullmqAdapter } from '@switchyard/adapter-bullmq';
 import { AdapterError, type Lease, silentLogger, systemClock } from '@switchyard/core';
 import { Queue } from 'bullmq';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { eventually, type Harness, newJob, startHarness } from './harness.js';
 import { requireRedis } from './redis-required.js';
 
 beforeAll(requireRedis);
 
-let h: Harness;
+let h: Harness | undefined;
 afterEach(async () => {
-  await h?.close();
+  const current = h;
+  h = undefined;
+  await current?.close();
 });
 
 /** Collects leases from a consumer until the test settles them. */
@@ -183,9 +185,6 @@ describe('bullmq adapter: leases', () => {
 });
 
 describe('bullmq adapter: connection', () => {
-  let killer: Harness | undefined;
-  afterAll(async () => killer?.raw.disconnect());
-
   it('start() fails with an AdapterError when Redis cannot be reached', async () => {
     const adapter = bullmqAdapter({
       connection: { host: '127.0.0.1', port: 1, retryStrategy: () => null },

@@ -1,7 +1,7 @@
 /** Pure policy: state mapping, priority mapping, job options, the record codec, cursors. */
 import { MalformedJobError } from '@switchyard/core';
 import { describe, expect, it } from 'vitest';
-import { decodeRecord, parseEnvelope, toEnvelope } from '../src/codec.js';
+import { decodeRecord, envelopeFields, parseEnvelope, toEnvelope } from '../src/codec.js';
 import { deduplicationId, toJobOptions } from '../src/enqueue.js';
 import { resolveOptions } from '../src/options.js';
 import { decodeCursor, encodeCursor } from '../src/queries.js';
@@ -63,25 +63,34 @@ describe('job options', () => {
 });
 
 describe('codec', () => {
-  it('an envelope round-trips every field', () => {
+  it('an envelope plus BullMQ timestamp and priority round-trips every field', () => {
+    const createdAt = new Date(1_000_000);
     const job = newJob({
+      createdAt,
+      runAt: new Date(1_005_000),
+      priority: 7,
       backoff: { type: 'fixed', delay: 10 },
       timeoutMs: 50,
       uniqueKey: 'k',
       metadata: { a: 'b' },
     });
     const envelope = parseEnvelope(job.id, JSON.stringify(toEnvelope(job)));
-    expect(envelope).toMatchObject({
+    expect(envelopeFields(envelope, createdAt.getTime(), toBullPriority(7))).toEqual({
       payload: job.payload,
-      priority: job.priority,
-      createdAt: job.createdAt.getTime(),
-      runAt: job.runAt.getTime(),
+      priority: 7,
+      createdAt,
+      runAt: job.runAt,
       maxAttempts: 3,
       backoff: { type: 'fixed', delay: 10 },
       timeoutMs: 50,
       uniqueKey: 'k',
       metadata: { a: 'b' },
     });
+  });
+
+  it('stores only what BullMQ does not hold already', () => {
+    const job = newJob({ maxAttempts: null });
+    expect(toEnvelope(job)).toEqual({ v: 1, payload: job.payload, maxAttempts: null });
   });
 
   it('corrupt JSON and foreign data are MalformedJobError', () => {

@@ -194,27 +194,30 @@ function isPlainObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
-/** The JSON row `enqueue` sends for one job (see `jsonb_to_recordset` in enqueue.ts). */
+/**
+ * The compact JSON row `enqueue` sends for one job (see `json_to_recordset` in enqueue.ts): short keys,
+ * times as epoch ms, NULL for what is empty, because a batch of thousands is serialised and parsed per call.
+ */
 export function encodeNewJob(job: NewJob, ordinal: number): Record<string, unknown> {
   const options: StoredOptions = {};
   if (job.backoff) options.backoff = job.backoff;
   if (job.timeoutMs !== undefined) options.timeoutMs = job.timeoutMs;
+  const createdMs = job.createdAt.getTime();
+  const runMs = job.runAt.getTime();
   return {
-    ord: ordinal,
-    id: job.id,
-    name: job.queue,
-    task: job.task,
-    // Wrapped so a payload of JSON `null` survives as a value (jsonb_to_recordset would read it as SQL NULL).
-    data: { v: job.payload ?? null },
-    priority: toPgBossPriority(job.priority),
-    created_on: job.createdAt.toISOString(),
-    start_after: job.runAt.toISOString(),
-    max_attempts: job.maxAttempts,
-    // pg-boss counts retries after the first run; shown in pg-boss tools, not used by Switchyard.
-    retry_limit: job.maxAttempts === null ? 2_147_483_647 : Math.max(0, job.maxAttempts - 1),
+    n: ordinal,
+    i: job.id,
+    q: job.queue,
+    t: job.task,
+    // A JSON null payload is stored as SQL NULL, and SQL NULL reads back as null: the same value.
+    d: job.payload ?? null,
+    p: toPgBossPriority(job.priority),
+    c: createdMs,
+    r: runMs === createdMs ? null : runMs,
+    m: job.maxAttempts,
     // Empty ones stay NULL: less to write and to parse per row (decoding treats NULL as empty).
-    options: Object.keys(options).length > 0 ? options : null,
-    metadata: Object.keys(job.metadata).length > 0 ? job.metadata : null,
-    unique_key: job.uniqueKey ?? null,
+    o: Object.keys(options).length > 0 ? options : null,
+    md: Object.keys(job.metadata).length > 0 ? job.metadata : null,
+    u: job.uniqueKey ?? null,
   };
 }

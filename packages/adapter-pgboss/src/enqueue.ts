@@ -56,17 +56,20 @@ export class Enqueuer {
     const rows = await this.db.query<{ ids: string[] }>(
       'enqueue',
       `WITH input AS (
-         SELECT * FROM json_to_recordset($1::json) AS x(
-           ord int, id uuid, name text, task text, data jsonb, priority int, created_on timestamptz,
-           start_after timestamptz, max_attempts int, retry_limit int, options jsonb, metadata jsonb, unique_key text)
+         SELECT x.*, timestamptz 'epoch' + x.c * interval '1 millisecond' AS created_on
+         FROM json_to_recordset($1::json) AS x(
+           n int, i uuid, q text, t text, d jsonb, p int, c bigint, r bigint, m int, o jsonb, md jsonb, u text)
        ),
        ins AS (
          INSERT INTO ${s}.job (id, name, data, priority, state, retry_limit, start_after, created_on, singleton_key,
                               policy, sy_task, sy_max_attempts, sy_options, sy_metadata)
-         SELECT x.id, x.name, x.data -> 'v', x.priority, 'created', x.retry_limit, x.start_after, x.created_on,
-                x.unique_key, 'standard', x.task, x.max_attempts, x.options, x.metadata
+         SELECT x.i, x.q, x.d, x.p, 'created',
+                -- pg-boss counts retries after the first run; shown in pg-boss tools, not used by Switchyard.
+                CASE WHEN x.m IS NULL THEN 2147483647 ELSE GREATEST(x.m - 1, 0) END,
+                COALESCE(timestamptz 'epoch' + x.r * interval '1 millisecond', x.created_on), x.created_on,
+                x.u, 'standard', x.t, x.m, x.o, x.md
          FROM input x
-         ORDER BY x.ord
+         ORDER BY x.n
          ON CONFLICT DO NOTHING
          RETURNING id, name, start_after
        )

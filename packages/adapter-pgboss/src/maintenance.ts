@@ -8,7 +8,8 @@ import type { Database } from './database.js';
 
 /**
  * running → pending for every expired lease: the attempt stays consumed and the
- * next delivery is flagged `redelivered`. NOTIFYs the queues so idle workers
+ * next delivery is flagged `redelivered`. A job whose cancel was requested while
+ * its holder died ends `cancelled` instead of running again. NOTIFYs the queues so idle workers
  * anywhere pick the jobs up at once. Returns how many were redelivered.
  */
 export async function redeliverExpiredLeases(
@@ -21,12 +22,14 @@ export async function redeliverExpiredLeases(
     'redeliver expired leases',
     `WITH expired AS (
        UPDATE ${schema}.job
-          SET state = 'created', sy_redelivered = true, sy_lease_token = NULL, sy_lease_expires_at = NULL
+          SET state = CASE WHEN sy_cancel_requested THEN 'cancelled'::${schema}.job_state ELSE 'created' END,
+              completed_on = CASE WHEN sy_cancel_requested THEN $1 ELSE completed_on END,
+              sy_redelivered = NOT sy_cancel_requested, sy_lease_token = NULL, sy_lease_expires_at = NULL
         WHERE state = 'active' AND sy_lease_expires_at < $1
-        RETURNING name
+        RETURNING name, state
      )
      SELECT (SELECT count(*) FROM expired) AS redelivered,
-            (SELECT count(pg_notify($2, q.name || '|0')) FROM (SELECT DISTINCT name FROM expired) q) AS notified`,
+            (SELECT count(pg_notify($2, q.name || '|0')) FROM (SELECT DISTINCT name FROM expired WHERE state = 'created') q) AS notified`,
     [new Date(now), channel],
   );
   return Number(rows[0]?.redelivered ?? 0);

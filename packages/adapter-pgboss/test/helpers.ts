@@ -1,7 +1,14 @@
 /** Test helpers: a fresh schema per test, adapters on it, job builders and a raw connection. */
 import { randomBytes } from 'node:crypto';
 import { type PgBossAdapterOptions, pgBossAdapter } from '@switchyard/adapter-pgboss';
-import { type NewJob, newJobId, type QueueAdapter, silentLogger, systemClock } from '@switchyard/core';
+import {
+  type AdapterStartContext,
+  type NewJob,
+  newJobId,
+  type QueueAdapter,
+  silentLogger,
+  systemClock,
+} from '@switchyard/core';
 import pg from 'pg';
 import { DATABASE_URL } from './database-url.js';
 
@@ -16,10 +23,13 @@ export class PgTestScope {
   }
 
   /** A started adapter on this scope's schema. */
-  async adapter(options: Partial<PgBossAdapterOptions> = {}): Promise<QueueAdapter> {
+  async adapter(
+    options: Partial<PgBossAdapterOptions> = {},
+    context: Partial<AdapterStartContext> = {},
+  ): Promise<QueueAdapter> {
     const adapter = pgBossAdapter({ connectionString: DATABASE_URL, schema: this.schema, ...options });
     this.adapters.push(adapter);
-    await adapter.start({ logger: silentLogger, clock: systemClock, retention: {} });
+    await adapter.start({ logger: silentLogger, clock: systemClock, retention: {}, ...context });
     return adapter;
   }
 

@@ -73,6 +73,25 @@ describe('leases on pg-boss', () => {
     await consumer.stop();
   });
 
+  it('a job whose cancel was requested while its holder died ends cancelled, not redelivered', async () => {
+    scope = new PgTestScope();
+    const adapter = await scope.adapter();
+    const job = newJob();
+    await adapter.enqueue([job]);
+    const dead = collector();
+    const consumer = adapter.consume(['q'], { concurrency: 1, leaseDurationMs: 150 }, dead.onLease);
+    await waitFor(() => dead.leases.length === 1, 3000, 'delivery');
+    expect(await adapter.jobs.cancel(job.id)).toBe('requested');
+    // The holder never heartbeats nor settles: the sweep finds the expired lease with the cancel request.
+    await waitFor(
+      async () => (await adapter.jobs.get(job.id))?.state === 'cancelled',
+      3000,
+      'cancelled by the sweep',
+    );
+    expect(dead.leases).toHaveLength(1);
+    await consumer.stop();
+  });
+
   it('release gives the job back with its attempt, and never more than `concurrency` leases are unsettled', async () => {
     scope = new PgTestScope();
     const adapter = await scope.adapter();

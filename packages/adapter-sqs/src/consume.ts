@@ -98,7 +98,6 @@ export class SqsConsumer implements Consumer {
       await this.sleep(50);
       return;
     }
-    let answered = false;
     const anyAnswer = new Promise<void>((resolve) => {
       for (const target of open) {
         let poll = this.longPolls.get(target.url);
@@ -109,16 +108,13 @@ export class SqsConsumer implements Consumer {
             .finally(() => this.longPolls.delete(target.url));
           this.longPolls.set(target.url, poll);
         }
-        void poll.then(() => {
-          answered = true;
-          resolve();
-        });
+        void poll.then(resolve);
       }
       this.wake = resolve;
     });
+    // Also woken by a freed slot or stop(): the next cycle short-polls the bands without a long poll.
     await anyAnswer;
     this.wake = null;
-    if (!answered) this.runtime.logger.debug({}, 'sqs: a slot was freed during a long poll');
   }
 
   private receive(target: BandQueue, waitSeconds: number): Promise<Message[]> {

@@ -69,6 +69,8 @@ export class SqsLease implements Lease {
       ),
       records.load(this.job.id),
     ]);
+    // Settled while we were asking: the record moved on because of us, not because the lease was lost.
+    if (this.settled) return;
     if (!extended || !this.stillMine(loaded)) {
       this.controller.abort(new LeaseExpiredError());
       return;

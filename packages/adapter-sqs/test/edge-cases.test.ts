@@ -35,30 +35,6 @@ async function adapterFor(...args: Parameters<typeof startedAdapter>) {
 }
 
 describe('sqs edge cases', () => {
-  it('a job goes through store and SQS: lease, complete, message deleted, record completed', async () => {
-    const prefix = newPrefix();
-    const adapter = await adapterFor(prefix);
-    const job = newJob();
-    expect(await adapter.enqueue([job])).toEqual([{ status: 'created', id: job.id }]);
-    const inbox = new LeaseInbox();
-    const consumer = adapter.consume(['work'], LEASE, inbox.onLease);
-    const lease = await inbox.next();
-    expect(lease.job).toMatchObject({ id: job.id, state: 'running', attempt: 1 });
-    expect(lease.redelivered).toBe(false);
-    await lease.progress({ half: true });
-    await lease.complete({ ok: 1 });
-    inbox.finish(lease);
-    await consumer.stop();
-    expect(await adapter.jobs.get(job.id)).toMatchObject({
-      state: 'completed',
-      result: { ok: 1 },
-      progress: { half: true },
-    });
-    await adapter.close();
-    const { attributes } = await queueAttributes(sqsQueueName(prefix, 'work', 1));
-    expect(attributes.ApproximateNumberOfMessages).toBe('0');
-    expect(attributes.ApproximateNumberOfMessagesNotVisible).toBe('0');
-  });
   it('a job not due yet is hidden until due, 12 h at most per receive, keeping its message', async () => {
     const prefix = newPrefix();
     // The producer's clock runs ahead, so its jobs are due for it but far in the future for the consumer.

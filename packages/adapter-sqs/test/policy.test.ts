@@ -4,6 +4,9 @@ import { memoryStore, priorityBand, sqsAdapter, sqsQueueName } from '@switchyard
 import { InvalidOptionsError, MalformedJobError } from '@switchyard/core';
 import { describe, expect, it } from 'vitest';
 import { decodeDoorbell, decodeRecord, encodeDoorbell, encodeRecord } from '../src/codec.js';
+import { doorbellMessage, messageGroupOf } from '../src/doorbells.js';
+import { resolveOptions } from '../src/options.js';
+import { isExpired } from '../src/retention.js';
 import {
   claimed,
   completed,
@@ -72,6 +75,36 @@ describe('record transitions', () => {
     expect(leaseSeconds(300)).toBe(1);
     expect(leaseSeconds(30_000)).toBe(30);
     expect(leaseSeconds(10 ** 9)).toBe(43_200);
+  });
+});
+
+describe('retention and doorbells', () => {
+  it.each([
+    ['completed', 0, 1_000, { completedMs: 1_000 }, true],
+    ['completed', 1, 1_000, { completedMs: 1_000 }, false],
+    ['failed', 0, 1_000, { completedMs: 1 }, false],
+    ['cancelled', 0, 500, { failedMs: 500 }, true],
+    ['running', 0, 10_000, { completedMs: 1, failedMs: 1 }, false],
+  ] as const)(
+    '%s finished at %i, now %i, retention %o → expired %s',
+    (state, finishedAt, now, retention, expected) => {
+      expect(isExpired(state, finishedAt, now, retention)).toBe(expected);
+    },
+  );
+
+  it('standard doorbells carry the delay (≤ 15 min); FIFO ones carry group and dedup id instead', () => {
+    const options = resolveOptions({ client: new SQSClient({ region: 'us-east-1' }), store: memoryStore() });
+    const record = newRecord(newJob({ metadata: { groupId: 'g1' } }), Date.now());
+    expect(doorbellMessage(options, record, 5_000, 'd')).toEqual({
+      body: encodeDoorbell({ id: record.id, generation: 1 }),
+      delaySeconds: 900,
+    });
+    const fifo = { ...options, fifo: { groupMetadataKey: 'groupId', defaultGroupId: 'default' } };
+    expect(doorbellMessage(fifo, record, 5_000, 'd')).toMatchObject({
+      delaySeconds: 0,
+      fifo: { groupId: 'g1', deduplicationId: 'd' },
+    });
+    expect(messageGroupOf({ ...record, metadata: {} }, fifo.fifo)).toBe('default');
   });
 });
 
