@@ -1,10 +1,10 @@
 /** `bullmqAdapter()`: the Switchyard adapter for BullMQ on Redis. */
 import { type AdapterCapabilities, AdapterError, type QueueAdapter } from '@switchyard/core';
-import type { RedisClient } from './options.js';
 import { type BullmqConsumer, startConsumer } from './consume.js';
 import { AdapterContext } from './context.js';
 import { enqueueJobs } from './enqueue.js';
 import { ADAPTER_NAME } from './errors.js';
+import type { RedisClient } from './options.js';
 import { type BullmqAdapterOptions, createMainClient, resolveOptions } from './options.js';
 import { createJobStore } from './queries.js';
 import { createQueueControl } from './queues.js';
@@ -28,9 +28,7 @@ async function ping(context: AdapterContext): Promise<void> {
     timer = setTimeout(
       () =>
         reject(
-          new Error(
-            `no answer from Redis at ${describeServer(client)} within ${CONNECT_TIMEOUT_MS} ms`,
-          ),
+          new Error(`no answer from Redis at ${describeServer(client)} within ${CONNECT_TIMEOUT_MS} ms`),
         ),
       CONNECT_TIMEOUT_MS,
     );

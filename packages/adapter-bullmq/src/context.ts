@@ -2,9 +2,8 @@
 import type { AdapterStartContext, Clock, Logger } from '@switchyard/core';
 import { silentLogger, systemClock } from '@switchyard/core';
 import { Queue } from 'bullmq';
-import type { RedisClient } from './options.js';
 import { knownQueuesKey } from './keys.js';
-import type { ResolvedOptions } from './options.js';
+import type { RedisClient, ResolvedOptions } from './options.js';
 import { Scripts } from './scripts.js';
 
 /** Everything a part of the adapter needs. */

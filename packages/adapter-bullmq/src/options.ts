@@ -63,7 +63,8 @@ export function createMainClient(connection: BullmqAdapterOptions['connection'])
   client: RedisClient;
   owned: boolean;
 } {
-  if (connection instanceof Redis || connection instanceof Cluster) return { client: connection, owned: false };
+  if (connection instanceof Redis || connection instanceof Cluster)
+    return { client: connection, owned: false };
   if (typeof connection === 'string')
     return { client: new Redis(connection, { ...REQUIRED, lazyConnect: true }), owned: true };
   return { client: new Redis({ ...connection, ...REQUIRED, lazyConnect: true }), owned: true };

@@ -4,8 +4,9 @@
  * single command for, atomically: cancel a waiting job, list and count by
  * Switchyard state, compare-and-set a schedule tick.
  */
-import type { RedisClient } from './options.js';
+
 import { FIELD, knownQueuesKey } from './keys.js';
+import type { RedisClient } from './options.js';
 
 /** Finds where a job sits in its queue; `base` is `${prefix}:${queue}:`. */
 const LOCATE = `

@@ -184,6 +184,7 @@ export class MemoryBackend implements LeaseHost {
     switch (settlement.kind) {
       case 'complete':
         row.resultJson = resultJson;
+        row.error = undefined; // a completed job carries no error (see JobRecord.error)
         this.finish(row, 'completed', now);
         return;
       case 'fail':

@@ -1,3 +1,4 @@
+export * from './legacy/index.js';
 export {
   type MemoryAdapter,
   type MemoryAdapterOptions,

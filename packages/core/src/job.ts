@@ -67,7 +67,7 @@ export interface JobRecord<Payload = unknown, Result = unknown> extends Omit<New
   startedAt?: Date;
   finishedAt?: Date;
   result?: Result;
-  /** The last failed attempt's error. Kept after a later attempt succeeds; cleared by a manual `retry`. */
+  /** Why the last attempt failed (states retrying/failed/cancelled). Cleared when the job completes or is manually retried. */
   error?: SerializedError;
   progress?: unknown;
   /** A cancel was requested while the job ran; the holder aborts it on its next heartbeat. */

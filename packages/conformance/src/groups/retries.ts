@@ -100,6 +100,8 @@ export function registerRetries(env: SuiteEnv): void {
         );
         const done = await waitForState(yard, id, 'completed', scope.ms(6000));
         expect(done).toMatchObject({ attempt: 3, maxAttempts: 3, result: 'ok' });
+        // A completed job carries no error, even after failed attempts (JobRecord.error).
+        expect(done.error).toBeUndefined();
         expectGaps(scope, seen, [delay, delay]);
         expectAttemptsAgree(seen);
         expect(log.count('job:retrying', id)).toBe(2);
