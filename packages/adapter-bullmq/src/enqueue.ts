@@ -10,7 +10,7 @@ import type { ChainableCommander } from 'ioredis';
 import { toEnvelope } from './codec.js';
 import type { AdapterContext } from './context.js';
 import { wrapErrors } from './errors.js';
-import { knownQueuesKey, queueKey } from './keys.js';
+import { knownQueuesKey } from './keys.js';
 import { toBullPriority } from './state-mapping.js';
 
 /**
@@ -57,11 +57,12 @@ export function enqueueJobs(context: AdapterContext, jobs: NewJob[]): Promise<En
     const pipeline = bullClient.pipeline() as unknown as IRedisTransaction & ChainableCommander;
     const argumentErrors: unknown[] = [];
     pipeline.sadd(knownQueuesKey(context.prefix), ...queueNames);
+    // Which ids exist already, read in the same pipeline just before the adds (one script, not N EXISTS).
+    context.scripts.queueExistingJobs(pipeline, context.prefix, jobs);
     for (const job of jobs) {
       const queue = queues.get(job.queue);
       if (!queue) throw new Error(`no queue handle for "${job.queue}"`);
       const bullJob = new Job(queue, job.task, toEnvelope(job), toJobOptions(job, now, keep), job.id);
-      pipeline.exists(queueKey(context.prefix, job.queue, job.id));
       // Queues the add script on the pipeline synchronously; the promise only reports argument errors.
       queue.backend
         .addJobToTransaction(pipeline, bullJob.asJSON(), job.id)
@@ -74,21 +75,29 @@ export function enqueueJobs(context: AdapterContext, jobs: NewJob[]): Promise<En
     }
     const replies = await pipeline.exec();
     if (!replies) throw new Error('the enqueue pipeline returned no replies');
-    return jobs.map((job, index) => outcomeOf(job, replies[1 + index * 2], replies[2 + index * 2]));
+    const [existsError, existing] = replies[1] ?? [new Error('missing reply to the existence check'), null];
+    if (existsError) throw existsError;
+    // The existence check ran before every add of the batch, so a repeated id within the batch
+    // is recognised here: its first occurrence is the one BullMQ stored.
+    const earlier = new Set<string>();
+    return jobs.map((job, index) => {
+      const existed = (existing as number[])[index] === 1 || earlier.has(`${job.queue}\n${job.id}`);
+      earlier.add(`${job.queue}\n${job.id}`);
+      return outcomeOf(job, existed, replies[2 + index]);
+    });
   });
 }
 
 type Reply = [error: Error | null, result: unknown] | undefined;
 
-/** Reads one job's [EXISTS, add] replies. */
-function outcomeOf(job: NewJob, existsReply: Reply, addReply: Reply): EnqueueOutcome {
-  if (!existsReply || !addReply) throw new Error(`missing reply for job ${job.id}`);
-  if (existsReply[0]) throw existsReply[0];
+/** Reads one job's add reply, knowing whether its id existed before. */
+function outcomeOf(job: NewJob, existed: boolean, addReply: Reply): EnqueueOutcome {
+  if (!addReply) throw new Error(`missing reply for job ${job.id}`);
   if (addReply[0]) throw addReply[0];
-  if (existsReply[1] === 1) return { status: 'duplicate', id: job.id, existingJobId: job.id };
-  const storedId = String(addReply[1]);
+  if (existed) return { status: 'duplicate', id: job.id, existingJobId: job.id };
   if (typeof addReply[1] === 'number' && addReply[1] < 0)
     throw new Error(`BullMQ refused job ${job.id} (code ${addReply[1]})`);
+  const storedId = String(addReply[1]);
   // A different id back means BullMQ deduplicated it against the unfinished holder of the unique key.
   if (storedId !== job.id) return { status: 'duplicate', id: job.id, existingJobId: storedId };
   return { status: 'created', id: job.id };

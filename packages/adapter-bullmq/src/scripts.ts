@@ -5,6 +5,7 @@
  * Switchyard state, compare-and-set a schedule tick.
  */
 
+import type { ChainableCommander } from 'ioredis';
 import { FIELD, knownQueuesKey } from './keys.js';
 import type { RedisClient } from './options.js';
 
@@ -49,6 +50,15 @@ for i = 2, #ARGV, 2 do
   else
     out[#out + 1] = false
   end
+end
+return out
+`;
+
+/** ARGV: prefix, then (queue, id) pairs → 1 or 0 per pair: does the job key exist? */
+const EXISTING_JOBS = `
+local out = {}
+for i = 2, #ARGV, 2 do
+  out[#out + 1] = redis.call('EXISTS', ARGV[1] .. ':' .. ARGV[i] .. ':' .. ARGV[i + 1])
 end
 return out
 `;
@@ -223,6 +233,7 @@ return 0
 const DEFINITIONS = {
   syFindJob: { numberOfKeys: 1, lua: FIND_JOB },
   syReadJobs: { numberOfKeys: 1, lua: READ_JOBS },
+  syExistingJobs: { numberOfKeys: 1, lua: EXISTING_JOBS },
   syListIds: { numberOfKeys: 1, lua: LIST_IDS },
   syCountStates: { numberOfKeys: 1, lua: COUNT_STATES },
   syCancelJob: { numberOfKeys: 1, lua: CANCEL_JOB },
@@ -269,6 +280,16 @@ export class Scripts {
   /** Reads several jobs whose queue is known. */
   readJobs(prefix: string, pairs: Array<[queue: string, id: string]>): Promise<RawReply> {
     return this.run('syReadJobs', [prefix, ...pairs.flat()]);
+  }
+
+  /** Queues, on a pipeline, the check of which jobs (by queue and id) exist. */
+  queueExistingJobs(
+    pipeline: ChainableCommander,
+    prefix: string,
+    jobs: Array<{ queue: string; id: string }>,
+  ): void {
+    const args = [this.routingKey, prefix, ...jobs.flatMap((job) => [job.queue, job.id])];
+    (pipeline as unknown as Record<ScriptName, (...a: string[]) => unknown>).syExistingJobs(...args);
   }
 
   /** Ids of one queue in one Switchyard state, optionally of one task. */

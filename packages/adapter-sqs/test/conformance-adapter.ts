@@ -39,12 +39,12 @@ export function sqsClient(endpoint: string): SQSClient {
 }
 
 /** Fails with a message naming the variable and how to start the service when one is unreachable. */
-export async function assertServicesReachable(client: SQSClient): Promise<void> {
+export async function assertServicesReachable(client: SQSClient, endpoint: string): Promise<void> {
   try {
     await client.send(new ListQueuesCommand({ MaxResults: 1 }));
   } catch (cause) {
     throw new Error(
-      `SQS is unreachable at SQS_ENDPOINT=${process.env.SQS_ENDPOINT} (unset it to start fauxqs in-process, or run: npx fauxqs): ${String(cause)}`,
+      `SQS is unreachable at SQS_ENDPOINT=${endpoint} (unset SQS_ENDPOINT to start fauxqs in-process, or run: npx fauxqs): ${String(cause)}`,
     );
   }
   const redis = new Redis(REDIS_URL, { lazyConnect: true, maxRetriesPerRequest: 0 });
@@ -67,7 +67,7 @@ export function keyPrefixOf(prefix: string): string {
 
 const endpoint = await sqsEndpoint();
 const client = sqsClient(endpoint);
-await assertServicesReachable(client);
+await assertServicesReachable(client, endpoint);
 const backdoor = new Redis(REDIS_URL, { lazyConnect: true });
 
 const mod: ConformanceAdapterModule = {

@@ -1,12 +1,21 @@
 import { sqsQueueName } from '@switchyard/adapter-sqs';
 import { JobCancelledError, LeaseExpiredError, type QueueAdapter } from '@switchyard/core';
 import { afterEach, describe, expect, it } from 'vitest';
-import { eventually, LeaseInbox, newJob, newPrefix, queueAttributes, startedAdapter } from './support.js';
+import {
+  dropUsedPrefixes,
+  eventually,
+  LeaseInbox,
+  newJob,
+  newPrefix,
+  queueAttributes,
+  startedAdapter,
+} from './support.js';
 
 const LEASE = { concurrency: 1, leaseDurationMs: 1_000 };
 const open: QueueAdapter[] = [];
-afterEach(async () => {
+afterEach(async (context) => {
   await Promise.all(open.splice(0).map((adapter) => adapter.close()));
+  await dropUsedPrefixes(!context.task.result?.errors?.length);
 });
 
 async function adapterFor(...args: Parameters<typeof startedAdapter>) {

@@ -12,6 +12,7 @@ import { Redis } from 'ioredis';
 import { afterEach, describe, expect, it } from 'vitest';
 import { keyPrefixOf, REDIS_URL } from './conformance-adapter.js';
 import {
+  dropUsedPrefixes,
   eventually,
   LeaseInbox,
   newJob,
@@ -24,8 +25,9 @@ import {
 
 const LEASE = { concurrency: 1, leaseDurationMs: 1_000 };
 const open: QueueAdapter[] = [];
-afterEach(async () => {
+afterEach(async (context) => {
   await Promise.all(open.splice(0).map((adapter) => adapter.close()));
+  await dropUsedPrefixes(!context.task.result?.errors?.length);
 });
 
 async function adapterFor(...args: Parameters<typeof startedAdapter>) {
@@ -214,5 +216,14 @@ describe('sqs edge cases', () => {
     expect(SwitchyardError.hasCode(error, 'ADAPTER_ERROR')).toBe(true);
     expect((error as Error).message).toMatch(/REDIS_URL/);
     await adapter.close();
+  });
+
+  it('an unreachable SQS endpoint fails the run with a message naming SQS_ENDPOINT', async () => {
+    const { assertServicesReachable, sqsClient } = await import('./conformance-adapter.js');
+    const endpoint = 'http://127.0.0.1:1';
+    const error = await assertServicesReachable(sqsClient(endpoint), endpoint).catch(
+      (thrown: unknown) => thrown,
+    );
+    expect((error as Error).message).toMatch(/SQS_ENDPOINT=http:\/\/127\.0\.0\.1:1.*fauxqs/);
   });
 });

@@ -3,11 +3,12 @@ import { SQSClient } from '@aws-sdk/client-sqs';
 import { memoryStore, sqsAdapter, sqsQueueName } from '@switchyard/adapter-sqs';
 import type { Lease, QueueAdapter } from '@switchyard/core';
 import { afterEach, describe, expect, it } from 'vitest';
-import { eventually, newJob, newPrefix, startedAdapter } from './support.js';
+import { dropUsedPrefixes, eventually, newJob, newPrefix, startedAdapter } from './support.js';
 
 const open: QueueAdapter[] = [];
-afterEach(async () => {
+afterEach(async (context) => {
   await Promise.all(open.splice(0).map((adapter) => adapter.close()));
+  await dropUsedPrefixes(!context.task.result?.errors?.length);
 });
 
 describe('sqs FIFO mode', () => {

@@ -1,12 +1,15 @@
 /** One contract, both job-state stores: Redis (real server) and in-memory. */
 import { type JobStateStore, memoryStore, redisStore } from '@switchyard/adapter-sqs';
-import { afterAll, describe, expect, it } from 'vitest';
-import { REDIS_URL } from './conformance-adapter.js';
-import { newPrefix, testClient } from './support.js';
+import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { keyPrefixOf, REDIS_URL } from './conformance-adapter.js';
+import { dropUsedPrefixes, newPrefix, testClient } from './support.js';
 
 const stores: JobStateStore[] = [];
 afterAll(async () => {
   await Promise.all(stores.map((store) => store.close()));
+});
+afterEach(async (context) => {
+  await dropUsedPrefixes(!context.task.result?.errors?.length);
 });
 
 const factories: Array<[string, () => Promise<JobStateStore>]> = [
@@ -15,7 +18,7 @@ const factories: Array<[string, () => Promise<JobStateStore>]> = [
     'redis',
     async () => {
       await testClient(); // checks Redis is reachable, naming REDIS_URL when not
-      const store = redisStore({ url: REDIS_URL, keyPrefix: `{store-test:${newPrefix()}}` });
+      const store = redisStore({ url: REDIS_URL, keyPrefix: keyPrefixOf(newPrefix()) });
       await store.connect();
       stores.push(store);
       return store;

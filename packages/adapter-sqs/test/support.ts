@@ -16,7 +16,7 @@ import {
   silentLogger,
   systemClock,
 } from '@switchyard/core';
-import {
+import conformanceModule, {
   assertServicesReachable,
   keyPrefixOf,
   REDIS_URL,
@@ -29,16 +29,32 @@ let shared: SQSClient | undefined;
 /** The process-wide SQS client (fauxqs in-process unless SQS_ENDPOINT is set), checked reachable with Redis. */
 export async function testClient(): Promise<SQSClient> {
   if (!shared) {
-    const client = sqsClient(await sqsEndpoint());
-    await assertServicesReachable(client);
+    const endpoint = await sqsEndpoint();
+    const client = sqsClient(endpoint);
+    await assertServicesReachable(client, endpoint);
     shared = client;
   }
   return shared;
 }
 
-/** A fresh prefix: lowercase letters and digits. */
+const usedPrefixes = new Set<string>();
+
+/** A fresh prefix (lowercase letters and digits), remembered for `dropUsedPrefixes`. */
 export function newPrefix(): string {
-  return `t${randomBytes(5).toString('hex')}`;
+  const prefix = `t${randomBytes(5).toString('hex')}`;
+  usedPrefixes.add(prefix);
+  return prefix;
+}
+
+/**
+ * After a test: drops the Redis keys and SQS queues of every prefix it used when it passed;
+ * after a failure they stay for inspection (their names are in the test's output).
+ */
+export async function dropUsedPrefixes(testPassed: boolean): Promise<void> {
+  const prefixes = [...usedPrefixes];
+  usedPrefixes.clear();
+  if (!testPassed) return;
+  for (const prefix of prefixes) await conformanceModule.cleanup!({ prefix });
 }
 
 /** An adapter on the Redis store under `prefix`, started with the given clock and logger. */
