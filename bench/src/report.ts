@@ -2,7 +2,7 @@
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import type { BenchResult, ContenderResult, ScenarioResult, SectionResult, TargetResult } from './results.ts';
 import type { MetricSpec } from './section.ts';
-import { ratio, type Summary } from './stats.ts';
+import { pairedRatio, type Summary } from './stats.ts';
 import { describeCheck, TARGETS } from './targets.ts';
 
 /** A figure with a sensible number of digits. */
@@ -11,7 +11,8 @@ export function formatNumber(value: number): string {
   if (magnitude >= 1000) return Math.round(value).toLocaleString('en-US');
   if (magnitude >= 100) return value.toFixed(0);
   if (magnitude >= 10) return value.toFixed(1);
-  return value.toFixed(2);
+  if (magnitude >= 1 || magnitude === 0) return value.toFixed(2);
+  return value.toPrecision(2);
 }
 
 /** "61,234 ±4%": the median and half the min–max range, relative to it. */
@@ -35,8 +36,8 @@ function cell(scenario: ScenarioResult, name: string, metric: MetricSpec): strin
   return scenario.notRun.some((n) => n.name === name) ? 'not run¹' : '–';
 }
 
-function medianOf(contender: ContenderResult | undefined, key: string): number | undefined {
-  return contender?.summaries[key]?.median;
+function samplesOf(contender: ContenderResult | undefined, key: string): number[] | undefined {
+  return contender?.summaries[key]?.samples;
 }
 
 function targetCell(section: string, scenario: string, metric: string, targets: TargetResult[]): string {
@@ -70,7 +71,7 @@ function sectionMarkdown(section: SectionResult, targets: TargetResult[]): strin
     const switchyard = scenario.contenders.find((c) => c.name === 'switchyard');
     for (const metric of scenario.metrics) {
       const arrow = metric.better === 'higher' ? '↑' : '↓';
-      const mine = medianOf(switchyard, metric.key);
+      const mine = samplesOf(switchyard, metric.key);
       const row = [
         scenario.title,
         `${metric.label} ${arrow}`,
@@ -80,12 +81,12 @@ function sectionMarkdown(section: SectionResult, targets: TargetResult[]): strin
           formatRatio(
             mine === undefined
               ? undefined
-              : ratio(
+              : pairedRatio(
                   mine,
-                  medianOf(
+                  samplesOf(
                     scenario.contenders.find((c) => c.name === peer),
                     metric.key,
-                  ),
+                  ) ?? [],
                 ),
           ),
         ),
@@ -145,7 +146,7 @@ export function renderMarkdown(result: BenchResult): string {
     `Run ${result.startedAt} · \`${result.command}\` (${result.mode}, ${plural(result.rounds, 'round')}; median ±half the min–max range) · ` +
       `${machine.cpus.count}× ${machine.cpus.model} · ${machine.memoryGiB} GiB · Node ${machine.node} · ${machine.platform}`,
     '',
-    'Ratios are Switchyard ÷ peer of the medians: for ↑ metrics above 1× means Switchyard is faster, for ↓ metrics below 1× means it is faster.',
+    'Ratios are Switchyard ÷ peer, taken round by round (both ran seconds apart) and then the median: for ↑ metrics above 1× means Switchyard is faster, for ↓ metrics below 1× means it is faster.',
     '',
     '### Required figures',
     '',
@@ -181,7 +182,8 @@ const DOCS_END = '<!-- bench:latest:end -->';
 export function replaceLatest(document: string, table: string): string {
   const start = document.indexOf(DOCS_START);
   const end = document.indexOf(DOCS_END);
-  if (start < 0 || end < start) throw new Error(`the performance page lacks the ${DOCS_START} ... ${DOCS_END} markers`);
+  if (start < 0 || end < start)
+    throw new Error(`the performance page lacks the ${DOCS_START} ... ${DOCS_END} markers`);
   return `${document.slice(0, start + DOCS_START.length)}\n\n${table.trimEnd()}\n\n${document.slice(end)}`;
 }
 

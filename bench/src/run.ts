@@ -7,6 +7,7 @@
  * `bench/results/<timestamp>.json` and `bench/results/latest.md`, and prints
  * the Markdown.
  */
+import { readFile, writeFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import { briefError } from './brief-error.ts';
 import { describeMachine } from './machine.ts';
@@ -84,7 +85,7 @@ async function runTogether(
   samples: Map<string, Sample[]>,
   failures: Map<string, string>,
 ): Promise<void> {
-  const label = `[${section}] ${scenario.id} ${rounds} rounds, all contenders`;
+  const label = `[${section}] ${scenario.id} ${rounds} round${rounds === 1 ? '' : 's'}, all contenders`;
   try {
     const byContender = await withTimeout(scenario.runTogether(rounds), RUN_TIMEOUT_MS * rounds, label);
     for (const contender of scenario.contenders) {
@@ -185,6 +186,23 @@ function list(value: string | undefined): string[] | undefined {
         .filter(Boolean);
 }
 
+const DOCS_PAGE = new URL('../../docs/performance.md', import.meta.url);
+
+/**
+ * `--render results/<file>.json`: rebuilds latest.md (and the docs table, for a
+ * full run) from a saved run, re-checking the targets, without measuring again.
+ */
+async function rerender(file: string): Promise<void> {
+  const saved = JSON.parse(await readFile(file, 'utf8')) as BenchResult;
+  const result: BenchResult = { ...saved, targets: evaluateTargets(saved.sections) };
+  await writeFile(new URL('../results/latest.md', import.meta.url), renderMarkdown(result));
+  process.stdout.write(renderMarkdown(result));
+  if (result.mode === 'full' && result.command === 'pnpm bench') {
+    await updateDocs(result, DOCS_PAGE);
+    log(`updated ${DOCS_PAGE.pathname}`);
+  }
+}
+
 async function main(): Promise<void> {
   const { values } = parseArgs({
     options: {
@@ -192,8 +210,10 @@ async function main(): Promise<void> {
       rounds: { type: 'string' },
       only: { type: 'string' },
       scenarios: { type: 'string' },
+      render: { type: 'string' },
     },
   });
+  if (values.render !== undefined) return rerender(values.render);
   const quick = values.quick === true;
   const rounds = values.rounds === undefined ? (quick ? QUICK_ROUNDS : FULL_ROUNDS) : Number(values.rounds);
   if (!Number.isInteger(rounds) || rounds < 1)
@@ -223,9 +243,8 @@ async function main(): Promise<void> {
   log(`\nwrote ${paths.json.pathname} and ${paths.markdown.pathname}`);
   // Only a complete, full-size run may stand as the documented figures.
   if (!quick && onlySections === undefined && onlyScenarios === undefined) {
-    const docs = new URL('../../docs/performance.md', import.meta.url);
-    await updateDocs(result, docs);
-    log(`updated ${docs.pathname}`);
+    await updateDocs(result, DOCS_PAGE);
+    log(`updated ${DOCS_PAGE.pathname}`);
   }
 }
 

@@ -49,6 +49,19 @@ export function ratio(switchyard: number, peer: number | undefined): number | un
 }
 
 /**
+ * Switchyard ÷ peer, round by round, then the median of those ratios. Both ran
+ * within seconds of each other in a round, so load that drifts over the run
+ * cancels out; falls back to the ratio of medians when the rounds do not pair up.
+ */
+export function pairedRatio(switchyard: readonly number[], peer: readonly number[]): number | undefined {
+  if (switchyard.length === 0 || peer.length === 0) return undefined;
+  if (switchyard.length !== peer.length || peer.some((value) => value === 0 || !Number.isFinite(value))) {
+    return ratio(median(switchyard), median(peer));
+  }
+  return median(switchyard.map((value, round) => value / peer[round]!));
+}
+
+/**
  * The contender order for a round: rotated by the round number, so each
  * contender runs first, middle and last equally often (warm-up, GC and
  * thermal effects fall on everybody).

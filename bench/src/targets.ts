@@ -1,5 +1,6 @@
 /** The figures the issues ask for, and the pure check of a run against them. */
 import type { ScenarioResult, SectionResult, TargetResult } from './results.ts';
+import { pairedRatio } from './stats.ts';
 
 /** A required figure: an absolute Switchyard number, or a ratio to a named peer. */
 export interface Target {
@@ -66,8 +67,8 @@ export const TARGETS: Target[] = [
   },
 ];
 
-function median(scenario: ScenarioResult, contender: string, metric: string): number | undefined {
-  return scenario.contenders.find((c) => c.name === contender)?.summaries[metric]?.median;
+function summary(scenario: ScenarioResult, contender: string, metric: string) {
+  return scenario.contenders.find((c) => c.name === contender)?.summaries[metric];
 }
 
 function notRun(target: Target, reason: string): TargetResult {
@@ -82,26 +83,27 @@ export function evaluateTarget(target: Target, sections: SectionResult[]): Targe
   if (section.notRun !== undefined) return notRun(target, section.notRun);
   const scenario = section.scenarios.find((s) => s.id === target.scenario);
   if (scenario === undefined) return notRun(target, `scenario ${target.scenario} was not run`);
-  const switchyard = median(scenario, 'switchyard', target.metric);
+  const switchyard = summary(scenario, 'switchyard', target.metric);
   if (switchyard === undefined) {
     const reason = scenario.notRun.find((n) => n.name === 'switchyard')?.reason ?? 'no Switchyard figure';
     return notRun(target, reason);
   }
   const { check, ...rest } = target;
-  let measured = switchyard;
+  let measured = switchyard.median;
   let met: boolean;
   if (check.kind === 'ratio-at-least') {
-    const peer = median(scenario, check.peer, target.metric);
-    if (peer === undefined || peer === 0) {
+    const peer = summary(scenario, check.peer, target.metric);
+    const paired = peer === undefined ? undefined : pairedRatio(switchyard.samples, peer.samples);
+    if (paired === undefined) {
       const reason = scenario.notRun.find((n) => n.name === check.peer)?.reason ?? `no ${check.peer} figure`;
       return notRun(target, reason);
     }
-    measured = switchyard / peer;
+    measured = paired;
     met = measured >= check.value;
   } else if (check.kind === 'at-least') {
-    met = switchyard >= check.value;
+    met = measured >= check.value;
   } else {
-    met = switchyard < check.value;
+    met = measured < check.value;
   }
   return { ...rest, status: met ? 'met' : 'missed', measured };
 }

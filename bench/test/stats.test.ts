@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { median, percentile, ratio, roundOrder, summarize } from '../src/stats.ts';
+import { median, pairedRatio, percentile, ratio, roundOrder, summarize } from '../src/stats.ts';
 
 describe('percentile', () => {
   it.each([
@@ -63,5 +63,17 @@ describe('roundOrder', () => {
       'cab',
       'abc',
     ]);
+  });
+});
+
+describe('pairedRatio', () => {
+  it('takes the median of the per-round ratios', () => {
+    // Load drifts: both halve in round 2, the ratio stays 0.5 each round.
+    expect(pairedRatio([50, 25, 50], [100, 50, 100])).toBeCloseTo(0.5, 10);
+  });
+
+  it('falls back to the ratio of medians when rounds do not pair up', () => {
+    expect(pairedRatio([90], [100, 100, 100])).toBeCloseTo(0.9, 10);
+    expect(pairedRatio([], [1])).toBeUndefined();
   });
 });

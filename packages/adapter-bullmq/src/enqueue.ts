@@ -1,8 +1,8 @@
 /**
  * Storing jobs: one pipelined round trip per batch with BullMQ's own add scripts (the
  * same path as BullMQ 6's `Queue.addBulk`: each job's add is one atomic script, the batch
- * is not a transaction), each preceded by an EXISTS on the job key so a duplicate id is
- * told apart from a created job, and with BullMQ deduplication carrying `uniqueKey`.
+ * is not a transaction), preceded by one script that reports which ids exist already, so
+ * a duplicate id is told apart from a created job; BullMQ deduplication carries `uniqueKey`.
  */
 import type { EnqueueOutcome, NewJob } from '@switchyard/core';
 import { type IRedisTransaction, Job, type JobsOptions, type Queue } from 'bullmq';

@@ -127,6 +127,30 @@ describe('bullmq adapter: leases', () => {
     expect((await other.jobs.counts()).cancelled).toBe(1);
   });
 
+  it('with several queues, the concurrency cap holds across all of them', async () => {
+    h = await startHarness();
+    await h.adapter.enqueue([
+      newJob({ queue: 'a' }),
+      newJob({ queue: 'a' }),
+      newJob({ queue: 'b' }),
+      newJob({ queue: 'b' }),
+    ]);
+    const { leases, consumer } = collect(h.adapter, ['a', 'b'], 2);
+    await eventually(() => leases.length === 2, 'two leases');
+    // Both workers fetch, but a third lease must wait for a settlement.
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(leases).toHaveLength(2);
+    await leases[0]?.complete(undefined);
+    await eventually(() => leases.length === 3, 'a third lease after one settled');
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(leases).toHaveLength(3);
+    for (const lease of leases.slice(1)) await lease.complete(undefined);
+    await eventually(() => leases.length === 4, 'the last lease');
+    await leases[3]?.complete(undefined);
+    await consumer.stop();
+    expect((await h.adapter.jobs.counts()).completed).toBe(4);
+  });
+
   it('release gives the job back without consuming the attempt; retry keeps the error and the next runAt', async () => {
     h = await startHarness();
     const job = newJob();

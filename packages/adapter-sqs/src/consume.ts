@@ -1,9 +1,10 @@
 /**
- * The receive loop of one `consume` call. Priority is emulated with band queues
- * polled most urgent first: while work flows it short-polls the bands in order
- * and takes from the first that has messages; when all are empty it long-polls
- * every band at once (one poll per band queue) and goes round again as soon as
- * any answers. Never more messages are turned into leases than free slots.
+ * The receive loops of one `consume` call. Priority is emulated with band queues
+ * polled most urgent first: while work flows each poller short-polls the bands in
+ * order and takes from the first that has messages; when all are empty the bands
+ * are long-polled at once (one poll per band queue) and polling goes round again as
+ * soon as any answers. Several pollers (one per 10 slots, up to 4) keep receives
+ * going while claims run. Never more leases are handed out than free slots.
  */
 import type { Message } from '@aws-sdk/client-sqs';
 import type { ConsumeOptions, Consumer, Lease } from '@switchyard/core';
@@ -14,16 +15,26 @@ import { leaseSeconds } from './transitions.js';
 
 /** Pause after a failed cycle (backend down), so a broken connection does not spin. */
 const ERROR_BACKOFF_MS = 1_000;
+/** How stale the pause flags that decide which queues to poll may be (each batch re-reads them). */
+const PAUSE_FLAGS_MAX_AGE_MS = 100;
+/** Most pollers per consumer. */
+const MAX_POLLERS = 4;
 
-/** A running consumer; `finished` settles when its loop and every poll it started are done. */
+/** A running consumer; `finished` settles when its pollers and every poll they started are done. */
 export class SqsConsumer implements Consumer {
   readonly finished: Promise<void>;
   private stopped = false;
+  /** Messages being claimed plus leases handed out and not yet settled. */
   private active = 0;
-  private wake: (() => void) | null = null;
+  /** Slots promised to short polls in flight (so two pollers never over-receive). */
+  private requested = 0;
+  /** Woken when a slot frees or on stop: idle long-poll waits and sleeps. */
+  private readonly wakers = new Set<() => void>();
+  /** Woken when capacity returns (a slot freed, a short poll's promise given back) or on stop. */
+  private readonly slotWaiters = new Set<() => void>();
   private readonly longPolls = new Map<string, Promise<void>>();
   private readonly handoffs = new Set<Promise<void>>();
-  private pausedQueues: ReadonlySet<string> = new Set();
+  private pauseRead: { startedAt: number; flags: Promise<ReadonlySet<string>> } | null = null;
 
   constructor(
     private readonly runtime: AdapterRuntime,
@@ -43,7 +54,18 @@ export class SqsConsumer implements Consumer {
 
   private async run(): Promise<void> {
     const targets = await this.resolveTargets();
-    while (!this.stopped && targets) {
+    if (targets) {
+      // FIFO receives one message per call, so more pollers mean more groups in parallel.
+      const perPoller = this.runtime.options.fifo ? 1 : 10;
+      const pollers = Math.min(MAX_POLLERS, Math.ceil(this.options.concurrency / perPoller));
+      await Promise.all(Array.from({ length: Math.max(1, pollers) }, () => this.poll(targets)));
+    }
+    await Promise.all([...this.longPolls.values()]);
+    while (this.handoffs.size > 0) await Promise.all([...this.handoffs]);
+  }
+
+  private async poll(targets: BandQueue[]): Promise<void> {
+    while (!this.stopped) {
       try {
         await this.cycle(targets);
       } catch (error) {
@@ -51,8 +73,6 @@ export class SqsConsumer implements Consumer {
         await this.sleep(ERROR_BACKOFF_MS);
       }
     }
-    await Promise.all([...this.longPolls.values()]);
-    while (this.handoffs.size > 0) await Promise.all([...this.handoffs]);
   }
 
   /** Band queues of every consumed queue, most urgent band first, retried until they resolve or we stop. */
@@ -75,9 +95,8 @@ export class SqsConsumer implements Consumer {
   private async cycle(targets: BandQueue[]): Promise<void> {
     await this.waitForSlot();
     if (this.stopped) return;
-    const { store } = this.runtime.options;
-    this.pausedQueues = await this.runtime.records.call('read pause flags', () => store.pausedQueues());
-    const open = targets.filter((target) => !this.pausedQueues.has(target.queue));
+    const paused = await this.pauseFlags(Date.now() - PAUSE_FLAGS_MAX_AGE_MS);
+    const open = targets.filter((target) => !paused.has(target.queue));
     if (open.length === 0) {
       await this.sleep(this.runtime.options.pausedRecheckMs);
       return;
@@ -86,7 +105,7 @@ export class SqsConsumer implements Consumer {
     for (const target of open) {
       if (this.stopped || this.freeSlots() <= 0) return;
       if (this.longPolls.has(target.url)) continue;
-      const received = await this.receive(target, 0);
+      const received = await this.shortPoll(target);
       if (received.length > 0) {
         this.dispatch(target, received);
         return;
@@ -102,24 +121,43 @@ export class SqsConsumer implements Consumer {
       for (const target of open) {
         let poll = this.longPolls.get(target.url);
         if (!poll) {
-          poll = this.receive(target, waitTimeSeconds)
-            .then((received) => this.dispatch(target, received))
-            .catch((error: unknown) => this.runtime.logger.error({ err: error }, 'sqs: long poll failed'))
-            .finally(() => this.longPolls.delete(target.url));
+          poll = this.longPoll(target, waitTimeSeconds);
           this.longPolls.set(target.url, poll);
         }
         void poll.then(resolve);
       }
-      this.wake = resolve;
+      // Also woken by a freed slot or stop(): the next cycle short-polls the bands without a long poll.
+      this.wakers.add(resolve);
     });
-    // Also woken by a freed slot or stop(): the next cycle short-polls the bands without a long poll.
     await anyAnswer;
-    this.wake = null;
   }
 
-  private receive(target: BandQueue, waitSeconds: number): Promise<Message[]> {
+  /** A short poll holding its slots while in flight. */
+  private async shortPoll(target: BandQueue): Promise<Message[]> {
+    const max = this.batchSize();
+    this.requested += max;
+    try {
+      return await this.receive(target, max, 0);
+    } finally {
+      this.requested -= max;
+      this.wake(this.slotWaiters);
+    }
+  }
+
+  /** A long poll; it holds no slots (it may wait 20 s), so what does not fit when it answers is given back. */
+  private longPoll(target: BandQueue, waitSeconds: number): Promise<void> {
+    return this.receive(target, this.batchSize(), waitSeconds)
+      .then((received) => this.dispatch(target, received))
+      .catch((error: unknown) => this.runtime.logger.error({ err: error }, 'sqs: long poll failed'))
+      .finally(() => this.longPolls.delete(target.url));
+  }
+
+  private batchSize(): number {
     // FIFO: one message per call, so SQS's group lock (not our concurrency) orders a group's jobs.
-    const max = this.runtime.options.fifo ? 1 : Math.min(10, Math.max(1, this.freeSlots()));
+    return this.runtime.options.fifo ? 1 : Math.min(10, Math.max(1, this.freeSlots()));
+  }
+
+  private receive(target: BandQueue, max: number, waitSeconds: number): Promise<Message[]> {
     return this.runtime.messages.receive(
       target.url,
       max,
@@ -130,6 +168,9 @@ export class SqsConsumer implements Consumer {
 
   /** Turns messages into leases while there are free slots; gives the rest back at once. */
   private dispatch(target: BandQueue, received: Message[]): void {
+    if (received.length === 0) return;
+    // Read after the messages arrived, so a pause made before they were received is honoured.
+    const paused = this.pauseFlags(Date.now());
     const giveBack: string[] = [];
     for (const message of received) {
       if (this.stopped || this.freeSlots() <= 0) {
@@ -137,7 +178,7 @@ export class SqsConsumer implements Consumer {
         continue;
       }
       this.active++;
-      const handoff = this.handOff(target, message);
+      const handoff = this.handOff(target, message, paused);
       this.handoffs.add(handoff);
       void handoff.finally(() => this.handoffs.delete(handoff));
     }
@@ -154,12 +195,16 @@ export class SqsConsumer implements Consumer {
   }
 
   /** Claims one message and calls `onLease`; the slot is freed when the lease settles (or at once without one). */
-  private async handOff(target: BandQueue, message: Message): Promise<void> {
+  private async handOff(
+    target: BandQueue,
+    message: Message,
+    paused: Promise<ReadonlySet<string>>,
+  ): Promise<void> {
     let lease: Lease | null = null;
     try {
       lease = await processMessage(this.runtime, target, message, {
         leaseDurationMs: this.options.leaseDurationMs,
-        pausedQueues: this.pausedQueues,
+        pausedQueues: paused,
       });
     } catch (error) {
       this.runtime.logger.error(
@@ -174,8 +219,24 @@ export class SqsConsumer implements Consumer {
     void this.onLease(lease).finally(() => this.slotFreed());
   }
 
+  /**
+   * The queues' pause flags, from a read started at or after `since` (ms): concurrent callers
+   * share one read. A failed read rejects every sharer; each reports it where it awaits.
+   */
+  private pauseFlags(since: number): Promise<ReadonlySet<string>> {
+    if (this.pauseRead && this.pauseRead.startedAt >= since) return this.pauseRead.flags;
+    const { records, options } = this.runtime;
+    const flags = records.call('read pause flags', () => options.store.pausedQueues());
+    this.pauseRead = { startedAt: Date.now(), flags };
+    // A rejected read must not linger as the shared answer.
+    flags.catch(() => {
+      if (this.pauseRead?.flags === flags) this.pauseRead = null;
+    });
+    return flags;
+  }
+
   private freeSlots(): number {
-    return this.options.concurrency - this.active;
+    return this.options.concurrency - this.active - this.requested;
   }
 
   private slotFreed(): void {
@@ -184,30 +245,32 @@ export class SqsConsumer implements Consumer {
   }
 
   private nudge(): void {
-    const wake = this.wake;
-    this.wake = null;
-    wake?.();
+    this.wake(this.wakers);
+    this.wake(this.slotWaiters);
+  }
+
+  private wake(waiters: Set<() => void>): void {
+    const woken = [...waiters];
+    waiters.clear();
+    for (const resolve of woken) resolve();
   }
 
   private async waitForSlot(): Promise<void> {
     while (!this.stopped && this.freeSlots() <= 0) {
-      await new Promise<void>((resolve) => {
-        this.wake = resolve;
-      });
+      await new Promise<void>((resolve) => this.slotWaiters.add(resolve));
     }
   }
 
   /** Real-time sleep (SQS runs on real time), cut short by `stop()` or a freed slot. */
   private sleep(ms: number): Promise<void> {
     return new Promise<void>((resolve) => {
-      const timer = setTimeout(() => {
-        this.wake = null;
-        resolve();
-      }, ms);
-      this.wake = () => {
+      const wake = (): void => {
         clearTimeout(timer);
+        this.wakers.delete(wake);
         resolve();
       };
+      const timer = setTimeout(wake, ms);
+      this.wakers.add(wake);
     });
   }
 }

@@ -18,7 +18,8 @@ import { cancelled, claimed, MAX_VISIBILITY_SECONDS, secondsUntil } from './tran
 /** Settings of the consumer that received the message. */
 export interface ReceiveSettings {
   leaseDurationMs: number;
-  pausedQueues: ReadonlySet<string>;
+  /** Pause flags read after the message arrived (so a pause that came before it is seen). */
+  pausedQueues: Promise<ReadonlySet<string>>;
 }
 
 /** Turns a received message into a lease, or deals with it and returns null. */
@@ -59,7 +60,7 @@ export async function processMessage(
     await deferUntilDue(runtime, delivery, record, wait, messageAgeSeconds(message));
     return null;
   }
-  if (settings.pausedQueues.has(record.queue)) {
+  if ((await settings.pausedQueues).has(record.queue)) {
     await messages.changeVisibility(
       target.url,
       receiptHandle,

@@ -34,10 +34,10 @@ export function claimed(record: StoredRecord, now: Date, leaseToken: string): St
   };
 }
 
-/** running → completed with its result. */
+/** running → completed with its result; errors of earlier attempts go (a completed job carries none). */
 export function completed(record: StoredRecord, result: unknown, now: Date): StoredRecord {
   const next = {
-    ...without(record, 'leaseToken', 'cancelRequested', 'result'),
+    ...without(record, 'leaseToken', 'cancelRequested', 'result', 'error'),
     state: 'completed' as const,
     finishedAt: now,
   };

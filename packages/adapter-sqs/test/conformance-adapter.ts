@@ -92,7 +92,7 @@ const mod: ConformanceAdapterModule = {
     const pattern = `${keyPrefixOf(prefix)}:*`;
     let cursor = '0';
     do {
-      const [next, keys] = await backdoor.scan(cursor, 'MATCH', pattern, 'COUNT', 500);
+      const [next, keys] = await backdoor.scan(cursor, 'MATCH', pattern, 'COUNT', 10_000);
       cursor = next;
       if (keys.length > 0) await backdoor.del(...keys);
     } while (cursor !== '0');

@@ -62,7 +62,12 @@ describe('record transitions', () => {
     expect(retried(running, now, { name: 'E', message: 'm' }, now).state).toBe('pending');
     expect(released(running)).toMatchObject({ state: 'pending', attempt: 0 });
     expect(released(running).leaseToken).toBeUndefined();
-    const done = completed(running, { ok: true }, now);
+    const done = completed(
+      { ...running, error: { name: 'E', message: 'earlier attempt' } },
+      { ok: true },
+      now,
+    );
+    expect(done.error).toBeUndefined();
     expect(done).toMatchObject({ state: 'completed', result: { ok: true }, finishedAt: now });
     const again = manuallyRetried({ ...done, state: 'failed' }, now);
     expect(again).toMatchObject({ state: 'pending', attempt: 0, doorbell: 2 });
