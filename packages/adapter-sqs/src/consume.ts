@@ -17,6 +17,11 @@ import { leaseSeconds } from './transitions.js';
 const ERROR_BACKOFF_MS = 1_000;
 /** How stale the pause flags that decide which queues to poll may be (each batch re-reads them). */
 const PAUSE_FLAGS_MAX_AGE_MS = 100;
+/**
+ * A band found empty is not short-polled again for this long while lower bands have work: it saves
+ * one ReceiveMessage per batch, and an urgent job waits at most this long for its turn.
+ */
+const EMPTY_BAND_RECHECK_MS = 100;
 /** Most pollers per consumer. */
 const MAX_POLLERS = 4;
 
@@ -35,6 +40,8 @@ export class SqsConsumer implements Consumer {
   private readonly longPolls = new Map<string, Promise<void>>();
   private readonly handoffs = new Set<Promise<void>>();
   private pauseRead: { startedAt: number; flags: Promise<ReadonlySet<string>> } | null = null;
+  /** When each band queue last answered a short poll with nothing. */
+  private readonly emptyAt = new Map<string, number>();
 
   constructor(
     private readonly runtime: AdapterRuntime,
@@ -105,11 +112,14 @@ export class SqsConsumer implements Consumer {
     for (const target of open) {
       if (this.stopped || this.freeSlots() <= 0) return;
       if (this.longPolls.has(target.url)) continue;
+      if (Date.now() - (this.emptyAt.get(target.url) ?? 0) < EMPTY_BAND_RECHECK_MS) continue;
       const received = await this.shortPoll(target);
       if (received.length > 0) {
+        this.emptyAt.delete(target.url);
         this.dispatch(target, received);
         return;
       }
+      this.emptyAt.set(target.url, Date.now());
     }
     // Idle path: wait on every band at once; go round again when any of them answers.
     const { waitTimeSeconds } = this.runtime.options;

@@ -47,13 +47,22 @@ export async function assertServicesReachable(client: SQSClient, endpoint: strin
       `SQS is unreachable at SQS_ENDPOINT=${endpoint} (unset SQS_ENDPOINT to start fauxqs in-process, or run: npx fauxqs): ${String(cause)}`,
     );
   }
-  const redis = new Redis(REDIS_URL, { lazyConnect: true, maxRetriesPerRequest: 0 });
+  const redis = new Redis(REDIS_URL, {
+    lazyConnect: true,
+    maxRetriesPerRequest: 0,
+    retryStrategy: () => null,
+  });
+  // The socket error is the informative one; keep it for the message instead of an "unhandled" print.
+  let socketError: Error | undefined;
+  redis.on('error', (error: Error) => {
+    socketError = error;
+  });
   try {
     await redis.connect();
     await redis.ping();
   } catch (cause) {
     throw new Error(
-      `Redis is unreachable at REDIS_URL=${REDIS_URL} (start one with: docker run -p 6379:6379 redis:7, or redis-server): ${String(cause)}`,
+      `Redis is unreachable at REDIS_URL=${REDIS_URL} (start one with: docker run -p 6379:6379 redis:7, or redis-server): ${String(socketError ?? cause)}`,
     );
   } finally {
     redis.disconnect();
@@ -69,6 +78,12 @@ const endpoint = await sqsEndpoint();
 const client = sqsClient(endpoint);
 await assertServicesReachable(client, endpoint);
 const backdoor = new Redis(REDIS_URL, { lazyConnect: true });
+// Failures surface as rejected commands in the hook that issued them.
+backdoor.on('error', (error: Error) => {
+  backdoorError = error;
+});
+/** The latest connection error of the backdoor client, for diagnosing a failing hook. */
+export let backdoorError: Error | undefined;
 
 const mod: ConformanceAdapterModule = {
   createAdapter: ({ prefix }) =>

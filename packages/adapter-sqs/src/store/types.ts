@@ -54,7 +54,9 @@ export interface JobStateStore {
 
   /** Inserts jobs in one atomic step; a taken id or held unique key makes that job a duplicate. */
   insertJobs(jobs: JobWrite[]): Promise<InsertResult[]>;
+  /** One job, or null when it does not exist. */
   getJob(id: string): Promise<StoredJob | null>;
+  /** Several jobs in one round trip, in the order asked (null where missing). */
   getJobs(ids: string[]): Promise<Array<StoredJob | null>>;
   /**
    * Compare-and-set on `version`: writes only if the stored version still equals
@@ -74,14 +76,20 @@ export interface JobStateStore {
 
   /** Remembers queue names (`queues.list()`). */
   addQueues(queues: string[]): Promise<void>;
+  /** Every queue remembered (that held a job, was consumed or paused), sorted. */
   listQueues(): Promise<string[]>;
+  /** Sets or clears a queue's pause flag (and remembers the queue). */
   setQueuePaused(queue: string, paused: boolean): Promise<void>;
+  /** The queues paused now. */
   pausedQueues(): Promise<Set<string>>;
 
-  /** Schedules are opaque strings keyed by schedule key. */
+  /** Stores (or replaces) a schedule. */
   putSchedule(key: string, data: string): Promise<void>;
+  /** One schedule, or null. */
   getSchedule(key: string): Promise<string | null>;
+  /** Every stored schedule. */
   listSchedules(): Promise<string[]>;
+  /** Deletes a schedule; false when there was none. */
   removeSchedule(key: string): Promise<boolean>;
   /** Compare-and-set on the whole stored string. True when it was `expected` and is now `next`. */
   swapSchedule(key: string, expected: string, next: string): Promise<boolean>;
