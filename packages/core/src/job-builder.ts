@@ -28,8 +28,9 @@ export interface JobTemplate {
   task: TaskDefinition;
   context: JobBuildContext;
   fields: Omit<NewJob, 'id' | 'payload' | 'metadata' | 'createdAt' | 'runAt'>;
-  createdAtMs: number;
-  runAtMs: number;
+  /** Shared by the jobs of one call: adapters copy what they store and never mutate a NewJob. */
+  createdAt: Date;
+  runAt: Date;
   metadata: Record<string, string>;
   payloadLimit: number;
 }
@@ -70,8 +71,8 @@ export function prepareJobTemplate(
     task,
     context,
     fields,
-    createdAtMs: context.now,
-    runAtMs,
+    createdAt: new Date(context.now),
+    runAt: new Date(runAtMs),
     metadata: checkMetadata(options.metadata),
     payloadLimit: Math.min(context.maxPayloadBytes, context.capabilities.maxPayloadBytes),
   };
@@ -81,15 +82,23 @@ export function prepareJobTemplate(
 export function jobFromTemplate(template: JobTemplate, payload: unknown, id?: string): NewJob {
   assertJson(payload, `payload of task "${template.task.name}"`);
   assertPayloadSize(payload, template.payloadLimit);
-  return {
+  const { fields } = template;
+  const job: NewJob = {
     id: id ?? template.context.newId(template.context.now),
-    ...template.fields,
+    task: fields.task,
+    queue: fields.queue,
     payload,
-    createdAt: new Date(template.createdAtMs),
-    runAt: new Date(template.runAtMs),
+    priority: fields.priority,
+    createdAt: template.createdAt,
+    runAt: template.runAt,
+    maxAttempts: fields.maxAttempts,
     // Each job gets its own metadata object: tracing adds per-job context to it.
     metadata: { ...template.metadata },
   };
+  if (fields.backoff !== undefined) job.backoff = fields.backoff;
+  if (fields.timeoutMs !== undefined) job.timeoutMs = fields.timeoutMs;
+  if (fields.uniqueKey !== undefined) job.uniqueKey = fields.uniqueKey;
+  return job;
 }
 
 /** Validates the payload against the task's schema and JSON rules, then builds the job. */

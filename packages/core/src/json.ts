@@ -23,9 +23,42 @@ const MAX_ISSUES = 50;
  * `what` starts the message, e.g. `'payload'`.
  */
 export function assertJson(value: unknown, what: string): void {
+  // Hot path: a cheap yes/no walk; only a failing value pays for the detailed, path-tracking one.
+  if (isPlainJson(value, 0)) return;
   const issues: ValidationIssue[] = [];
   collectJsonIssues(value, [], new Set(), issues);
   if (issues.length > 0) throw new ValidationError(describeIssues(what, 'is not plain JSON', issues), issues);
+}
+
+/** True when `value` is plain JSON. A cycle shows up as nesting past MAX_DEPTH. */
+function isPlainJson(value: unknown, depth: number): boolean {
+  switch (typeof value) {
+    case 'string':
+    case 'boolean':
+      return true;
+    case 'number':
+      return Number.isFinite(value);
+    case 'object':
+      break;
+    default:
+      return false;
+  }
+  if (value === null) return true;
+  if (depth >= MAX_DEPTH) return false;
+  if (Array.isArray(value)) {
+    if (Object.getPrototypeOf(value) !== Array.prototype) return false;
+    for (let index = 0; index < value.length; index++) {
+      if (!(index in value) || !isPlainJson(value[index], depth + 1)) return false;
+    }
+    return true;
+  }
+  const proto = Object.getPrototypeOf(value);
+  if (proto !== Object.prototype && proto !== null) return false;
+  if (Object.getOwnPropertySymbols(value).length > 0) return false;
+  for (const key in value) {
+    if (!isPlainJson((value as Record<string, unknown>)[key], depth + 1)) return false;
+  }
+  return true;
 }
 
 function collectJsonIssues(

@@ -14,6 +14,7 @@ import { newJobId } from './ids.js';
 import type { YardRuntime } from './runtime.js';
 import { ScheduleRunner } from './scheduler.js';
 import { assertValidName, type TaskDefinition, type TaskHandler } from './task.js';
+import { noopMetrics } from './telemetry.js';
 
 const DEFAULT_CONCURRENCY = 10;
 const DEFAULT_LEASE_MS = 30_000;
@@ -181,6 +182,8 @@ export class SwitchyardWorker implements Worker {
   }
 
   private reportActive(): void {
+    // Twice per job: skip the call entirely when nobody records metrics.
+    if (this.runtime.metrics === noopMetrics) return;
     this.runtime.metrics.setWorkerGauge('worker_active_jobs', this.active.size, this.gaugeLabels);
   }
 
