@@ -16,14 +16,15 @@ import type { StandardSchemaV1 } from '@standard-schema/spec';
 import {
   createSwitchyard,
   defineTask,
-  type Lease,
-  type NewJob,
   newJobId,
   type QueueAdapter,
   silentLogger,
   systemClock,
 } from '@switchyard/core';
-import { Redis } from 'ioredis';
+import { measureAdapter } from './adapter-measure.ts';
+import { type Measure, StartLatency, timeBulkEnqueue, timeProcessing } from './measure.ts';
+import { deleteKeys } from './redis-keys.ts';
+import { median } from './stats.ts';
 
 // The bench package does not depend on bullmq; load it (and the adapter's dist) through the adapter package.
 const adapterDir = new URL('../../packages/adapter-bullmq/', import.meta.url);
@@ -40,39 +41,14 @@ const SAMPLES = Number(process.env.BENCH_SAMPLES ?? 50);
 const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 100);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 const INSERT_BATCH = 1000;
+/** Wait before the first latency sample, for the idle worker to settle. */
+const SETTLE_MS = 200;
 
 const prefixes: string[] = [];
 function freshPrefix(kind: string): string {
   const prefix = `bench${kind}${randomBytes(3).toString('hex')}`;
   prefixes.push(prefix);
   return prefix;
-}
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
-function percentile(values: number[], p: number): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? Number.NaN;
-}
-
-function median(values: number[]): number {
-  return percentile(values, 50);
-}
-
-async function until(predicate: () => boolean, timeoutMs: number): Promise<boolean> {
-  const deadline = Date.now() + timeoutMs;
-  while (!predicate()) {
-    if (Date.now() > deadline) return false;
-    await sleep(1);
-  }
-  return true;
-}
-
-interface Measure {
-  enqueuePerSec: number;
-  processPerSec: number;
-  p50Ms: number;
-  p95Ms: number;
 }
 
 // ---------- raw BullMQ ----------
@@ -85,123 +61,57 @@ async function benchRaw(): Promise<Measure> {
   await bulk.addBulk(
     Array.from({ length: 100 }, () => ({ name: 'warmup', data: {}, opts: { delay: 3_600_000 } })),
   );
-
-  const t0 = performance.now();
-  for (let done = 0; done < JOBS; done += INSERT_BATCH) {
-    await bulk.addBulk(
-      Array.from({ length: Math.min(INSERT_BATCH, JOBS - done) }, () => ({
-        name: 'noop',
-        data: {},
-        opts: { jobId: newJobId() },
-      })),
-    );
-  }
-  const enqueuePerSec = JOBS / ((performance.now() - t0) / 1000);
+  const enqueuePerSec = await timeBulkEnqueue(JOBS, INSERT_BATCH, (count) =>
+    bulk.addBulk(
+      Array.from({ length: count }, () => ({ name: 'noop', data: {}, opts: { jobId: newJobId() } })),
+    ),
+  );
 
   let completed = 0;
-  const t1 = performance.now();
-  const worker = new Worker(
-    'bulk',
-    async () => {
-      completed++;
+  let worker: { close(): Promise<void> } | undefined;
+  const processPerSec = await timeProcessing(
+    JOBS,
+    () => completed,
+    () => {
+      worker = new Worker(
+        'bulk',
+        async () => {
+          completed++;
+        },
+        { connection, prefix, concurrency: CONCURRENCY },
+      );
     },
-    { connection, prefix, concurrency: CONCURRENCY },
   );
-  await until(() => completed >= JOBS, 120_000);
-  const processPerSec = JOBS / ((performance.now() - t1) / 1000);
-  await worker.close();
+  await worker?.close();
 
-  const latencies: number[] = [];
-  let startedAt = 0;
-  let seen = 0;
-  const idle = new Worker(
-    'idle',
-    async () => {
-      latencies.push(performance.now() - startedAt);
-      seen++;
-    },
-    { connection, prefix, concurrency: 1 },
-  );
+  const latency = new StartLatency();
+  const idle = new Worker('idle', async () => latency.record(), { connection, prefix, concurrency: 1 });
   await idle.waitUntilReady();
-  await sleep(200);
-  for (let i = 0; i < SAMPLES; i++) {
-    startedAt = performance.now();
-    await idleQueue.add('noop', {}, { jobId: newJobId() });
-    await until(() => seen > i, 5000);
-    await sleep(20);
-  }
+  const { p50Ms, p95Ms } = await latency.measure(
+    SAMPLES,
+    () => idleQueue.add('noop', {}, { jobId: newJobId() }),
+    SETTLE_MS,
+  );
   await idle.close();
   await Promise.all([bulk.close(), idleQueue.close()]);
-  return { enqueuePerSec, processPerSec, p50Ms: percentile(latencies, 50), p95Ms: percentile(latencies, 95) };
+  return { enqueuePerSec, processPerSec, p50Ms, p95Ms };
 }
 
 // ---------- Switchyard adapter, raw leases ----------
-function adapterJob(queue: string): NewJob {
-  const now = new Date();
-  return {
-    id: newJobId(),
-    task: 'noop',
-    queue,
-    payload: {},
-    priority: 5,
-    createdAt: now,
-    runAt: now,
-    maxAttempts: 3,
-    metadata: {},
-  };
-}
-
 async function benchAdapter(): Promise<Measure> {
   const adapter = bullmqAdapter({ connection: REDIS_URL, prefix: freshPrefix('sy') });
   await adapter.start({ logger: silentLogger, clock: systemClock, retention: {} });
-  await adapter.enqueue(
-    Array.from({ length: 100 }, () => ({ ...adapterJob('warmup'), runAt: new Date(Date.now() + 3_600_000) })),
-  );
-
-  const t0 = performance.now();
-  for (let done = 0; done < JOBS; done += INSERT_BATCH) {
-    await adapter.enqueue(
-      Array.from({ length: Math.min(INSERT_BATCH, JOBS - done) }, () => adapterJob('bulk')),
-    );
+  try {
+    return await measureAdapter(adapter, {
+      jobs: JOBS,
+      samples: SAMPLES,
+      concurrency: CONCURRENCY,
+      insertBatch: INSERT_BATCH,
+      settleMs: SETTLE_MS,
+    });
+  } finally {
+    await adapter.close();
   }
-  const enqueuePerSec = JOBS / ((performance.now() - t0) / 1000);
-
-  let completed = 0;
-  const t1 = performance.now();
-  const consumer = adapter.consume(
-    ['bulk'],
-    { concurrency: CONCURRENCY, leaseDurationMs: 30_000 },
-    async (lease: Lease) => {
-      await lease.complete(undefined);
-      completed++;
-    },
-  );
-  await until(() => completed >= JOBS, 120_000);
-  const processPerSec = JOBS / ((performance.now() - t1) / 1000);
-  await consumer.stop();
-
-  const latencies: number[] = [];
-  let startedAt = 0;
-  let seen = 0;
-  const idle = adapter.consume(
-    ['idle'],
-    { concurrency: 1, leaseDurationMs: 30_000 },
-    async (lease: Lease) => {
-      latencies.push(performance.now() - startedAt);
-      seen++;
-      await lease.complete(undefined);
-    },
-  );
-  await sleep(200);
-  for (let i = 0; i < SAMPLES; i++) {
-    startedAt = performance.now();
-    await adapter.enqueue([adapterJob('idle')]);
-    await until(() => seen > i, 5000);
-    await sleep(20);
-  }
-  await idle.stop();
-  await adapter.close();
-  return { enqueuePerSec, processPerSec, p50Ms: percentile(latencies, 50), p95Ms: percentile(latencies, 95) };
 }
 
 // ---------- Switchyard yard + worker on the adapter ----------
@@ -211,9 +121,7 @@ const anyPayload: StandardSchemaV1<unknown, unknown> = {
 
 async function benchYard(): Promise<Measure> {
   let completed = 0;
-  let seen = 0;
-  let startedAt = 0;
-  const latencies: number[] = [];
+  const latency = new StartLatency();
   const noop = defineTask({
     name: 'noop',
     queue: 'bulk',
@@ -224,10 +132,7 @@ async function benchYard(): Promise<Measure> {
     name: 'ping',
     queue: 'idle',
     schema: anyPayload,
-    handler: async () => {
-      latencies.push(performance.now() - startedAt);
-      seen++;
-    },
+    handler: async () => latency.record(),
   });
   const yard = createSwitchyard({
     adapter: bullmqAdapter({ connection: REDIS_URL, prefix: freshPrefix('yard') }),
@@ -235,44 +140,28 @@ async function benchYard(): Promise<Measure> {
   });
   await yard.start();
   const payloads = Array.from({ length: INSERT_BATCH }, () => ({}));
-  const t0 = performance.now();
-  for (let done = 0; done < JOBS; done += INSERT_BATCH) {
-    await yard.enqueueMany(noop, payloads.slice(0, Math.min(INSERT_BATCH, JOBS - done)));
-  }
-  const enqueuePerSec = JOBS / ((performance.now() - t0) / 1000);
+  const enqueuePerSec = await timeBulkEnqueue(JOBS, INSERT_BATCH, (count) =>
+    yard.enqueueMany(noop, payloads.slice(0, count)),
+  );
 
-  const t1 = performance.now();
   const worker = yard.createWorker({ queues: ['bulk'], concurrency: CONCURRENCY });
-  await worker.start();
-  await until(() => completed >= JOBS, 120_000);
-  const processPerSec = JOBS / ((performance.now() - t1) / 1000);
+  const processPerSec = await timeProcessing(
+    JOBS,
+    () => completed,
+    () => worker.start(),
+  );
   await worker.stop();
 
   const idle = yard.createWorker({ queues: ['idle'], concurrency: 1 });
   await idle.start();
-  await sleep(200);
-  for (let i = 0; i < SAMPLES; i++) {
-    startedAt = performance.now();
-    await yard.enqueue(ping, {});
-    await until(() => seen > i, 5000);
-    await sleep(20);
-  }
+  const { p50Ms, p95Ms } = await latency.measure(SAMPLES, () => yard.enqueue(ping, {}), SETTLE_MS);
   await idle.stop();
   await yard.close();
-  return { enqueuePerSec, processPerSec, p50Ms: percentile(latencies, 50), p95Ms: percentile(latencies, 95) };
+  return { enqueuePerSec, processPerSec, p50Ms, p95Ms };
 }
 
 async function dropPrefixes(): Promise<void> {
-  const redis = new Redis(REDIS_URL);
-  for (const prefix of prefixes) {
-    let cursor = '0';
-    do {
-      const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 1000);
-      cursor = next;
-      if (keys.length > 0) await redis.del(...keys);
-    } while (cursor !== '0');
-  }
-  redis.disconnect();
+  for (const prefix of prefixes) await deleteKeys(REDIS_URL, `${prefix}:*`);
 }
 
 function summarize(name: string, runs: Measure[]): Measure & { system: string } {

@@ -11,10 +11,14 @@
  */
 import { randomBytes } from 'node:crypto';
 import { pgBossAdapter } from '@switchyard/adapter-pgboss';
-import { type Lease, type NewJob, newJobId, silentLogger, systemClock } from '@switchyard/core';
+import { silentLogger, systemClock } from '@switchyard/core';
 import { Logger as GraphileLogger, makeWorkerUtils, run as runGraphile } from 'graphile-worker';
 import pg from 'pg';
-import { PgBoss } from 'pg-boss';
+import { PgBoss, type WorkOptions } from 'pg-boss';
+import { measureAdapter } from './adapter-measure.ts';
+import { type Measure, StartLatency, timeBulkEnqueue, timeProcessing } from './measure.ts';
+import { median } from './stats.ts';
+import { sleep, until } from './wait.ts';
 
 const DATABASE_URL = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 const JOBS = Number(process.env.BENCH_JOBS ?? 3000);
@@ -23,6 +27,8 @@ const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 20);
 // The bench runner (scenarios/pgboss.ts) alternates contenders itself, one per process: one round by default.
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 1);
 const INSERT_BATCH = 1000;
+/** Waits poll every 2 ms: each check is cheap, but the database clients share the two cores. */
+const POLL_MS = 2;
 
 const admin = new pg.Pool({ connectionString: DATABASE_URL, max: 2 });
 const schemas: string[] = [];
@@ -33,110 +39,53 @@ function freshSchema(kind: string): string {
   return schema;
 }
 
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
-function percentile(values: number[], p: number): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? Number.NaN;
-}
-
-async function until(predicate: () => boolean, timeoutMs: number): Promise<boolean> {
-  const deadline = Date.now() + timeoutMs;
-  while (!predicate()) {
-    if (Date.now() > deadline) return false;
-    await sleep(2);
-  }
-  return true;
-}
-
-interface Row {
+interface Row extends Partial<Measure> {
   system: string;
-  enqueuePerSec?: number;
-  processPerSec?: number;
-  p50Ms?: number;
-  p95Ms?: number;
   note?: string;
 }
 const rows: Row[] = [];
 
 // ---------- Switchyard adapter ----------
-function adapterJob(queue: string): NewJob {
-  const now = new Date();
-  return {
-    id: newJobId(),
-    task: 'noop',
-    queue,
-    payload: {},
-    priority: 5,
-    createdAt: now,
-    runAt: now,
-    maxAttempts: 3,
-    metadata: {},
-  };
-}
-
 async function benchAdapter(): Promise<void> {
   const adapter = pgBossAdapter({ connectionString: DATABASE_URL, schema: freshSchema('sy') });
   const started = performance.now();
   await adapter.start({ logger: silentLogger, clock: systemClock, retention: {} });
   const startMs = performance.now() - started;
-
-  // Warm-up (plans, first pages) on a queue nobody consumes, so the timed batches measure steady state.
-  await adapter.enqueue(Array.from({ length: 100 }, () => adapterJob('warmup')));
-  const t0 = performance.now();
-  for (let done = 0; done < JOBS; done += INSERT_BATCH) {
-    await adapter.enqueue(
-      Array.from({ length: Math.min(INSERT_BATCH, JOBS - done) }, () => adapterJob('bulk')),
-    );
+  try {
+    const measure = await measureAdapter(adapter, {
+      jobs: JOBS,
+      samples: SAMPLES,
+      concurrency: CONCURRENCY,
+      insertBatch: INSERT_BATCH,
+      settleMs: 100,
+      pollMs: POLL_MS,
+    });
+    rows.push({
+      system: 'switchyard pg-boss adapter',
+      ...measure,
+      note: `start() ${startMs.toFixed(0)} ms on a new schema; concurrency ${CONCURRENCY}`,
+    });
+  } finally {
+    await adapter.close();
   }
-  const enqueuePerSec = JOBS / ((performance.now() - t0) / 1000);
-
-  let completed = 0;
-  const t1 = performance.now();
-  const consumer = adapter.consume(
-    ['bulk'],
-    { concurrency: CONCURRENCY, leaseDurationMs: 30_000 },
-    async (lease: Lease) => {
-      await lease.complete(undefined);
-      completed++;
-    },
-  );
-  await until(() => completed >= JOBS, 120_000);
-  const processPerSec = JOBS / ((performance.now() - t1) / 1000);
-  await consumer.stop();
-
-  const latencies: number[] = [];
-  let startedAt = 0;
-  let seen = 0;
-  const idle = adapter.consume(
-    ['idle'],
-    { concurrency: 1, leaseDurationMs: 30_000 },
-    async (lease: Lease) => {
-      latencies.push(performance.now() - startedAt);
-      seen++;
-      await lease.complete(undefined);
-    },
-  );
-  await sleep(100);
-  for (let i = 0; i < SAMPLES; i++) {
-    startedAt = performance.now();
-    await adapter.enqueue([adapterJob('idle')]);
-    await until(() => seen > i, 5000);
-    await sleep(20);
-  }
-  await idle.stop();
-  await adapter.close();
-  rows.push({
-    system: 'switchyard pg-boss adapter',
-    enqueuePerSec,
-    processPerSec,
-    p50Ms: percentile(latencies, 50),
-    p95Ms: percentile(latencies, 95),
-    note: `start() ${startMs.toFixed(0)} ms on a new schema; concurrency ${CONCURRENCY}`,
-  });
 }
 
 // ---------- raw pg-boss ----------
+/**
+ * pg-boss's best documented configuration for a backlog (pg-boss 12 JobPollingOptions):
+ * batches of 50 with `burstWhenBatchFull` (fetch again at once while batches come back
+ * full), the minimum base poll of 0.5 s, and `localConcurrency` workers so that
+ * batchSize × localConcurrency ≈ CONCURRENCY jobs are in flight.
+ */
+const BULK_WORK = {
+  batchSize: 50,
+  burstWhenBatchFull: true,
+  pollingIntervalSeconds: 0.5,
+  localConcurrency: Math.max(1, Math.round(CONCURRENCY / 10)),
+} satisfies WorkOptions;
+/** Idle wake-up: a notify-enabled queue with LISTEN/NOTIFY on the instance; polling is only the backstop. */
+const IDLE_WORK = { pollingIntervalSeconds: 0.5 } satisfies WorkOptions;
+
 async function benchPgBoss(): Promise<void> {
   const schema = freshSchema('pgb');
   const boss = new PgBoss({
@@ -155,51 +104,36 @@ async function benchPgBoss(): Promise<void> {
     'warmup',
     Array.from({ length: 100 }, () => ({ data: {} })),
   );
-
-  const t0 = performance.now();
-  for (let done = 0; done < JOBS; done += INSERT_BATCH) {
-    await boss.insert(
+  const enqueuePerSec = await timeBulkEnqueue(JOBS, INSERT_BATCH, (count) =>
+    boss.insert(
       'bulk',
-      Array.from({ length: Math.min(INSERT_BATCH, JOBS - done) }, () => ({ data: {} })),
-    );
-  }
-  const enqueuePerSec = JOBS / ((performance.now() - t0) / 1000);
+      Array.from({ length: count }, () => ({ data: {} })),
+    ),
+  );
 
   let completed = 0;
-  const t1 = performance.now();
-  await boss.work(
-    'bulk',
-    { batchSize: 50, pollingIntervalSeconds: 0.5, localConcurrency: Math.max(1, CONCURRENCY / 10) },
-    async (jobs) => {
-      completed += jobs.length;
-    },
+  const processPerSec = await timeProcessing(
+    JOBS,
+    () => completed,
+    () =>
+      boss.work('bulk', BULK_WORK, async (jobs) => {
+        completed += jobs.length;
+      }),
+    POLL_MS,
   );
-  await until(() => completed >= JOBS, 120_000);
-  const processPerSec = JOBS / ((performance.now() - t1) / 1000);
   await boss.offWork('bulk');
 
-  const latencies: number[] = [];
-  let startedAt = 0;
-  let seen = 0;
-  await boss.work('idle', { pollingIntervalSeconds: 0.5 }, async () => {
-    latencies.push(performance.now() - startedAt);
-    seen++;
-  });
-  await sleep(200);
-  for (let i = 0; i < SAMPLES; i++) {
-    startedAt = performance.now();
-    await boss.send('idle', {});
-    await until(() => seen > i, 5000);
-    await sleep(20);
-  }
+  const latency = new StartLatency();
+  await boss.work('idle', IDLE_WORK, async () => latency.record());
+  const { p50Ms, p95Ms } = await latency.measure(SAMPLES, () => boss.send('idle', {}), 200, POLL_MS);
   await boss.stop({ graceful: false });
   rows.push({
     system: 'raw pg-boss 12',
     enqueuePerSec,
     processPerSec,
-    p50Ms: percentile(latencies, 50),
-    p95Ms: percentile(latencies, 95),
-    note: `work(): batchSize 50, poll 0.5 s, ${Math.max(1, CONCURRENCY / 10)} workers; latency with useListenNotify + notify queue`,
+    p50Ms,
+    p95Ms,
+    note: `work(): batchSize ${BULK_WORK.batchSize}, burstWhenBatchFull, poll ${BULK_WORK.pollingIntervalSeconds} s, ${BULK_WORK.localConcurrency} workers; latency with useListenNotify + notify queue`,
   });
 }
 
@@ -225,7 +159,7 @@ async function pgBossNotifyStall(burstWhenBatchFull: boolean): Promise<string> {
     'stall',
     Array.from({ length: 500 }, () => ({ data: {} })),
   );
-  const finished = await until(() => completed >= 500, 5000);
+  const finished = await until(() => completed >= 500, 5000, POLL_MS);
   await boss.stop({ graceful: false });
   return `burstWhenBatchFull=${burstWhenBatchFull}: ${completed}/500 processed within 5 s${finished ? '' : ' (stalled)'}`;
 }
@@ -251,56 +185,43 @@ async function benchGraphile(): Promise<void> {
       runAt: new Date(Date.now() + 3_600_000),
     })),
   );
-  const t0 = performance.now();
-  for (let done = 0; done < JOBS; done += INSERT_BATCH) {
-    await utils.addJobs(
-      Array.from({ length: Math.min(INSERT_BATCH, JOBS - done) }, () => ({
-        identifier: 'bulk',
-        payload: {},
-      })),
-    );
-  }
-  const enqueuePerSec = JOBS / ((performance.now() - t0) / 1000);
+  const enqueuePerSec = await timeBulkEnqueue(JOBS, INSERT_BATCH, (count) =>
+    utils.addJobs(Array.from({ length: count }, () => ({ identifier: 'bulk', payload: {} }))),
+  );
 
   let completed = 0;
-  let seen = 0;
-  let startedAt = 0;
-  const latencies: number[] = [];
-  const t1 = performance.now();
-  const runner = await runGraphile({
-    connectionString: DATABASE_URL,
-    schema,
-    concurrency: CONCURRENCY,
-    noHandleSignals: true,
-    pollInterval: 500,
-    logger: quietGraphileLogger,
-    taskList: {
-      bulk: async () => {
-        completed++;
-      },
-      idle: async () => {
-        latencies.push(performance.now() - startedAt);
-        seen++;
-      },
+  const latency = new StartLatency();
+  let runner: Awaited<ReturnType<typeof runGraphile>> | undefined;
+  const processPerSec = await timeProcessing(
+    JOBS,
+    () => completed,
+    async () => {
+      runner = await runGraphile({
+        connectionString: DATABASE_URL,
+        schema,
+        concurrency: CONCURRENCY,
+        noHandleSignals: true,
+        pollInterval: 500,
+        logger: quietGraphileLogger,
+        taskList: {
+          bulk: async () => {
+            completed++;
+          },
+          idle: async () => latency.record(),
+        },
+      });
     },
-  });
-  await until(() => completed >= JOBS, 120_000);
-  const processPerSec = JOBS / ((performance.now() - t1) / 1000);
-  await sleep(200);
-  for (let i = 0; i < SAMPLES; i++) {
-    startedAt = performance.now();
-    await utils.addJob('idle', {});
-    await until(() => seen > i, 5000);
-    await sleep(20);
-  }
-  await runner.stop();
+    POLL_MS,
+  );
+  const { p50Ms, p95Ms } = await latency.measure(SAMPLES, () => utils.addJob('idle', {}), 200, POLL_MS);
+  await runner?.stop();
   await utils.release();
   rows.push({
     system: 'graphile-worker',
     enqueuePerSec,
     processPerSec,
-    p50Ms: percentile(latencies, 50),
-    p95Ms: percentile(latencies, 95),
+    p50Ms,
+    p95Ms,
     note: `concurrency ${CONCURRENCY}, addJobs bulk`,
   });
 }
@@ -343,14 +264,11 @@ function printMedians(fmt: (value: number | undefined, digits?: number) => strin
   console.log('|---|---:|---:|---:|');
   for (const system of new Set(rows.map((row) => row.system))) {
     const mine = rows.filter((row) => row.system === system);
-    const median = (pick: (row: Row) => number | undefined) =>
-      percentile(
-        mine.map((row) => pick(row) ?? Number.NaN),
-        50,
-      );
+    const middle = (pick: (row: Row) => number | undefined) =>
+      median(mine.map((row) => pick(row) ?? Number.NaN));
     console.log(
-      `| ${system} | ${fmt(median((row) => row.enqueuePerSec))} | ${fmt(median((row) => row.processPerSec))} | ${fmt(
-        median((row) => row.p50Ms),
+      `| ${system} | ${fmt(middle((row) => row.enqueuePerSec))} | ${fmt(middle((row) => row.processPerSec))} | ${fmt(
+        middle((row) => row.p50Ms),
         1,
       )} |`,
     );

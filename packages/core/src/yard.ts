@@ -5,7 +5,6 @@
 import type { QueueAdapter } from './adapter.js';
 import type {
   EnqueueOptions,
-  ScheduleInput,
   Switchyard,
   SwitchyardEvents,
   SwitchyardOptions,
@@ -16,8 +15,7 @@ import type {
   YardSchedules,
 } from './api.js';
 import { type Clock, systemClock } from './clock.js';
-import { assertValidCron, nextScheduleTick } from './cron.js';
-import { parseDuration, parseOptionalDuration } from './duration.js';
+import { parseOptionalDuration } from './duration.js';
 import {
   AdapterError,
   ClosedError,
@@ -26,11 +24,10 @@ import {
   NotStartedError,
   SwitchyardError,
   UnknownTaskError,
-  WaitTimeoutError,
 } from './errors.js';
 import { EventHub } from './events.js';
 import { newJobId, scheduleTickJobId } from './ids.js';
-import { type JobRecord, type NewJob, type ScheduleRecord, TERMINAL_STATES } from './job.js';
+import type { NewJob, ScheduleRecord } from './job.js';
 import {
   buildJob,
   buildJobFromValidPayload,
@@ -42,12 +39,12 @@ import {
 import { DEFAULT_MAX_PAYLOAD_BYTES } from './json.js';
 import { type Logger, silentLogger } from './logger.js';
 import type { YardRuntime } from './runtime.js';
+import { keepStoredProgress, scheduleRecordOf } from './schedule-definition.js';
 import { assertValidName, type TaskDefinition } from './task.js';
 import { noopMetrics, noopTracer } from './telemetry.js';
-import { validateMaybeSync, validateWithSchema } from './validation.js';
+import { validateMaybeSync } from './validation.js';
+import { waitForJob } from './wait-for.js';
 import { SwitchyardWorker } from './worker.js';
-
-const DEFAULT_WAIT_TIMEOUT_MS = 5 * 60_000;
 
 /** Creates a yard. Call `start()` before using it and `close()` when done. */
 export function createSwitchyard(options: SwitchyardOptions): Switchyard {
@@ -311,14 +308,16 @@ class Yard implements Switchyard {
     }
   }
 
+  /** An adapter call made through the public API: the yard must be open. */
+  private open<T>(what: string, call: () => Promise<T>): Promise<T> {
+    this.assertOpen();
+    return this.adapterCall(what, call);
+  }
+
   private createJobs(): YardJobs {
     const store = () => this.adapter.jobs;
-    const call = <T>(what: string, fn: () => Promise<T>) => {
-      this.assertOpen();
-      return this.adapterCall(what, fn);
-    };
     return {
-      get: (id) => call('jobs.get', () => store().get(id)),
+      get: (id) => this.open('jobs.get', () => store().get(id)),
       list: (query = {}) => {
         if (
           query.limit !== undefined &&
@@ -326,12 +325,14 @@ class Yard implements Switchyard {
         ) {
           throw new InvalidOptionsError('limit must be an integer 1..1000');
         }
-        return call('jobs.list', () => store().list(query));
+        return this.open('jobs.list', () => store().list(query));
       },
-      counts: (query) => call('jobs.counts', () => store().counts(query)),
+      counts: (query) => this.open('jobs.counts', () => store().counts(query)),
       cancel: async (id) => {
-        const before = this.hub.has('job:cancelled') ? await call('jobs.get', () => store().get(id)) : null;
-        const outcome = await call('jobs.cancel', () => store().cancel(id));
+        const before = this.hub.has('job:cancelled')
+          ? await this.open('jobs.get', () => store().get(id))
+          : null;
+        const outcome = await this.open('jobs.cancel', () => store().cancel(id));
         if (outcome === 'cancelled' && before) {
           this.runtime.metrics.increment('jobs_cancelled_total', { queue: before.queue, task: before.task });
           this.hub.emit('job:cancelled', { job: { ...before, state: 'cancelled' } });
@@ -339,7 +340,7 @@ class Yard implements Switchyard {
         return outcome;
       },
       retry: async (id) => {
-        const job = await call('jobs.retry', () => store().retry(id));
+        const job = await this.open('jobs.retry', () => store().retry(id));
         // A manual retry puts the job back in its queue: announce it like an enqueue.
         if (job) {
           this.runtime.metrics.increment('jobs_enqueued_total', { queue: job.queue, task: job.task });
@@ -347,136 +348,46 @@ class Yard implements Switchyard {
         }
         return job;
       },
-      remove: (id) => call('jobs.remove', () => store().remove(id)),
-      waitFor: (id, options = {}) => this.waitFor(id, options),
+      remove: (id) => this.open('jobs.remove', () => store().remove(id)),
+      waitFor: (id, options = {}) => {
+        this.assertOpen();
+        return waitForJob((jobId) => this.jobs.get(jobId), this.hub, id, options);
+      },
     };
-  }
-
-  private async waitFor(id: string, options: { timeout?: string | number; pollInterval?: string | number }) {
-    this.assertOpen();
-    const timeoutMs =
-      options.timeout === undefined ? DEFAULT_WAIT_TIMEOUT_MS : parseDuration(options.timeout, 'timeout');
-    const pollMs =
-      options.pollInterval === undefined ? 25 : parseDuration(options.pollInterval, 'pollInterval');
-    const deadline = Date.now() + timeoutMs;
-    // Poll the backend (the job may finish in another process), waking early on local terminal events.
-    let wake: (() => void) | undefined;
-    const onEvent = ({ job }: { job: JobRecord }) => job.id === id && wake?.();
-    const offs = (['job:completed', 'job:failed', 'job:cancelled'] as const).map((event) =>
-      this.hub.on(event, onEvent),
-    );
-    try {
-      for (;;) {
-        const job = await this.jobs.get(id);
-        if (job && TERMINAL_STATES.includes(job.state)) return job;
-        const remaining = deadline - Date.now();
-        if (remaining <= 0) throw new WaitTimeoutError(id, timeoutMs);
-        await new Promise<void>((resolve) => {
-          const timer = setTimeout(resolve, Math.min(pollMs, remaining));
-          wake = () => {
-            clearTimeout(timer);
-            resolve();
-          };
-        });
-      }
-    } finally {
-      for (const off of offs) off();
-    }
   }
 
   private createQueues(): YardQueues {
     const control = () => this.adapter.queues;
-    const call = <T>(what: string, fn: () => Promise<T>) => {
-      this.assertOpen();
-      return this.adapterCall(what, fn);
-    };
     const named = (queue: string) => {
       assertValidName(queue, 'queue name');
       return queue;
     };
     return {
-      pause: (queue) => call('queues.pause', () => control().pause(named(queue))),
-      resume: (queue) => call('queues.resume', () => control().resume(named(queue))),
-      isPaused: (queue) => call('queues.isPaused', () => control().isPaused(named(queue))),
-      list: () => call('queues.list', () => control().list()),
+      pause: (queue) => this.open('queues.pause', () => control().pause(named(queue))),
+      resume: (queue) => this.open('queues.resume', () => control().resume(named(queue))),
+      isPaused: (queue) => this.open('queues.isPaused', () => control().isPaused(named(queue))),
+      list: () => this.open('queues.list', () => control().list()),
     };
   }
 
   private createSchedules(): YardSchedules {
     const store = () => this.adapter.schedules;
-    const call = <T>(what: string, fn: () => Promise<T>) => {
-      this.assertOpen();
-      return this.adapterCall(what, fn);
-    };
     return {
       upsert: async (input) => {
         this.assertOpen();
-        const schedule = await this.scheduleRecord(input);
-        const existing = await this.adapterCall('schedules.get', () => store().get(schedule.key));
-        // Re-upserting the same timing (every worker does it at boot) keeps the pending tick and pause flag.
-        if (existing && sameTiming(existing, schedule)) {
-          schedule.nextRunAt = existing.nextRunAt;
-          schedule.paused = existing.paused;
-          schedule.createdAt = existing.createdAt;
-          if (existing.lastRunAt) schedule.lastRunAt = existing.lastRunAt;
-        }
-        await this.adapterCall('schedules.upsert', () => store().upsert(schedule));
+        if (!input || typeof input !== 'object')
+          throw new InvalidOptionsError('schedules.upsert needs an object');
+        const fresh = await scheduleRecordOf(input, this.resolveTask(input.task), this.buildContext());
+        const existing = await this.open('schedules.get', () => store().get(fresh.key));
+        const schedule = keepStoredProgress(fresh, existing);
+        await this.open('schedules.upsert', () => store().upsert(schedule));
         return schedule;
       },
-      get: (key) => call('schedules.get', () => store().get(key)),
-      list: () => call('schedules.list', () => store().list()),
-      pause: (key) => call('schedules.pause', () => store().setPaused(key, true)),
-      resume: (key) => call('schedules.resume', () => store().setPaused(key, false)),
-      remove: (key) => call('schedules.remove', () => store().remove(key)),
+      get: (key) => this.open('schedules.get', () => store().get(key)),
+      list: () => this.open('schedules.list', () => store().list()),
+      pause: (key) => this.open('schedules.pause', () => store().setPaused(key, true)),
+      resume: (key) => this.open('schedules.resume', () => store().setPaused(key, false)),
+      remove: (key) => this.open('schedules.remove', () => store().remove(key)),
     };
   }
-
-  private async scheduleRecord(input: ScheduleInput): Promise<ScheduleRecord> {
-    if (!input || typeof input !== 'object')
-      throw new InvalidOptionsError('schedules.upsert needs an object');
-    assertValidName(input.key, 'schedule key');
-    const task = this.resolveTask(input.task);
-    if ((input.cron === undefined) === (input.every === undefined)) {
-      throw new InvalidOptionsError(`schedule "${input.key}": give exactly one of cron or every`);
-    }
-    const tz = input.tz ?? 'UTC';
-    const everyMs = input.every === undefined ? undefined : parseDuration(input.every, 'every');
-    if (everyMs !== undefined && everyMs < 1000) {
-      throw new InvalidOptionsError(`schedule "${input.key}": every must be at least 1s`);
-    }
-    if (input.cron !== undefined) assertValidCron(input.cron, tz);
-    const payload = input.payload ?? {};
-    await validateWithSchema(task.schema, payload, `payload of schedule "${input.key}"`);
-    const now = new Date(this.clock.now());
-    // Build a job once to check payload, priority, queue and metadata the same way enqueue does.
-    const probe = buildJobFromValidPayload(
-      task,
-      payload,
-      {
-        ...(input.queue !== undefined ? { queue: input.queue } : {}),
-        ...(input.priority !== undefined ? { priority: input.priority } : {}),
-        ...(input.metadata !== undefined ? { metadata: input.metadata } : {}),
-      },
-      this.buildContext(),
-    );
-    const timing = { ...(input.cron !== undefined ? { cron: input.cron, tz } : { everyMs }) };
-    return {
-      key: input.key,
-      task: task.name,
-      queue: probe.queue,
-      ...timing,
-      payload,
-      jobOptions: {
-        ...(input.priority !== undefined ? { priority: probe.priority } : {}),
-        ...(input.metadata !== undefined ? { metadata: probe.metadata } : {}),
-      },
-      paused: false,
-      nextRunAt: nextScheduleTick(timing, now),
-      createdAt: now,
-    };
-  }
-}
-
-function sameTiming(a: ScheduleRecord, b: ScheduleRecord): boolean {
-  return a.cron === b.cron && a.everyMs === b.everyMs && (a.tz ?? 'UTC') === (b.tz ?? 'UTC');
 }

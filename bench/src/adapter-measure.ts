@@ -1,0 +1,88 @@
+/**
+ * The Switchyard adapter contender of a backend script, on raw leases (no
+ * core): the same enqueue / process / idle-latency skeleton on any adapter.
+ */
+import { type Consumer, type Lease, type NewJob, newJobId, type QueueAdapter } from '@switchyard/core';
+import { type Measure, StartLatency, timeBulkEnqueue, timeProcessing } from './measure.ts';
+
+/** Sizes of one measurement. */
+export interface MeasureSizes {
+  jobs: number;
+  samples: number;
+  concurrency: number;
+  insertBatch: number;
+  /** Wait before the first latency sample, for the idle consumer to settle. */
+  settleMs: number;
+  /** How often the waits check their condition. */
+  pollMs?: number;
+}
+
+/** A no-op job as the adapter receives it from core, due now (or at `runAt`). */
+export function noopJob(queue: string, runAt = new Date()): NewJob {
+  const now = new Date();
+  return {
+    id: newJobId(),
+    task: 'noop',
+    queue,
+    payload: {},
+    priority: 5,
+    createdAt: now,
+    runAt,
+    maxAttempts: 3,
+    metadata: {},
+  };
+}
+
+const LEASE_MS = 30_000;
+
+/**
+ * Measures a started adapter: 100 warm-up jobs on a queue nobody consumes
+ * (plans, first pages), bulk enqueue on 'bulk', processing it at
+ * `concurrency`, then idle latency on 'idle'. Leaves the adapter open.
+ */
+export async function measureAdapter(adapter: QueueAdapter, sizes: MeasureSizes): Promise<Measure> {
+  const { jobs, samples, concurrency, insertBatch, settleMs, pollMs } = sizes;
+  await adapter.enqueue(
+    Array.from({ length: 100 }, () => noopJob('warmup', new Date(Date.now() + 3_600_000))),
+  );
+  const enqueuePerSec = await timeBulkEnqueue(jobs, insertBatch, (count) =>
+    adapter.enqueue(Array.from({ length: count }, () => noopJob('bulk'))),
+  );
+
+  let completed = 0;
+  let consumer: Consumer | undefined;
+  const processPerSec = await timeProcessing(
+    jobs,
+    () => completed,
+    () => {
+      consumer = adapter.consume(
+        ['bulk'],
+        { concurrency, leaseDurationMs: LEASE_MS },
+        async (lease: Lease) => {
+          await lease.complete(undefined);
+          completed++;
+        },
+      );
+    },
+    pollMs,
+  );
+  await consumer?.stop();
+
+  const latency = new StartLatency();
+  const idle = adapter.consume(
+    ['idle'],
+    { concurrency: 1, leaseDurationMs: LEASE_MS },
+    async (lease: Lease) => {
+      latency.record();
+      await lease.complete(undefined);
+    },
+  );
+  const { p50Ms, p95Ms } = await latency.measure(
+    samples,
+    () => adapter.enqueue([noopJob('idle')]),
+    settleMs,
+    pollMs,
+  );
+  await idle.stop();
+  return { enqueuePerSec, processPerSec, p50Ms, p95Ms };
+}

@@ -1,0 +1,83 @@
+/**
+ * The measurement skeleton every backend script repeats for each contender:
+ * time a bulk enqueue, time processing a backlog queued beforehand, and sample
+ * the idle enqueue-to-start latency one job at a time.
+ */
+import { percentile } from './stats.ts';
+import { sleep, until } from './wait.ts';
+
+/** The figures a side-by-side script reports per contender. */
+export interface Measure {
+  enqueuePerSec: number;
+  processPerSec: number;
+  p50Ms: number;
+  p95Ms: number;
+}
+
+/** Processing a backlog longer than this is reported as a failure, not as a slow rate. */
+const PROCESS_TIMEOUT_MS = 120_000;
+/** One idle job not started within this is a broken wake-up, not a latency sample. */
+const SAMPLE_TIMEOUT_MS = 5000;
+/** Pause between latency samples, so each finds the worker idle again. */
+const SAMPLE_GAP_MS = 20;
+
+/** Times enqueueing `jobs` jobs in batches of at most `batchSize`; returns jobs/s. */
+export async function timeBulkEnqueue(
+  jobs: number,
+  batchSize: number,
+  enqueueBatch: (count: number) => Promise<unknown>,
+): Promise<number> {
+  const started = performance.now();
+  for (let done = 0; done < jobs; done += batchSize) await enqueueBatch(Math.min(batchSize, jobs - done));
+  return jobs / ((performance.now() - started) / 1000);
+}
+
+/**
+ * Times processing `jobs` queued beforehand: calls `start` (which starts the
+ * consumer), then waits until `completed()` reaches `jobs`; returns jobs/s.
+ */
+export async function timeProcessing(
+  jobs: number,
+  completed: () => number,
+  start: () => unknown,
+  pollMs = 1,
+): Promise<number> {
+  const started = performance.now();
+  await start();
+  if (!(await until(() => completed() >= jobs, PROCESS_TIMEOUT_MS, pollMs)))
+    throw new Error(`only ${completed()} of ${jobs} jobs processed within ${PROCESS_TIMEOUT_MS / 1000} s`);
+  return jobs / ((performance.now() - started) / 1000);
+}
+
+/**
+ * Idle enqueue-to-start latency: the handler calls `record` on its first
+ * line; `measure` enqueues one job at a time into an idle worker.
+ */
+export class StartLatency {
+  readonly samples: number[] = [];
+  #sentAt = 0;
+
+  /** Call first thing in the handler; an arrow so it can be passed as is. */
+  readonly record = (): void => {
+    this.samples.push(performance.now() - this.#sentAt);
+  };
+
+  /** Waits `settleMs` for the worker to go idle, then takes `count` samples; p50/p95 in ms. */
+  async measure(
+    count: number,
+    enqueueOne: () => Promise<unknown>,
+    settleMs: number,
+    pollMs = 1,
+  ): Promise<{ p50Ms: number; p95Ms: number }> {
+    await sleep(settleMs);
+    for (let i = 0; i < count; i++) {
+      const before = this.samples.length;
+      this.#sentAt = performance.now();
+      await enqueueOne();
+      if (!(await until(() => this.samples.length > before, SAMPLE_TIMEOUT_MS, pollMs)))
+        throw new Error(`idle job ${i + 1} of ${count} did not start within ${SAMPLE_TIMEOUT_MS / 1000} s`);
+      await sleep(SAMPLE_GAP_MS);
+    }
+    return { p50Ms: percentile(this.samples, 50), p95Ms: percentile(this.samples, 95) };
+  }
+}
