@@ -16,8 +16,6 @@ export interface Measure {
 
 /** Processing a backlog longer than this is reported as a failure, not as a slow rate. */
 const PROCESS_TIMEOUT_MS = 120_000;
-/** One idle job not started within this is a broken wake-up, not a latency sample. */
-const SAMPLE_TIMEOUT_MS = 5000;
 /** Pause between latency samples, so each finds the worker idle again. */
 const SAMPLE_GAP_MS = 20;
 
@@ -57,6 +55,14 @@ export class StartLatency {
   readonly samples: number[] = [];
   #sentAt = 0;
 
+  /** An idle job not started within this is a broken wake-up, not a latency sample. */
+  readonly sampleTimeoutMs: number;
+
+  /** @param sampleTimeoutMs see {@link StartLatency.sampleTimeoutMs} (default 5 s). */
+  constructor(sampleTimeoutMs = 5000) {
+    this.sampleTimeoutMs = sampleTimeoutMs;
+  }
+
   /** Call first thing in the handler; an arrow so it can be passed as is. */
   readonly record = (): void => {
     this.samples.push(performance.now() - this.#sentAt);
@@ -74,8 +80,8 @@ export class StartLatency {
       const before = this.samples.length;
       this.#sentAt = performance.now();
       await enqueueOne();
-      if (!(await until(() => this.samples.length > before, SAMPLE_TIMEOUT_MS, pollMs)))
-        throw new Error(`idle job ${i + 1} of ${count} did not start within ${SAMPLE_TIMEOUT_MS / 1000} s`);
+      if (!(await until(() => this.samples.length > before, this.sampleTimeoutMs, pollMs)))
+        throw new Error(`idle job ${i + 1} of ${count} did not start within ${this.sampleTimeoutMs} ms`);
       await sleep(SAMPLE_GAP_MS);
     }
     return { p50Ms: percentile(this.samples, 50), p95Ms: percentile(this.samples, 95) };

@@ -86,17 +86,22 @@ const BULK_WORK = {
 /** Idle wake-up: a notify-enabled queue with LISTEN/NOTIFY on the instance; polling is only the backstop. */
 const IDLE_WORK = { pollingIntervalSeconds: 0.5 } satisfies WorkOptions;
 
-async function benchPgBoss(): Promise<void> {
-  const schema = freshSchema('pgb');
+/** A started pg-boss on a fresh schema, LISTEN/NOTIFY on, maintenance and cron off (they are not measured). */
+async function startBoss(kind: string): Promise<PgBoss> {
   const boss = new PgBoss({
     connectionString: DATABASE_URL,
-    schema,
+    schema: freshSchema(kind),
     supervise: false,
     schedule: false,
     useListenNotify: true,
   });
   boss.on('error', (error) => console.error('pg-boss error', error));
   await boss.start();
+  return boss;
+}
+
+async function benchPgBoss(): Promise<void> {
+  const boss = await startBoss('pgb');
   await boss.createQueue('bulk');
   await boss.createQueue('idle', { notify: true });
   await boss.createQueue('warmup');
@@ -139,16 +144,7 @@ async function benchPgBoss(): Promise<void> {
 
 /** The reported stall: a notify-enabled queue, useListenNotify, a batch worker, one bulk insert. */
 async function pgBossNotifyStall(burstWhenBatchFull: boolean): Promise<string> {
-  const schema = freshSchema('stall');
-  const boss = new PgBoss({
-    connectionString: DATABASE_URL,
-    schema,
-    supervise: false,
-    schedule: false,
-    useListenNotify: true,
-  });
-  boss.on('error', (error) => console.error('pg-boss error', error));
-  await boss.start();
+  const boss = await startBoss('stall');
   await boss.createQueue('stall', { notify: true });
   let completed = 0;
   await boss.work('stall', { batchSize: 50, burstWhenBatchFull }, async (jobs) => {

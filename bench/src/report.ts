@@ -146,6 +146,12 @@ export function renderMarkdown(result: BenchResult): string {
     `Run ${result.startedAt} · \`${result.command}\` (${result.mode}, ${plural(result.rounds, 'round')}; median ±half the min–max range) · ` +
       `${machine.cpus.count}× ${machine.cpus.model} · ${machine.memoryGiB} GiB · Node ${machine.node} · ${machine.platform}`,
     '',
+    ...(result.mode === 'quick'
+      ? [
+          'This is a quick smoke run (smaller job counts, one round for the server sections): the figures are indicative, with more spread than a full `pnpm bench`.',
+          '',
+        ]
+      : []),
     'Ratios are Switchyard ÷ peer, taken round by round (both ran seconds apart) and then the median: for ↑ metrics above 1× means Switchyard is faster, for ↓ metrics below 1× means it is faster.',
     '',
     '### Required figures',

@@ -7,7 +7,12 @@
  */
 import { Redis } from 'ioredis';
 import type { BenchOptions, Scenario, Section } from '../section.ts';
-import { runScriptTogether, type ScriptContender, type ScriptRun } from './script-runner.ts';
+import {
+  runScriptTogether,
+  type ScriptContender,
+  type ScriptRun,
+  sideBySideColumns,
+} from './script-runner.ts';
 
 const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 
@@ -55,18 +60,12 @@ export function section(): Section {
           BENCH_CONCURRENCY: String(concurrency),
         },
         timeoutMs: 20 * 60_000,
-        columns: [
-          {
-            header: 'enqueue jobs/s',
-            metric: { key: 'enqueueRate', label: 'bulk enqueue jobs/s', better: 'higher' },
-          },
-          {
-            header: 'process jobs/s',
-            metric: { key: 'processRate', label: 'processing jobs/s', better: 'higher' },
-          },
-          { header: 'p50 ms', metric: { key: 'p50', label: 'idle start p50 ms', better: 'lower' } },
-          { header: 'p95 ms', metric: { key: 'p95', label: 'idle start p95 ms', better: 'lower' } },
-        ],
+        columns: sideBySideColumns({
+          enqueue: 'enqueue jobs/s',
+          process: 'process jobs/s',
+          p50: 'p50 ms',
+          p95: 'p95 ms',
+        }),
       };
       const contenders: ScriptContender[] = [
         { name: 'switchyard', role: 'switchyard', system: 'switchyard yard + worker' },

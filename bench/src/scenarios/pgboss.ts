@@ -4,7 +4,7 @@
  */
 import pg from 'pg';
 import type { BenchOptions, Scenario, Section } from '../section.ts';
-import { type ScriptRun, scriptContenders } from './script-runner.ts';
+import { type ScriptRun, scriptContenders, sideBySideColumns } from './script-runner.ts';
 
 const DATABASE_URL = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 
@@ -50,21 +50,12 @@ export function section(): Section {
           BENCH_ROUNDS: '1',
         },
         timeoutMs: 10 * 60_000,
-        columns: [
-          {
-            header: 'bulk enqueue jobs/s',
-            metric: { key: 'enqueueRate', label: 'bulk enqueue jobs/s', better: 'higher' },
-          },
-          {
-            header: 'processing jobs/s',
-            metric: { key: 'processRate', label: 'processing jobs/s', better: 'higher' },
-          },
-          {
-            header: 'idle start p50 ms',
-            metric: { key: 'p50', label: 'idle start p50 ms', better: 'lower' },
-          },
-          { header: 'p95 ms', metric: { key: 'p95', label: 'idle start p95 ms', better: 'lower' } },
-        ],
+        columns: sideBySideColumns({
+          enqueue: 'bulk enqueue jobs/s',
+          process: 'processing jobs/s',
+          p50: 'idle start p50 ms',
+          p95: 'p95 ms',
+        }),
       };
       return [
         {

@@ -34,6 +34,31 @@ export interface ScriptContender {
   settings?: Record<string, unknown>;
 }
 
+/** The headers a script prints for the four side-by-side figures. */
+export interface SideBySideHeaders {
+  enqueue: string;
+  process: string;
+  p50: string;
+  p95: string;
+}
+
+/**
+ * The columns of the bulk enqueue / processing / idle latency measurement
+ * (bench/src/measure.ts), under the headers this script prints. The metric
+ * keys are shared, so the targets read every backend the same way.
+ */
+export function sideBySideColumns(headers: SideBySideHeaders): ScriptColumn[] {
+  return [
+    {
+      header: headers.enqueue,
+      metric: { key: 'enqueueRate', label: 'bulk enqueue jobs/s', better: 'higher' },
+    },
+    { header: headers.process, metric: { key: 'processRate', label: 'processing jobs/s', better: 'higher' } },
+    { header: headers.p50, metric: { key: 'p50', label: 'idle start p50 ms', better: 'lower' } },
+    { header: headers.p95, metric: { key: 'p95', label: 'idle start p95 ms', better: 'lower' } },
+  ];
+}
+
 /** How to run one script. */
 export interface ScriptRun {
   /** File name under `bench/src/`, e.g. 'pgboss.ts'. */

@@ -6,8 +6,8 @@
 import { execFile } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import { Redis } from 'ioredis';
 import type { BenchOptions, Sample, Scenario, Section } from '../section.ts';
+import { probeRedis } from './bullmq.ts';
 
 const run = promisify(execFile);
 const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
@@ -60,22 +60,10 @@ export function section(): Section {
     name: 'sqs',
     peers: ['sqs-consumer', 'aws-sdk'],
     async availability() {
-      const redis = new Redis(REDIS_URL, {
-        lazyConnect: true,
-        maxRetriesPerRequest: 1,
-        connectTimeout: 3000,
-      });
-      try {
-        await redis.connect();
-        const info = await redis.info('server');
-        redisVersion = info.match(/redis_version:(\S+)/)?.[1] ?? 'unknown';
-        return undefined;
-      } catch (error) {
-        const message = error instanceof Error ? error.message : String(error);
-        return `Redis (the SQS adapter's job-state store) unreachable at REDIS_URL=${REDIS_URL} (${message}); start redis-server or set REDIS_URL`;
-      } finally {
-        redis.disconnect();
-      }
+      const probe = await probeRedis();
+      if ('reason' in probe) return `the SQS adapter keeps job state in Redis: ${probe.reason}`;
+      redisVersion = probe.version;
+      return undefined;
     },
     async environment() {
       return {

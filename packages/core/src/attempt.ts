@@ -26,7 +26,7 @@ import { childLogger, type Logger } from './logger.js';
 import { decideRetry, normalizeBackoff, type RetryDecision } from './retry.js';
 import type { YardRuntime } from './runtime.js';
 import type { JobContext, TaskDefinition, TaskHandler } from './task.js';
-import type { JobTracer } from './telemetry.js';
+import { type JobTracer, noopMetrics } from './telemetry.js';
 import { validateMaybeSync } from './validation.js';
 
 /** How the handler phase ended. */
@@ -40,6 +40,12 @@ type Ending =
 /** A running attempt, as the worker tracks it. */
 export interface ActiveAttempt {
   readonly lease: Lease;
+  /**
+   * Called on every heartbeat tick. The first call starts listening to the lease's
+   * signal and arms the timeout timer: a job that ends before its first tick never
+   * pays for either (most jobs), and a cancel still reaches it within one heartbeat.
+   */
+  watch(): void;
   /** Aborts the handler and gives the lease back (forced shutdown). */
   release(): void;
 }
@@ -53,6 +59,8 @@ export interface AttemptHooks {
   /** onFailed hooks run detached from the slot; the worker waits for them on stop. */
   detach(work: Promise<void>): void;
   reportError(error: Error): void;
+  /** How often `watch` is called; timeouts this short or shorter are armed at once. */
+  watchIntervalMs: number;
 }
 
 /** Runs one lease to its end. Never rejects. */
@@ -101,6 +109,9 @@ class AttemptRun implements ActiveAttempt, JobContext {
   /** Why the attempt was aborted (first reason wins), even when nobody read `ctx.signal`. */
   abortReason: unknown;
   readonly span: ReturnType<JobTracer['startAttempt']>;
+  private deadline = 0;
+  private timeoutMs = 0;
+  private watching = false;
   private timer?: TimerHandle;
   private resolveEnding?: (ending: Ending) => void;
 
@@ -146,14 +157,13 @@ class AttemptRun implements ActiveAttempt, JobContext {
       task: job.task,
     });
     if (runtime.events.has('job:started')) runtime.events.emit('job:started', { job });
-    const timeoutMs = job.timeoutMs ?? taskTimeoutMs(this.task);
+    this.timeoutMs = job.timeoutMs ?? taskTimeoutMs(this.task);
+    this.deadline = this.startedAt + this.timeoutMs;
     const ending = new Promise<Ending>((resolve) => {
       this.resolveEnding = resolve;
     });
     this.hooks.track(this);
-    if (this.lease.signal.aborted) this.handleEvent();
-    else this.lease.signal.addEventListener('abort', this, { once: true });
-    this.timer = runtime.clock.setTimeout(() => this.timeout(timeoutMs), timeoutMs);
+    if (this.timeoutMs <= this.hooks.watchIntervalMs) this.armTimeout();
 
     let returned: unknown;
     try {
@@ -171,6 +181,31 @@ class AttemptRun implements ActiveAttempt, JobContext {
       this.end({ kind: 'returned', result: returned });
     }
     return ending;
+  }
+
+  watch(): void {
+    if (this.watching || this.resolveEnding === undefined) return;
+    this.watching = true;
+    this.armTimeout();
+    if (this.lease.signal.aborted) this.handleEvent();
+    else this.lease.signal.addEventListener('abort', this, { once: true });
+  }
+
+  /**
+   * At settle time, notices an abort of the lease that happened before anyone listened:
+   * a cancel makes the job `cancelled`; true means the lease was lost.
+   */
+  noticeUnwatchedAbort(): boolean {
+    if (this.watching || this.abortReason !== undefined || !this.lease.signal.aborted) return false;
+    this.abortReason = this.lease.signal.reason;
+    return !this.cancelRequested;
+  }
+
+  private armTimeout(): void {
+    if (this.timer !== undefined) return;
+    const { clock } = this.hooks.runtime;
+    const timeoutMs = this.timeoutMs;
+    this.timer = clock.setTimeout(() => this.timeout(timeoutMs), Math.max(0, this.deadline - clock.now()));
   }
 
   /** The lease's signal aborted: a cancel lets the handler wind down; a lost lease frees the slot now. */
@@ -202,7 +237,7 @@ class AttemptRun implements ActiveAttempt, JobContext {
     if (!resolve) return;
     this.resolveEnding = undefined;
     if (this.timer !== undefined) this.hooks.runtime.clock.clearTimeout(this.timer);
-    this.lease.signal.removeEventListener('abort', this);
+    if (this.watching) this.lease.signal.removeEventListener('abort', this);
     this.hooks.untrack(this);
     resolve(ending);
   }
@@ -214,7 +249,7 @@ async function settle(run: AttemptRun, ending: Ending, payload: unknown): Promis
   const { runtime } = hooks;
   const { clock, events, metrics } = runtime;
   const labels = { queue: job.queue, task: job.task };
-  if (ending.kind === 'lost') {
+  if (ending.kind === 'lost' || (ending.kind !== 'released' && run.noticeUnwatchedAbort())) {
     span.end('abandoned');
     logger.warn({}, 'switchyard: lease lost while running; the job will be redelivered');
     return;
@@ -241,13 +276,17 @@ async function settle(run: AttemptRun, ending: Ending, payload: unknown): Promis
       return failJob(lease, toError(error), task, hooks, logger, payload);
     }
     await lease.complete(result);
-    const durationMs = clock.now() - run.startedAt;
     span.end('completed');
     metrics.increment('jobs_completed_total', labels);
+    const announce = events.has('job:completed');
+    // Reading the clock costs on the hot path; only metrics and listeners need the duration.
+    if (metrics === noopMetrics && !announce) return;
+    const now = clock.now();
+    const durationMs = now - run.startedAt;
     metrics.observe('job_duration_seconds', durationMs / 1000, labels);
-    if (events.has('job:completed')) {
+    if (announce) {
       events.emit('job:completed', {
-        job: { ...finished(job, 'completed', clock.now()), result },
+        job: { ...finished(job, 'completed', now), result },
         result,
         durationMs,
       });

@@ -82,6 +82,7 @@ export class SwitchyardWorker implements Worker {
         void work.finally(() => this.detached.delete(work));
       },
       reportError: (error) => this.reportError(error),
+      watchIntervalMs: this.heartbeatEveryMs,
     };
   }
 
@@ -169,16 +170,22 @@ export class SwitchyardWorker implements Worker {
     this.onStopped();
   }
 
-  /** One timer heartbeats every running lease, instead of one interval per job. */
+  /** Heartbeats run every third of the lease, from one timer for all running leases. */
+  private get heartbeatEveryMs(): number {
+    return Math.max(50, Math.floor(this.leaseDurationMs / 3));
+  }
+
+  /** One timer heartbeats (and watches) every running lease, instead of timers per job. */
   private armHeartbeat(): void {
-    const every = Math.max(50, Math.floor(this.leaseDurationMs / 3));
     this.heartbeatTimer = this.runtime.clock.setTimeout(() => {
       if (this.state === 'stopped') return;
-      for (const { lease } of this.active) {
-        lease.heartbeat().catch((error) => this.reportError(toError(error)));
+      // A snapshot: watching may end an attempt (lost lease, timeout due), which untracks it.
+      for (const attempt of [...this.active]) {
+        attempt.watch();
+        attempt.lease.heartbeat().catch((error) => this.reportError(toError(error)));
       }
       this.armHeartbeat();
-    }, every);
+    }, this.heartbeatEveryMs);
   }
 
   private reportActive(): void {

@@ -10,7 +10,8 @@ import { defineTask, type TaskDefinition } from '../src/task.js';
 import { noopMetrics, noopTracer } from '../src/telemetry.js';
 import { recordingLease } from './lease-recorder.js';
 
-function harness(tasks: TaskDefinition[], clock = new ManualClock(0)) {
+/** `watchAtStart`: behave as if a heartbeat tick came right when each attempt started. */
+function harness(tasks: TaskDefinition[], clock = new ManualClock(0), { watchAtStart = true } = {}) {
   const events = new EventHub((error) => {
     throw error;
   });
@@ -33,10 +34,14 @@ function harness(tasks: TaskDefinition[], clock = new ManualClock(0)) {
   const hooks: AttemptHooks = {
     runtime,
     handlerFor: (name) => runtime.tasks.get(name)?.handler as never,
-    track: (attempt) => active.add(attempt),
+    track: (attempt) => {
+      active.add(attempt);
+      if (watchAtStart) attempt.watch();
+    },
     untrack: (attempt) => active.delete(attempt),
     detach: (work) => detached.push(work),
     reportError: (error) => errors.push(error),
+    watchIntervalMs: 10_000,
   };
   return { hooks, clock, events, active, detached, errors };
 }
@@ -304,5 +309,122 @@ describe('runAttempt', () => {
     await runAttempt(lease, hooks);
     expect(lease.progressValues).toEqual([50]);
     expect(seen).toEqual([50]);
+  });
+
+  describe('before the first heartbeat tick', () => {
+    it('neither listens to the lease nor arms a timer for a job that ends at once', async () => {
+      const task = defineTask({ name: 't', schema, timeout: '1m', handler: async () => 'done' });
+      const { hooks, clock } = harness([task], new ManualClock(0), { watchAtStart: false });
+      const lease = recordingLease({ task: 't', payload: { n: 1 } });
+      const listen = vi.spyOn(lease.signal, 'addEventListener');
+      await runAttempt(lease, hooks);
+      expect(listen).not.toHaveBeenCalled();
+      expect(clock.pendingTimers).toBe(0);
+      expect(lease.calls).toEqual([{ kind: 'complete', result: 'done' }]);
+    });
+
+    it('arms a timeout no longer than one tick at once', async () => {
+      const task = defineTask({
+        name: 't',
+        schema,
+        timeout: '5s',
+        retry: { attempts: 1 },
+        handler: () => new Promise(() => {}),
+      });
+      const { hooks, clock, active } = harness([task], new ManualClock(0), { watchAtStart: false });
+      const lease = recordingLease({ task: 't', payload: { n: 1 }, maxAttempts: 1 });
+      const done = runAttempt(lease, hooks);
+      await vi.waitFor(() => expect(active.size).toBe(1));
+      await clock.advance(5000);
+      await done;
+      expect(lease.calls[0]).toMatchObject({ kind: 'fail', error: { code: 'JOB_TIMEOUT' } });
+    });
+
+    it('a longer timeout is armed on the first tick for the time that is left', async () => {
+      const task = defineTask({
+        name: 't',
+        schema,
+        timeout: '60s',
+        retry: { attempts: 1 },
+        handler: () => new Promise(() => {}),
+      });
+      const { hooks, clock, active } = harness([task], new ManualClock(0), { watchAtStart: false });
+      const lease = recordingLease({ task: 't', payload: { n: 1 }, maxAttempts: 1 });
+      const done = runAttempt(lease, hooks);
+      await vi.waitFor(() => expect(active.size).toBe(1));
+      expect(clock.pendingTimers).toBe(0);
+      await clock.advance(10_000);
+      for (const attempt of active) attempt.watch(); // the first tick
+      await clock.advance(49_999);
+      expect(lease.calls).toEqual([]);
+      await clock.advance(1);
+      await done;
+      expect(lease.calls[0]).toMatchObject({ kind: 'fail', error: { code: 'JOB_TIMEOUT' } });
+    });
+
+    it('a cancel requested before the first tick still ends the job cancelled', async () => {
+      let finish!: () => void;
+      const task = defineTask({
+        name: 't',
+        schema,
+        handler: () =>
+          new Promise<void>((resolve) => {
+            finish = resolve;
+          }),
+      });
+      const { hooks, active } = harness([task], new ManualClock(0), { watchAtStart: false });
+      const lease = recordingLease({ task: 't', payload: { n: 1 } });
+      const done = runAttempt(lease, hooks);
+      await vi.waitFor(() => expect(active.size).toBe(1));
+      lease.requestCancel();
+      finish();
+      await done;
+      expect(lease.calls).toEqual([{ kind: 'cancelled' }]);
+    });
+
+    it('a lease lost before the first tick is not settled', async () => {
+      let finish!: () => void;
+      const task = defineTask({
+        name: 't',
+        schema,
+        handler: () =>
+          new Promise<void>((resolve) => {
+            finish = resolve;
+          }),
+      });
+      const { hooks, active } = harness([task], new ManualClock(0), { watchAtStart: false });
+      const lease = recordingLease({ task: 't', payload: { n: 1 } });
+      const done = runAttempt(lease, hooks);
+      await vi.waitFor(() => expect(active.size).toBe(1));
+      lease.loseLease();
+      finish();
+      await done;
+      expect(lease.calls).toEqual([]);
+    });
+
+    it('the first tick delivers a cancel to ctx.signal', async () => {
+      let seen: unknown;
+      const task = defineTask({
+        name: 't',
+        schema,
+        handler: (_payload, ctx) =>
+          new Promise<void>((_resolve, reject) => {
+            ctx.signal.addEventListener('abort', () => {
+              seen = ctx.signal.reason;
+              reject(ctx.signal.reason);
+            });
+          }),
+      });
+      const { hooks, active } = harness([task], new ManualClock(0), { watchAtStart: false });
+      const lease = recordingLease({ task: 't', payload: { n: 1 } });
+      const done = runAttempt(lease, hooks);
+      await vi.waitFor(() => expect(active.size).toBe(1));
+      lease.requestCancel();
+      expect(seen).toBeUndefined();
+      for (const attempt of [...active]) attempt.watch();
+      await done;
+      expect((seen as { code?: string }).code).toBe('JOB_CANCELLED');
+      expect(lease.calls).toEqual([{ kind: 'cancelled' }]);
+    });
   });
 });
