@@ -1,6 +1,6 @@
 /**
  * SQS side-by-side: the Switchyard SQS adapter (Redis job-state store) against
- * `sqs-consumer` (batchSize 10), on one fauxqs emulator started in this process
+ * `sqs-consumer` (batchSize 10, handleMessageBatch), on one fauxqs emulator started in this process
  * (or SQS_ENDPOINT), in the same run.
  *
  *   node bench/src/sqs.ts        (BENCH_JOBS=3000 BENCH_CONCURRENCY=20 REDIS_URL=... SQS_ENDPOINT=...)
@@ -148,9 +148,11 @@ async function benchSqsConsumer(endpoint: string): Promise<Row> {
         sqs: client,
         batchSize: 10,
         waitTimeSeconds: 1,
-        handleMessage: async (message) => {
-          completed++;
-          return message;
+        // Its best documented setup: one handler call per received batch, acknowledged with one
+        // DeleteMessageBatch (per-message `handleMessage` deletes each message with its own call).
+        handleMessageBatch: async (messages) => {
+          completed += messages.length;
+          return messages;
         },
       });
       consumer.on('error', (error) => console.error('sqs-consumer error', error));
@@ -162,7 +164,7 @@ async function benchSqsConsumer(endpoint: string): Promise<Row> {
   await sleep(200);
   const processCalls = perJob(calls, JOBS);
   await client.send(new DeleteQueueCommand({ QueueUrl }));
-  return { system: 'sqs-consumer 15 (batchSize 10)', processPerSec, enqueueCalls, processCalls };
+  return { system: 'sqs-consumer 15 (batchSize 10, handleMessageBatch)', processPerSec, enqueueCalls, processCalls };
 }
 
 async function dropPrefix(client: SQSClient, prefix: string): Promise<void> {

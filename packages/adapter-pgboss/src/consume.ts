@@ -2,14 +2,16 @@
  * A consumer: a loop that claims jobs while it has free slots and ready jobs
  * exist (fetching again at once after a full batch), and otherwise sleeps until
  * a NOTIFY, a settled lease, a known due time, or the fallback poll wakes it.
+ * Its leases' completions ride on its next claim statement: one round trip and
+ * one commit both settle the finished jobs and refill the slots they free.
  */
 import type { Clock, ConsumeOptions, Consumer, Lease, Logger, TimerHandle } from '@switchyard/core';
 import { decodeJob } from './codec.js';
 import type { Database } from './database.js';
-import { claimJobs } from './fetch.js';
+import { type ClaimedRow, claimJobs } from './fetch.js';
 import { type LeaseHost, PgLease } from './lease.js';
 import type { Notification } from './notify.js';
-import type { Settler } from './settle.js';
+import type { LeaseKey, PendingCompletion, Settler } from './settle.js';
 
 /** What a consumer shares with its adapter. */
 export interface ConsumerEnvironment {
@@ -37,6 +39,8 @@ export class PgConsumer implements Consumer, LeaseHost {
   private wakeWaiter: (() => void) | undefined;
   private dueTimer: { at: number; handle: TimerHandle } | undefined;
   private loopDone: Promise<void> = Promise.resolve();
+  /** Completions waiting for the next claim statement. */
+  private completions: PendingCompletion[] = [];
   private readonly queueSet: Set<string>;
 
   constructor(
@@ -104,40 +108,63 @@ export class PgConsumer implements Consumer, LeaseHost {
     this.dueTimer = undefined;
   }
 
+  /** Queues a completion for the next claim statement (or, once stopped, the settler's own batch). */
+  complete(key: LeaseKey, result: unknown): Promise<void> {
+    return new Promise((resolve, reject) => {
+      const entry = { key, result, resolve, reject };
+      if (this.stopped) {
+        this.settler.completeLater([entry]);
+        return;
+      }
+      this.completions.push(entry);
+      this.wake();
+    });
+  }
+
   private async loop(): Promise<void> {
     let failures = 0;
     while (!this.stopped) {
-      const free = this.options.concurrency - this.inFlight;
+      // Handlers that finish together complete together: give the rest of this tick's completions a turn to arrive.
+      if (this.completions.length > 0 && this.completions.length < this.inFlight) await yieldTick();
+      const completions = this.completions;
+      this.completions = [];
+      // Slots held by leases completing in this very statement are free once it commits.
+      const free = this.options.concurrency - this.inFlight + completions.length;
       if (free <= 0) {
         await this.sleep(false);
         continue;
       }
       const limit = Math.min(free, this.env.fetchBatchSize);
-      let claimed: Awaited<ReturnType<typeof claimJobs>>;
+      let claimed: ClaimedRow[];
       try {
-        claimed = await claimJobs(
-          this.env.db,
-          this.env.schema,
-          this.queues,
+        claimed = await claimJobs(this.env.db, this.env.schema, {
+          queues: this.queues,
           limit,
-          this.env.clock.now(),
-          this.leaseDurationMs,
-        );
+          now: this.env.clock.now(),
+          leaseDurationMs: this.leaseDurationMs,
+          completions,
+        });
         failures = 0;
       } catch (error) {
+        // The settler writes them on their own, retrying a lost connection (a repeat of a guarded update is harmless).
+        if (completions.length > 0) this.settler.completeLater(completions);
         this.env.logger.error({ err: error, queues: this.queues }, 'pgboss: fetch failed; retrying');
         const delay = ERROR_BACKOFF_MS[Math.min(failures++, ERROR_BACKOFF_MS.length - 1)] ?? 1000;
         await new Promise((resolve) => setTimeout(resolve, delay));
         continue;
       }
+      for (const entry of completions) entry.resolve();
       for (const row of claimed) this.deliver(row);
       // A full batch means more may be ready: claim again at once instead of waiting for a poll.
       if (claimed.length === limit) continue;
       await this.sleep(true);
     }
+    // Stopped: completions that arrived meanwhile go out on their own.
+    if (this.completions.length > 0) this.settler.completeLater(this.completions);
+    this.completions = [];
   }
 
-  private deliver(row: Awaited<ReturnType<typeof claimJobs>>[number]): void {
+  private deliver(row: ClaimedRow): void {
     const { job, malformed } = decodeJob(row, this.env.clock.now());
     const token = row.sy_lease_token ?? '';
     const lease = new PgLease(
@@ -171,4 +198,9 @@ export class PgConsumer implements Consumer, LeaseHost {
     });
     this.woken = false;
   }
+}
+
+/** Resolves after the current macrotask's I/O callbacks (setImmediate), letting queued completions arrive. */
+function yieldTick(): Promise<void> {
+  return new Promise((resolve) => setImmediate(resolve));
 }

@@ -54,6 +54,20 @@ export class Database {
   }
 
   /**
+   * Runs one hot-path statement as a named (prepared) statement, without retrying:
+   * for statements that must not run twice (a claim that committed before the
+   * connection died would otherwise claim a second set of jobs).
+   */
+  async queryPrepared<T extends Row = Row>(what: string, text: string, values?: unknown[]): Promise<T[]> {
+    try {
+      const result = await this.pool.query(this.prepared(text, values));
+      return result.rows as T[];
+    } catch (error) {
+      throw wrapError(what, error);
+    }
+  }
+
+  /**
    * Runs an idempotent statement, trying again (up to 3 times) when the connection
    * was lost mid-flight. Only for statements whose repeat is harmless (guarded updates).
    */

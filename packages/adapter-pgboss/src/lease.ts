@@ -16,6 +16,8 @@ import type { LeaseKey, Settler } from './settle.js';
 export interface LeaseHost {
   settler: Settler;
   leaseDurationMs: number;
+  /** Writes the completion of `key` (batched; resolves once it is stored). */
+  complete(key: LeaseKey, result: unknown): Promise<void>;
   /** Called once when the lease is settled (or its settlement failed): the slot is free again. */
   onSettled(lease: PgLease): void;
 }
@@ -57,7 +59,7 @@ export class PgLease implements Lease {
   }
 
   complete(result: unknown): Promise<void> {
-    return this.settle(() => this.host.settler.complete(this.key, result));
+    return this.settle(() => this.host.complete(this.key, result));
   }
 
   retry(at: Date, error: SerializedError): Promise<void> {

@@ -2,7 +2,9 @@
  * Settlement statements. Each is one UPDATE guarded by the lease token and
  * `state = 'active'`, so a worker that lost its lease (and whose job was
  * redelivered, with a new token) cannot overwrite anything. Completions are
- * batched: every `complete` issued in the same tick goes out as one statement.
+ * batched: a running consumer sends its leases' completions with its next claim
+ * (see consume.ts); otherwise every `complete` issued in the same tick goes out
+ * as one statement here.
  */
 import type { SerializedError } from '@switchyard/core';
 import type { Database } from './database.js';
@@ -14,11 +16,46 @@ export interface LeaseKey {
   token: string;
 }
 
-interface PendingCompletion {
+/** A `complete` waiting to be written, with the promise its caller awaits. */
+export interface PendingCompletion {
   key: LeaseKey;
   result: unknown;
   resolve: () => void;
   reject: (error: unknown) => void;
+}
+
+/**
+ * The completion UPDATE as a CTE named `completed`, for a batch passed as five
+ * parameters from `$first`: queue names, ids, lease tokens, wrapped outputs
+ * (see {@link completionArrays}) and the finish time. One statement per batch;
+ * the token and `state = 'active'` guard make a lost lease's completion a no-op.
+ */
+export function completeCte(schema: string, first: number): string {
+  const [names, ids, tokens, outputs, now] = [0, 1, 2, 3, 4].map((offset) => `$${first + offset}`);
+  return `completed AS (
+    UPDATE ${schema}.job j
+       SET state = 'completed', completed_on = ${now}, output = x.output -> 'v', sy_lease_token = NULL,
+           sy_lease_expires_at = NULL, sy_redelivered = false, sy_error = NULL
+      FROM unnest(${names}::text[], ${ids}::uuid[], ${tokens}::uuid[], ${outputs}::jsonb[]) AS x(name, id, token, output)
+     WHERE j.name = x.name AND j.id = x.id AND j.sy_lease_token = x.token AND j.state = 'active'
+     RETURNING 1
+  )`;
+}
+
+/** The four array parameters of {@link completeCte} for a batch (the finish time follows them). */
+export function completionArrays(batch: readonly PendingCompletion[]): [string[], string[], string[], (string | null)[]] {
+  const names: string[] = [];
+  const ids: string[] = [];
+  const tokens: string[] = [];
+  const outputs: (string | null)[] = [];
+  for (const { key, result } of batch) {
+    names.push(key.queue);
+    ids.push(key.id);
+    tokens.push(key.token);
+    // Wrapped so `undefined` (no result) and JSON `null` stay distinct.
+    outputs.push(result === undefined ? null : JSON.stringify({ v: result }));
+  }
+  return [names, ids, tokens, outputs];
 }
 
 /** Runs settlement statements for one adapter. */
@@ -35,35 +72,27 @@ export class Settler {
 
   /** running → completed with `result`; batched with other completions of this tick. */
   complete(key: LeaseKey, result: unknown): Promise<void> {
-    return new Promise((resolve, reject) => {
-      this.batch.push({ key, result, resolve, reject });
-      if (!this.flushScheduled) {
-        this.flushScheduled = true;
-        setImmediate(() => this.flush());
-      }
-    });
+    return new Promise((resolve, reject) => this.completeLater([{ key, result, resolve, reject }]));
+  }
+
+  /** Writes completions a consumer collected but could not send with a claim (stopped, or the claim failed). */
+  completeLater(entries: readonly PendingCompletion[]): void {
+    this.batch.push(...entries);
+    if (!this.flushScheduled) {
+      this.flushScheduled = true;
+      setImmediate(() => this.flush());
+    }
   }
 
   private flush(): void {
     const batch = this.batch;
     this.batch = [];
     this.flushScheduled = false;
-    const rows = batch.map(({ key, result }) => ({
-      name: key.queue,
-      id: key.id,
-      token: key.token,
-      // Wrapped so `undefined` (no result) and JSON `null` stay distinct.
-      output: result === undefined ? null : { v: result },
-    }));
     this.db
       .queryRetrying(
         'complete',
-        `UPDATE ${this.schema}.job j
-            SET state = 'completed', completed_on = $2, output = x.output -> 'v', sy_lease_token = NULL,
-                sy_lease_expires_at = NULL, sy_redelivered = false, sy_error = NULL
-           FROM jsonb_to_recordset($1::jsonb) AS x(name text, id uuid, token uuid, output jsonb)
-          WHERE j.name = x.name AND j.id = x.id AND j.sy_lease_token = x.token AND j.state = 'active'`,
-        [JSON.stringify(rows), new Date(this.now())],
+        `WITH ${completeCte(this.schema, 1)} SELECT count(*) AS completed FROM completed`,
+        [...completionArrays(batch), new Date(this.now())],
       )
       .then(
         () => {

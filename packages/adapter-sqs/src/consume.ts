@@ -5,11 +5,19 @@
  * are long-polled at once (one poll per band queue) and polling goes round again as
  * soon as any answers. Several pollers (one per 10 slots, up to 4) keep receives
  * going while claims run. Never more leases are handed out than free slots.
+ *
+ * A received batch is screened (records read in one store call) at once, then waits in a
+ * small ready list until slots free; each group of freed slots is claimed with one store
+ * call. With concurrency ≥ 2 up to half as many messages again as there are slots may be
+ * received ahead, so receiving and reading overlap the running jobs; a message that waits
+ * longer than a quarter of the lease (at most 1 s) is given back unclaimed, so its lease is
+ * never cut short by much. Concurrency 1 receives nothing ahead (priority stays strict).
  */
 import type { Message } from '@aws-sdk/client-sqs';
 import type { ConsumeOptions, Consumer, Lease } from '@switchyard/core';
 import type { BandQueue } from './queues.js';
-import { processMessage } from './receive.js';
+import type { SqsLease } from './lease.js';
+import { type Claimable, claimBatch, screenBatch } from './receive.js';
 import type { AdapterRuntime } from './runtime.js';
 import { leaseSeconds } from './transitions.js';
 
@@ -24,6 +32,8 @@ const PAUSE_FLAGS_MAX_AGE_MS = 100;
 const EMPTY_BAND_RECHECK_MS = 100;
 /** Most pollers per consumer. */
 const MAX_POLLERS = 4;
+/** Longest a received message waits for a slot before it is given back (also capped at a quarter lease). */
+const MAX_READY_WAIT_MS = 1_000;
 
 /** A running consumer; `finished` settles when its pollers and every poll they started are done. */
 export class SqsConsumer implements Consumer {
@@ -31,6 +41,13 @@ export class SqsConsumer implements Consumer {
   private stopped = false;
   /** Messages being claimed plus leases handed out and not yet settled. */
   private active = 0;
+  /** Messages received and being screened (records read). */
+  private screening = 0;
+  /** Screened messages waiting for a slot, most urgent band first. */
+  private ready: Claimable[] = [];
+  private readyTimer: ReturnType<typeof setTimeout> | null = null;
+  /** Messages that may be received beyond the free slots (see the file comment). */
+  private readonly prefetch: number;
   /** Slots promised to short polls in flight (so two pollers never over-receive). */
   private requested = 0;
   /** Woken when a slot frees or on stop: idle long-poll waits and sleeps. */
@@ -49,12 +66,14 @@ export class SqsConsumer implements Consumer {
     private readonly options: ConsumeOptions,
     private readonly onLease: (lease: Lease) => Promise<void>,
   ) {
+    this.prefetch = runtime.options.fifo ? 0 : Math.floor(options.concurrency / 2);
     this.finished = this.run();
   }
 
   /** Stops taking jobs; resolves once no further `onLease` call will be made. */
   async stop(): Promise<void> {
     this.stopped = true;
+    this.pump();
     this.nudge();
     while (this.handoffs.size > 0) await Promise.all([...this.handoffs]);
   }
@@ -64,11 +83,12 @@ export class SqsConsumer implements Consumer {
     if (targets) {
       // FIFO receives one message per call, so more pollers mean more groups in parallel.
       const perPoller = this.runtime.options.fifo ? 1 : 10;
-      const pollers = Math.min(MAX_POLLERS, Math.ceil(this.options.concurrency / perPoller));
+      const pollers = Math.min(MAX_POLLERS, Math.ceil((this.options.concurrency + this.prefetch) / perPoller));
       await Promise.all(Array.from({ length: Math.max(1, pollers) }, () => this.poll(targets)));
     }
     await Promise.all([...this.longPolls.values()]);
     while (this.handoffs.size > 0) await Promise.all([...this.handoffs]);
+    this.pump();
   }
 
   private async poll(targets: BandQueue[]): Promise<void> {
@@ -110,7 +130,7 @@ export class SqsConsumer implements Consumer {
     }
     // Busy path: the most urgent band with messages wins.
     for (const target of open) {
-      if (this.stopped || this.freeSlots() <= 0) return;
+      if (this.stopped || this.room() <= 0) return;
       if (this.longPolls.has(target.url)) continue;
       if (Date.now() - (this.emptyAt.get(target.url) ?? 0) < EMPTY_BAND_RECHECK_MS) continue;
       const received = await this.shortPoll(target);
@@ -164,7 +184,7 @@ export class SqsConsumer implements Consumer {
 
   private batchSize(): number {
     // FIFO: one message per call, so SQS's group lock (not our concurrency) orders a group's jobs.
-    return this.runtime.options.fifo ? 1 : Math.min(10, Math.max(1, this.freeSlots()));
+    return this.runtime.options.fifo ? 1 : Math.min(10, Math.max(1, this.room()));
   }
 
   private receive(target: BandQueue, max: number, waitSeconds: number): Promise<Message[]> {
@@ -176,57 +196,104 @@ export class SqsConsumer implements Consumer {
     );
   }
 
-  /** Turns messages into leases while there are free slots; gives the rest back at once. */
+  /** Screens as many messages as there is room for; gives the rest back at once. */
   private dispatch(target: BandQueue, received: Message[]): void {
     if (received.length === 0) return;
+    const room = this.stopped ? 0 : Math.max(0, this.room());
+    const taken = received.slice(0, room);
+    this.giveBack(
+      target.url,
+      received.slice(room).map((message) => message.ReceiptHandle ?? ''),
+    );
+    if (taken.length === 0) return;
     // Read after the messages arrived, so a pause made before they were received is honoured.
     const paused = this.pauseFlags(Date.now());
-    const giveBack: string[] = [];
-    for (const message of received) {
-      if (this.stopped || this.freeSlots() <= 0) {
-        giveBack.push(message.ReceiptHandle ?? '');
-        continue;
-      }
-      this.active++;
-      const handoff = this.handOff(target, message, paused);
-      this.handoffs.add(handoff);
-      void handoff.finally(() => this.handoffs.delete(handoff));
-    }
-    if (giveBack.length > 0) {
-      this.runtime.messages
-        .releaseMany(target.url, giveBack)
-        .catch((error: unknown) =>
-          this.runtime.logger.warn(
-            { err: error },
-            'sqs: giving back surplus messages failed; they reappear after their visibility timeout',
-          ),
+    const receivedAtMs = Date.now();
+    this.screening += taken.length;
+    const screened = screenBatch(this.runtime, target, taken, {
+      leaseDurationMs: this.options.leaseDurationMs,
+      pausedQueues: paused,
+      receivedAtMs,
+    })
+      .catch((error: unknown) => {
+        this.runtime.logger.error(
+          { err: error },
+          'sqs: reading the jobs of received messages failed; they reappear after their visibility timeout',
         );
+        return [];
+      })
+      .then((claimables) => {
+        this.screening -= taken.length;
+        this.ready.push(...claimables);
+        // Stable: most urgent band first, arrival order within a band.
+        this.ready.sort((a, b) => a.target.band - b.target.band);
+        this.pump();
+        this.nudge();
+      });
+    this.track(screened);
+  }
+
+  /**
+   * Hands ready messages to free slots (one claim call per group), and gives back those that
+   * waited too long or arrived after stop().
+   */
+  private pump(): void {
+    const now = Date.now();
+    const maxWait = Math.min(MAX_READY_WAIT_MS, this.options.leaseDurationMs / 4);
+    const keep: Claimable[] = [];
+    const stale: Claimable[] = [];
+    for (const claimable of this.ready) {
+      (this.stopped || now - claimable.delivery.receivedAtMs > maxWait ? stale : keep).push(claimable);
+    }
+    this.ready = keep;
+    for (const claimable of stale) this.giveBack(claimable.delivery.url, [claimable.delivery.receiptHandle]);
+    const take = this.ready.splice(0, Math.max(0, this.freeSlots()));
+    if (take.length > 0) {
+      this.active += take.length;
+      this.track(this.claimAndRun(take));
+    }
+    if (this.readyTimer) clearTimeout(this.readyTimer);
+    this.readyTimer = null;
+    const oldest = this.ready.reduce((min, c) => Math.min(min, c.delivery.receivedAtMs), Number.POSITIVE_INFINITY);
+    if (Number.isFinite(oldest)) {
+      this.readyTimer = setTimeout(() => this.pump(), Math.max(1, oldest + maxWait - now + 1));
     }
   }
 
-  /** Claims one message and calls `onLease`; the slot is freed when the lease settles (or at once without one). */
-  private async handOff(
-    target: BandQueue,
-    message: Message,
-    paused: Promise<ReadonlySet<string>>,
-  ): Promise<void> {
-    let lease: Lease | null = null;
+  /** Claims a group of ready messages and calls `onLease` for each lease; a slot without one is freed at once. */
+  private async claimAndRun(take: Claimable[]): Promise<void> {
+    let leases: Array<SqsLease | null>;
     try {
-      lease = await processMessage(this.runtime, target, message, {
-        leaseDurationMs: this.options.leaseDurationMs,
-        pausedQueues: paused,
-      });
+      leases = await claimBatch(this.runtime, take, this.options.leaseDurationMs);
     } catch (error) {
       this.runtime.logger.error(
-        { err: error, messageId: message.MessageId },
-        'sqs: handling a received message failed; it reappears after its visibility timeout',
+        { err: error },
+        'sqs: claiming received messages failed; they reappear after their visibility timeout',
       );
+      leases = take.map(() => null);
     }
-    if (!lease) {
-      this.slotFreed();
-      return;
+    for (const lease of leases) {
+      if (!lease) this.slotFreed();
+      else void this.onLease(lease).finally(() => this.slotFreed());
     }
-    void this.onLease(lease).finally(() => this.slotFreed());
+  }
+
+  /** Makes messages visible again at once (beyond capacity, waited too long, or received while stopping). */
+  private giveBack(url: string, receiptHandles: string[]): void {
+    if (receiptHandles.length === 0) return;
+    this.runtime.messages
+      .releaseMany(url, receiptHandles)
+      .catch((error: unknown) =>
+        this.runtime.logger.warn(
+          { err: error },
+          'sqs: giving back surplus messages failed; they reappear after their visibility timeout',
+        ),
+      );
+  }
+
+  private track(work: Promise<void>): void {
+    this.handoffs.add(work);
+    void work.finally(() => this.handoffs.delete(work));
   }
 
   /**
@@ -245,12 +312,26 @@ export class SqsConsumer implements Consumer {
     return flags;
   }
 
+  /** Slots free for new leases. */
   private freeSlots(): number {
-    return this.options.concurrency - this.active - this.requested;
+    return this.options.concurrency - this.active;
+  }
+
+  /** How many more messages may be received now: free slots plus the prefetch, less what is on its way. */
+  private room(): number {
+    return (
+      this.options.concurrency +
+      this.prefetch -
+      this.active -
+      this.requested -
+      this.screening -
+      this.ready.length
+    );
   }
 
   private slotFreed(): void {
     this.active--;
+    this.pump();
     this.nudge();
   }
 
@@ -266,7 +347,7 @@ export class SqsConsumer implements Consumer {
   }
 
   private async waitForSlot(): Promise<void> {
-    while (!this.stopped && this.freeSlots() <= 0) {
+    while (!this.stopped && this.room() <= 0) {
       await new Promise<void>((resolve) => this.slotWaiters.add(resolve));
     }
   }

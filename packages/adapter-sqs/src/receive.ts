@@ -6,7 +6,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { Message } from '@aws-sdk/client-sqs';
-import { decodeDoorbell, type StoredRecord } from './codec.js';
+import { type Doorbell, decodeDoorbell, type StoredRecord } from './codec.js';
 import { doorbellMessage } from './doorbells.js';
 import { type Delivery, SqsLease } from './lease.js';
 import type { BandQueue } from './queues.js';
@@ -20,35 +20,152 @@ export interface ReceiveSettings {
   leaseDurationMs: number;
   /** Pause flags read after the message arrived (so a pause that came before it is seen). */
   pausedQueues: Promise<ReadonlySet<string>>;
+  /** When the message was received (real time); now when not given. */
+  receivedAtMs?: number;
 }
 
-/** Turns a received message into a lease, or deals with it and returns null. */
+/** A received message whose job can be claimed: its record as read after the message arrived. */
+export interface Claimable {
+  target: BandQueue;
+  message: Message;
+  delivery: Delivery;
+  loaded: LoadedRecord;
+}
+
+/** Turns a received message into a lease, or deals with it and returns null (one message, fresh reads). */
 export async function processMessage(
   runtime: AdapterRuntime,
   target: BandQueue,
   message: Message,
   settings: ReceiveSettings,
 ): Promise<SqsLease | null> {
-  const { records, messages, logger } = runtime;
-  const receiptHandle = message.ReceiptHandle ?? '';
-  const delivery: Delivery = {
-    url: target.url,
-    receiptHandle,
-    leaseDurationMs: settings.leaseDurationMs,
-    receivedAtMs: Date.now(),
-  };
   const doorbell = decodeDoorbell(message.Body);
   if (!doorbell) {
     await deadLetter(runtime, target, message);
     return null;
   }
-  const loaded = await records.load(doorbell.id);
+  const loaded = await runtime.records.load(doorbell.id);
+  const claimable = await screen(runtime, target, message, doorbell, loaded, settings);
+  if (!claimable) return null;
+  if (claimable.loaded.malformed) return malformedLease(runtime, claimable.delivery, claimable.loaded);
+  return claim(runtime, claimable.delivery, claimable.loaded);
+}
+
+/**
+ * The first half of taking a received batch: reads every job's record in one store call and
+ * deals with each message that will not become a lease (foreign, stale, not due, paused).
+ * Returns the rest, in order; a message whose handling failed is logged and left to reappear.
+ */
+export async function screenBatch(
+  runtime: AdapterRuntime,
+  target: BandQueue,
+  messages: Message[],
+  settings: ReceiveSettings,
+): Promise<Claimable[]> {
+  const doorbells = messages.map((message) => decodeDoorbell(message.Body));
+  const ids = doorbells.flatMap((doorbell) => (doorbell ? [doorbell.id] : []));
+  const records = await runtime.records.loadMany(ids);
+  let next = 0;
+  const screened = await Promise.all(
+    messages.map(async (message, index) => {
+      const doorbell = doorbells[index];
+      const loaded = doorbell ? (records[next++] ?? null) : null;
+      try {
+        if (!doorbell) {
+          await deadLetter(runtime, target, message);
+          return null;
+        }
+        return await screen(runtime, target, message, doorbell, loaded, settings);
+      } catch (error) {
+        logDropped(runtime, message, error);
+        return null;
+      }
+    }),
+  );
+  return screened.filter((claimable): claimable is Claimable => claimable !== null);
+}
+
+/**
+ * The second half: claims screened messages with one compare-and-set call for the batch (refused
+ * while the queue is paused). A job written meanwhile is screened and claimed again on its own.
+ * One entry per message: its lease, or null when it needs none.
+ */
+export async function claimBatch(
+  runtime: AdapterRuntime,
+  claimables: Claimable[],
+  leaseDurationMs: number,
+): Promise<Array<SqsLease | null>> {
+  const now = new Date(runtime.clock.now());
+  const plans = claimables.map((claimable) => {
+    const { record } = claimable.loaded;
+    // Its message came back while the record says running: the holder's visibility timeout ran out.
+    const redelivered = record.state === 'running';
+    return { claimable, redelivered, record: claimed(record, now, randomUUID()) };
+  });
+  // Malformed records are not written (core fails them); a pending cancel is finished on its own path.
+  const writable = plans.filter(
+    ({ claimable, redelivered }) =>
+      !claimable.loaded.malformed && !(redelivered && claimable.loaded.record.cancelRequested),
+  );
+  const results = await runtime.records.claimMany(
+    writable.map(({ claimable, record }) => ({ version: claimable.loaded.version, record })),
+  );
+  const outcomes = new Map(writable.map((plan, index) => [plan, results[index]]));
+  return Promise.all(
+    plans.map(async (plan) => {
+      const { claimable } = plan;
+      try {
+        if (claimable.loaded.malformed) return malformedLease(runtime, claimable.delivery, claimable.loaded);
+        const outcome = outcomes.get(plan);
+        if (typeof outcome === 'number') {
+          return new SqsLease(runtime, claimable.delivery, plan.record, outcome, plan.redelivered);
+        }
+        if (outcome === 'paused') {
+          await hideWhilePaused(runtime, claimable.delivery);
+          return null;
+        }
+        // Changed since it was read (or a cancel to finish): decide again from a fresh read.
+        const pausedQueues = runtime.records.call('read pause flags', () =>
+          runtime.options.store.pausedQueues(),
+        );
+        // A failed read is reported where it is awaited; this handler only keeps an unawaited one quiet.
+        pausedQueues.catch((error: unknown) => runtime.logger.debug({ err: error }, 'sqs: pause read failed'));
+        return await processMessage(runtime, claimable.target, claimable.message, {
+          leaseDurationMs,
+          pausedQueues,
+          receivedAtMs: claimable.delivery.receivedAtMs,
+        });
+      } catch (error) {
+        logDropped(runtime, claimable.message, error);
+        return null;
+      }
+    }),
+  );
+}
+
+/** Deals with a message that will not become a lease and returns null; otherwise returns it as claimable. */
+async function screen(
+  runtime: AdapterRuntime,
+  target: BandQueue,
+  message: Message,
+  doorbell: Doorbell,
+  loaded: LoadedRecord | null,
+  settings: ReceiveSettings,
+): Promise<Claimable | null> {
+  const { messages, logger } = runtime;
+  const receiptHandle = message.ReceiptHandle ?? '';
+  const delivery: Delivery = {
+    url: target.url,
+    receiptHandle,
+    leaseDurationMs: settings.leaseDurationMs,
+    receivedAtMs: settings.receivedAtMs ?? Date.now(),
+  };
   if (!loaded) {
     logger.debug({ jobId: doorbell.id }, 'sqs: message for a job that no longer exists; deleting it');
     await messages.deleteNow(target.url, receiptHandle);
     return null;
   }
-  if (loaded.malformed) return malformedLease(runtime, delivery, loaded);
+  if (loaded.malformed) return { target, message, delivery, loaded };
   const { record } = loaded;
   if (doorbell.generation !== record.doorbell || isTerminalState(record.state)) {
     await messages.deleteNow(target.url, receiptHandle);
@@ -61,14 +178,26 @@ export async function processMessage(
     return null;
   }
   if ((await settings.pausedQueues).has(record.queue)) {
-    await messages.changeVisibility(
-      target.url,
-      receiptHandle,
-      Math.ceil(runtime.options.pausedRecheckMs / 1000),
-    );
+    await hideWhilePaused(runtime, delivery);
     return null;
   }
-  return claim(runtime, delivery, loaded);
+  return { target, message, delivery, loaded };
+}
+
+/** Hides a paused queue's message until the pause is checked again. */
+async function hideWhilePaused(runtime: AdapterRuntime, delivery: Delivery): Promise<void> {
+  await runtime.messages.changeVisibility(
+    delivery.url,
+    delivery.receiptHandle,
+    Math.ceil(runtime.options.pausedRecheckMs / 1000),
+  );
+}
+
+function logDropped(runtime: AdapterRuntime, message: Message, error: unknown): void {
+  runtime.logger.error(
+    { err: error, messageId: message.MessageId },
+    'sqs: handling a received message failed; it reappears after its visibility timeout',
+  );
 }
 
 /** Claims the record under compare-and-set and builds the lease; null when the job moved on meanwhile. */

@@ -6,7 +6,13 @@
 import { AdapterError, type JobState, MalformedJobError } from '@switchyard/core';
 import { decodeRecord, encodeRecord, placeholderRecord, type StoredRecord } from './codec.js';
 import { describe } from './queues.js';
-import { isTerminalState, type JobStateStore, type JobWrite, type StoredJob } from './store/types.js';
+import {
+  type ClaimResult,
+  isTerminalState,
+  type JobStateStore,
+  type JobWrite,
+  type StoredJob,
+} from './store/types.js';
 
 /** A record as loaded: decoded, or a placeholder plus the decoding error when the stored data is corrupt. */
 export interface LoadedRecord {
@@ -59,6 +65,28 @@ export class JobRecords {
   /** Writes `record` only if the stored version is still `version`; the new version, or null. */
   write(version: number, record: StoredRecord): Promise<number | null> {
     return this.call('update a job', () => this.store.updateJob(version, toWrite(record)));
+  }
+
+  /**
+   * Compare-and-set writes of several records in one store call, each refused ('paused') when
+   * its queue is paused at that moment: what a worker uses to claim a received batch.
+   */
+  claimMany(writes: Array<{ version: number; record: StoredRecord }>): Promise<ClaimResult[]> {
+    if (writes.length === 0) return Promise.resolve([]);
+    const { store } = this;
+    const versioned = writes.map(({ version, record }) => ({ expectedVersion: version, job: toWrite(record) }));
+    if (store.claimJobs) {
+      return this.call('claim jobs', () => store.claimJobs!(versioned));
+    }
+    // A store without the fast path: the pause check and the writes are separate calls.
+    return this.call('claim jobs', async () => {
+      const paused = await store.pausedQueues();
+      return Promise.all(
+        versioned.map(({ expectedVersion, job }) =>
+          paused.has(job.queue) ? ('paused' as const) : store.updateJob(expectedVersion, job),
+        ),
+      );
+    });
   }
 
   /**

@@ -61,6 +61,13 @@ export interface AttemptHooks {
   reportError(error: Error): void;
   /** How often `watch` is called; timeouts this short or shorter are armed at once. */
   watchIntervalMs: number;
+  /**
+   * Brackets one settlement (the lease call and the event it announces). A synchronous
+   * adapter may hand the freed slot to the next job inside the lease call; that job
+   * waits for `settlementsInFlight()` so `job:completed` of one precedes `job:started` of the next.
+   */
+  settling(work: Promise<void>): void;
+  settlementsInFlight(): Promise<unknown> | undefined;
 }
 
 /** Runs one lease to its end. Never rejects. */
@@ -88,11 +95,27 @@ export async function runAttempt(lease: Lease, hooks: AttemptHooks): Promise<voi
     } catch (error) {
       return await failJob(lease, toError(error), task, hooks, logger);
     }
+    // Keep this process's events causal; only someone listening pays for it.
     const enqueueing = runtime.enqueueSettled(job.id);
     if (enqueueing) await enqueueing;
+    if (runtime.events.has('job:started')) {
+      const settlements = hooks.settlementsInFlight();
+      if (settlements) await settlements;
+    }
     const run = new AttemptRun(lease, task, hooks, logger);
     const ending = await run.execute(handler, payload);
-    await settle(run, ending, payload);
+    if (!runtime.events.has('job:started')) return await settle(run, ending, payload);
+    let settled!: () => void;
+    hooks.settling(
+      new Promise<void>((resolve) => {
+        settled = resolve;
+      }),
+    );
+    try {
+      await settle(run, ending, payload);
+    } finally {
+      settled();
+    }
   } catch (error) {
     // Settling failed (backend down): the lease will expire and the job be redelivered.
     logger.error({ err: error }, 'switchyard: could not settle the job');

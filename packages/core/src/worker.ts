@@ -30,6 +30,7 @@ export class SwitchyardWorker implements Worker {
   private readonly active = new Set<ActiveAttempt>();
   private readonly inFlight = new Set<Promise<void>>();
   private readonly detached = new Set<Promise<void>>();
+  private readonly settlements = new Set<Promise<void>>();
   private readonly hub: EventHub;
   private readonly scheduler?: ScheduleRunner;
   private readonly id = `worker-${newJobId().slice(-12)}`;
@@ -83,6 +84,11 @@ export class SwitchyardWorker implements Worker {
       },
       reportError: (error) => this.reportError(error),
       watchIntervalMs: this.heartbeatEveryMs,
+      settling: (work) => {
+        this.settlements.add(work);
+        void work.finally(() => this.settlements.delete(work));
+      },
+      settlementsInFlight: () => (this.settlements.size === 0 ? undefined : Promise.all(this.settlements)),
     };
   }
 

@@ -42,6 +42,8 @@ function harness(tasks: TaskDefinition[], clock = new ManualClock(0), { watchAtS
     detach: (work) => detached.push(work),
     reportError: (error) => errors.push(error),
     watchIntervalMs: 10_000,
+    settling: () => {},
+    settlementsInFlight: () => undefined,
   };
   return { hooks, clock, events, active, detached, errors };
 }

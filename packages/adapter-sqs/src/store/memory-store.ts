@@ -5,6 +5,7 @@
  */
 import type { JobCounts } from '@switchyard/core';
 import {
+  type ClaimResult,
   emptyCounts,
   type InsertResult,
   isTerminalState,
@@ -12,6 +13,7 @@ import {
   type JobStateStore,
   type JobWrite,
   type StoredJob,
+  type VersionedWrite,
 } from './types.js';
 
 /** Creates an in-memory `JobStateStore` (development only: not shared between processes, not durable). */
@@ -77,6 +79,14 @@ class MemoryJobStateStore implements JobStateStore {
       }
     }
     return version;
+  }
+
+  async claimJobs(writes: VersionedWrite[]): Promise<ClaimResult[]> {
+    const results: ClaimResult[] = [];
+    for (const { expectedVersion, job } of writes) {
+      results.push(this.paused.has(job.queue) ? 'paused' : await this.updateJob(expectedVersion, job));
+    }
+    return results;
   }
 
   async deleteJob(id: string): Promise<boolean> {

@@ -19,6 +19,34 @@ local function indexAdd(id, state, queue, task)
   redis.call('ZADD', ns .. ':idx:task:' .. task, 0, id)
   redis.call('HINCRBY', ns .. ':counts:' .. queue, state, 1)
 end
+local function casUpdate(id, expected, data, state, finishedAt)
+  local key = jobKey(id)
+  local cur = redis.call('HMGET', key, 'ver', 'state', 'queue', 'task', 'uk')
+  if not cur[1] or cur[1] ~= expected then return false end
+  local version = tonumber(cur[1]) + 1
+  local old, queue, task, uk = cur[2], cur[3], cur[4], cur[5]
+  redis.call('HSET', key, 'data', data, 'ver', version, 'state', state)
+  if old ~= state then
+    redis.call('ZREM', ns .. ':idx:state:' .. old, id)
+    redis.call('ZADD', ns .. ':idx:state:' .. state, 0, id)
+    redis.call('HINCRBY', ns .. ':counts:' .. queue, old, -1)
+    redis.call('HINCRBY', ns .. ':counts:' .. queue, state, 1)
+  end
+  if isTerminal(state) then
+    redis.call('ZADD', ns .. ':finished', finishedAt, id)
+  else
+    redis.call('ZREM', ns .. ':finished', id)
+  end
+  if uk and uk ~= '' then
+    local slot = uniqueKey(task, uk)
+    if isTerminal(state) then
+      if redis.call('GET', slot) == id then redis.call('DEL', slot) end
+    else
+      redis.call('SET', slot, id, 'NX')
+    end
+  end
+  return version
+end
 `;
 
 /**
@@ -54,33 +82,26 @@ return out
  * Returns the new version, or false when the job is gone or its version moved on.
  */
 export const UPDATE_JOB = `${HELPERS}
-local id, expected, data, state, finishedAt = ARGV[2], ARGV[3], ARGV[4], ARGV[5], ARGV[6]
-local key = jobKey(id)
-local cur = redis.call('HMGET', key, 'ver', 'state', 'queue', 'task', 'uk')
-if not cur[1] or cur[1] ~= expected then return false end
-local version = tonumber(cur[1]) + 1
-local old, queue, task, uk = cur[2], cur[3], cur[4], cur[5]
-redis.call('HSET', key, 'data', data, 'ver', version, 'state', state)
-if old ~= state then
-  redis.call('ZREM', ns .. ':idx:state:' .. old, id)
-  redis.call('ZADD', ns .. ':idx:state:' .. state, 0, id)
-  redis.call('HINCRBY', ns .. ':counts:' .. queue, old, -1)
-  redis.call('HINCRBY', ns .. ':counts:' .. queue, state, 1)
-end
-if isTerminal(state) then
-  redis.call('ZADD', ns .. ':finished', finishedAt, id)
-else
-  redis.call('ZREM', ns .. ':finished', id)
-end
-if uk and uk ~= '' then
-  local slot = uniqueKey(task, uk)
-  if isTerminal(state) then
-    if redis.call('GET', slot) == id then redis.call('DEL', slot) end
-  else
-    redis.call('SET', slot, id, 'NX')
+return casUpdate(ARGV[2], ARGV[3], ARGV[4], ARGV[5], ARGV[6])
+`;
+
+/**
+ * Compare-and-set several jobs, each refused while its queue is paused. ARGV: ns, count, then per
+ * job: id, expectedVersion, data, state, finishedAt, queue. Returns per job the new version, 0 when
+ * the job is gone or changed meanwhile, or -1 when its queue is paused.
+ */
+export const CLAIM_JOBS = `${HELPERS}
+local count = tonumber(ARGV[2])
+local out = {}
+for i = 0, count - 1 do
+  local o = 3 + i * 6
+  local result = -1
+  if redis.call('SISMEMBER', ns .. ':paused', ARGV[o+5]) == 0 then
+    result = casUpdate(ARGV[o], ARGV[o+1], ARGV[o+2], ARGV[o+3], ARGV[o+4]) or 0
   end
+  out[#out + 1] = result
 end
-return version
+return out
 `;
 
 /** Delete one job with its index entries and unique key. ARGV: ns, id. Returns 1 or 0. */

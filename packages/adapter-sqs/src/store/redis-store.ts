@@ -6,14 +6,16 @@
  */
 import { AdapterError, type JobCounts, type JobState } from '@switchyard/core';
 import type { Redis } from 'ioredis';
-import { DELETE_JOB, INSERT_JOBS, SWAP_SCHEDULE, UPDATE_JOB } from './redis-scripts.js';
+import { CLAIM_JOBS, DELETE_JOB, INSERT_JOBS, SWAP_SCHEDULE, UPDATE_JOB } from './redis-scripts.js';
 import {
+  type ClaimResult,
   emptyCounts,
   type InsertResult,
   type JobIndex,
   type JobStateStore,
   type JobWrite,
   type StoredJob,
+  type VersionedWrite,
 } from './types.js';
 
 /** Options of `redisStore`. */
@@ -30,6 +32,7 @@ export interface RedisStoreOptions {
 interface ScriptCommands {
   syInsertJobs(...args: string[]): Promise<string[]>;
   syUpdateJob(...args: string[]): Promise<number | null>;
+  syClaimJobs(...args: string[]): Promise<number[]>;
   syDeleteJob(...args: string[]): Promise<number>;
   sySwapSchedule(...args: string[]): Promise<number>;
 }
@@ -115,6 +118,7 @@ class RedisJobStateStore implements JobStateStore {
     }
     client.defineCommand('syInsertJobs', { numberOfKeys: 1, lua: INSERT_JOBS });
     client.defineCommand('syUpdateJob', { numberOfKeys: 1, lua: UPDATE_JOB });
+    client.defineCommand('syClaimJobs', { numberOfKeys: 1, lua: CLAIM_JOBS });
     client.defineCommand('syDeleteJob', { numberOfKeys: 1, lua: DELETE_JOB });
     client.defineCommand('sySwapSchedule', { numberOfKeys: 1, lua: SWAP_SCHEDULE });
     this.client = client as Redis & ScriptCommands;
@@ -170,6 +174,23 @@ class RedisJobStateStore implements JobStateStore {
       job.finishedAt?.toString() ?? '',
     );
     return version === null ? null : Number(version);
+  }
+
+  async claimJobs(writes: VersionedWrite[]): Promise<ClaimResult[]> {
+    if (writes.length === 0) return [];
+    const args = [this.routingKey, this.ns, String(writes.length)];
+    for (const { expectedVersion, job } of writes) {
+      args.push(
+        job.id,
+        String(expectedVersion),
+        job.data,
+        job.state,
+        job.finishedAt?.toString() ?? '',
+        job.queue,
+      );
+    }
+    const results = await (await this.redis()).syClaimJobs(...args);
+    return results.map((result) => (result === -1 ? 'paused' : result === 0 ? null : Number(result)));
   }
 
   async deleteJob(id: string): Promise<boolean> {

@@ -31,6 +31,15 @@ export interface StoredJob extends JobIndexFields {
   version: number;
 }
 
+/** One compare-and-set write of `claimJobs`. */
+export interface VersionedWrite {
+  expectedVersion: number;
+  job: JobWrite;
+}
+
+/** Per write of `claimJobs`: the new version, null when the job is gone or changed, or 'paused'. */
+export type ClaimResult = number | null | 'paused';
+
 /** Result of inserting one job: created, or the id of the job that already holds its id/unique key. */
 export type InsertResult = { created: true } | { created: false; existingJobId: string };
 
@@ -65,6 +74,12 @@ export interface JobStateStore {
    * version, or null when the job is gone or was changed meanwhile.
    */
   updateJob(expectedVersion: number, job: JobWrite): Promise<number | null>;
+  /**
+   * Optional fast path for workers: several compare-and-set writes (each like `updateJob`) in
+   * one atomic round trip, each refused with 'paused' when its job's queue is paused at that
+   * moment. Without it the adapter reads the pause flags and calls `updateJob` per job.
+   */
+  claimJobs?(writes: VersionedWrite[]): Promise<ClaimResult[]>;
   /** Deletes a job, its index entries and its unique key. False when it did not exist. */
   deleteJob(id: string): Promise<boolean>;
   /** Ids in an index, newest first (ids sort by creation time), strictly older than `before`. */

@@ -47,6 +47,22 @@ export function registerObservability(env: SuiteEnv): void {
       log.expectLegalSequences();
     });
 
+    scopedTest(env, 'at concurrency 1, each job completes before the next one starts', async (scope) => {
+      const yard = await scope.yard();
+      const order: string[] = [];
+      yard.on('job:started', ({ job }) => order.push(`started ${job.id}`));
+      yard.on('job:completed', ({ job }) => order.push(`completed ${job.id}`));
+      const { id: first } = await yard.enqueue(echoTask, { n: 1 });
+      const { id: second } = await yard.enqueue(echoTask, { n: 2 });
+      const { id: third } = await yard.enqueue(echoTask, { n: 3 });
+      await scope.worker(yard, { handlers: [[echoTask, async () => 'ok']] });
+      await waitUntil(() => order.length === 6, scope.ms(5000), 'three jobs started and completed');
+      // Which job runs first may differ on best-effort adapters; the alternation may not.
+      const ids = order.filter((_, index) => index % 2 === 0).map((entry) => entry.split(' ')[1]);
+      expect(new Set(ids)).toEqual(new Set([first, second, third]));
+      expect(order).toEqual(ids.flatMap((id) => [`started ${id}`, `completed ${id}`]));
+    });
+
     scopedTest(env, 'retrying then failed fire with the error and the next runAt', async (scope) => {
       const yard = await scope.yard();
       const log = new EventLog(yard);

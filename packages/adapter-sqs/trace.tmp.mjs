@@ -1,0 +1,41 @@
+import { createRequire } from 'node:module';
+import { randomBytes } from 'node:crypto';
+import { pathToFileURL } from 'node:url';
+const req = createRequire('/work/main/bench/package.json');
+const imp = (n) => import(n);
+const { SQSClient } = await imp('@aws-sdk/client-sqs');
+const { startFauxqs } = await imp('fauxqs');
+const { sqsAdapter, redisStore } = await import('/work/main/packages/adapter-sqs/dist/index.js');
+const { silentLogger, systemClock, newJobId } = await import('/work/main/packages/core/dist/index.js');
+const JOBS = Number(process.env.JOBS ?? 3000), CONC = Number(process.env.CONC ?? 20);
+const server = await startFauxqs({ port: 0, host: '127.0.0.1', logger: false });
+const stats = {};
+const rec = (k, ms) => { const s = (stats[k] ??= { n: 0, ms: 0 }); s.n++; s.ms += ms; };
+const client = new SQSClient({ endpoint: server.address, region: 'us-east-1', credentials: { accessKeyId: 't', secretAccessKey: 't' } });
+client.middlewareStack.add((next, ctx) => async (args) => { const t = performance.now(); try { return await next(args); } finally { rec('sqs ' + ctx.commandName, performance.now() - t); } }, { step: 'initialize', name: 'time' });
+const prefix = `trc${randomBytes(3).toString('hex')}`;
+const store = redisStore({ keyPrefix: `{bench:${prefix}}` });
+for (const m of ['getJob', 'getJobs', 'updateJob', 'pausedQueues', 'claimJobs', 'insertJobs']) {
+  const f = store[m]; if (!f) continue;
+  store[m] = async function (...a) { const t = performance.now(); try { return await f.apply(this, a); } finally { rec('store ' + m, performance.now() - t); } };
+}
+const adapter = sqsAdapter({ client, store, queuePrefix: prefix, priorityBands: 3, waitTimeSeconds: 1 });
+await adapter.start({ logger: silentLogger, clock: systemClock, retention: {} });
+const job = () => ({ id: newJobId(), task: 'noop', queue: 'bulk', payload: {}, priority: 5, createdAt: new Date(), runAt: new Date(), maxAttempts: 3, metadata: {} });
+await adapter.enqueue([job()]);
+for (let d = 0; d < JOBS; d += 500) await adapter.enqueue(Array.from({ length: Math.min(500, JOBS - d) }, job));
+for (const k of Object.keys(stats)) delete stats[k];
+let done = 0; let resolve; const all = new Promise((r) => (resolve = r));
+let running = 0, maxRunning = 0, runSum = 0, runN = 0;
+const t0 = performance.now();
+const c = adapter.consume(['bulk'], { concurrency: CONC, leaseDurationMs: 30000 }, async (lease) => {
+  running++; maxRunning = Math.max(maxRunning, running);
+  const t = performance.now(); await lease.complete(undefined); rec('lease.complete', performance.now() - t);
+  running--; if (++done >= JOBS + 1) resolve();
+});
+const sampler = setInterval(() => { runSum += running; runN++; }, 1);
+await all; const el = performance.now() - t0; clearInterval(sampler);
+console.log(`rate ${(JOBS / el * 1000).toFixed(0)}/s, handlers in flight avg ${(runSum / runN).toFixed(1)} max ${maxRunning}`);
+for (const [k, s] of Object.entries(stats)) console.log(k.padEnd(32), String(s.n).padStart(6), (s.ms / s.n).toFixed(2) + ' ms avg', (s.n / JOBS).toFixed(3) + '/job');
+await c.stop(); await adapter.close(); await server.stop();
+process.exit(0);
