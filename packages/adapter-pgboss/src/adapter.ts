@@ -140,6 +140,8 @@ class PgBossQueueAdapter implements QueueAdapter {
     const { clock } = running.context;
     if (running.timers.sweep !== undefined) clock.clearTimeout(running.timers.sweep);
     if (running.timers.retention !== undefined) clock.clearTimeout(running.timers.retention);
+    // A lease's slot frees before its completion is written: let those writes finish before the pool ends.
+    await running.settler.drain();
     await running.listener.close();
     await running.db.close();
   }

@@ -2,8 +2,8 @@
  * A consumer: a loop that claims jobs while it has free slots and ready jobs
  * exist (fetching again at once after a full batch), and otherwise sleeps until
  * a NOTIFY, a settled lease, a known due time, or the fallback poll wakes it.
- * Its leases' completions ride on its next claim statement: one round trip and
- * one commit both settle the finished jobs and refill the slots they free.
+ * A completed lease frees its slot as soon as `complete` is called (the write
+ * is batched by the settler and runs beside the next claim; see lease.ts).
  */
 import type { Clock, ConsumeOptions, Consumer, Lease, Logger, TimerHandle } from '@switchyard/core';
 import { decodeJob } from './codec.js';
@@ -11,7 +11,7 @@ import type { Database } from './database.js';
 import { type ClaimedRow, claimJobs } from './fetch.js';
 import { type LeaseHost, PgLease } from './lease.js';
 import type { Notification } from './notify.js';
-import type { LeaseKey, PendingCompletion, Settler } from './settle.js';
+import type { Settler } from './settle.js';
 
 /** What a consumer shares with its adapter. */
 export interface ConsumerEnvironment {
@@ -39,8 +39,6 @@ export class PgConsumer implements Consumer, LeaseHost {
   private wakeWaiter: (() => void) | undefined;
   private dueTimer: { at: number; handle: TimerHandle } | undefined;
   private loopDone: Promise<void> = Promise.resolve();
-  /** Completions waiting for the next claim statement. */
-  private completions: PendingCompletion[] = [];
   private readonly queueSet: Set<string>;
 
   constructor(
@@ -108,28 +106,14 @@ export class PgConsumer implements Consumer, LeaseHost {
     this.dueTimer = undefined;
   }
 
-  /** Queues a completion for the next claim statement (or, once stopped, the settler's own batch). */
-  complete(key: LeaseKey, result: unknown): Promise<void> {
-    return new Promise((resolve, reject) => {
-      const entry = { key, result, resolve, reject };
-      if (this.stopped) {
-        this.settler.completeLater([entry]);
-        return;
-      }
-      this.completions.push(entry);
-      this.wake();
-    });
-  }
-
   private async loop(): Promise<void> {
     let failures = 0;
     while (!this.stopped) {
-      // Handlers that finish together complete together: give the rest of this tick's completions a turn to arrive.
-      if (this.completions.length > 0 && this.completions.length < this.inFlight) await yieldTick();
-      const completions = this.completions;
-      this.completions = [];
-      // Slots held by leases completing in this very statement are free once it commits.
-      const free = this.options.concurrency - this.inFlight + completions.length;
+      // Handlers that finish together free their slots together: when only some slots are free, let the rest of
+      // this tick's settlements arrive, so one claim refills them all instead of one claim per slot.
+      if (this.inFlight > 0 && this.options.concurrency - this.inFlight < this.env.fetchBatchSize)
+        await yieldTick();
+      const free = this.options.concurrency - this.inFlight;
       if (free <= 0) {
         await this.sleep(false);
         continue;
@@ -142,26 +126,19 @@ export class PgConsumer implements Consumer, LeaseHost {
           limit,
           now: this.env.clock.now(),
           leaseDurationMs: this.leaseDurationMs,
-          completions,
         });
         failures = 0;
       } catch (error) {
-        // The settler writes them on their own, retrying a lost connection (a repeat of a guarded update is harmless).
-        if (completions.length > 0) this.settler.completeLater(completions);
         this.env.logger.error({ err: error, queues: this.queues }, 'pgboss: fetch failed; retrying');
         const delay = ERROR_BACKOFF_MS[Math.min(failures++, ERROR_BACKOFF_MS.length - 1)] ?? 1000;
         await new Promise((resolve) => setTimeout(resolve, delay));
         continue;
       }
-      for (const entry of completions) entry.resolve();
       for (const row of claimed) this.deliver(row);
       // A full batch means more may be ready: claim again at once instead of waiting for a poll.
       if (claimed.length === limit) continue;
       await this.sleep(true);
     }
-    // Stopped: completions that arrived meanwhile go out on their own.
-    if (this.completions.length > 0) this.settler.completeLater(this.completions);
-    this.completions = [];
   }
 
   private deliver(row: ClaimedRow): void {
@@ -200,7 +177,7 @@ export class PgConsumer implements Consumer, LeaseHost {
   }
 }
 
-/** Resolves after the current macrotask's I/O callbacks (setImmediate), letting queued completions arrive. */
+/** Resolves on the next turn of the event loop (setImmediate), after this tick's pending callbacks. */
 function yieldTick(): Promise<void> {
   return new Promise((resolve) => setImmediate(resolve));
 }

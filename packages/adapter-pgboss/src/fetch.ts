@@ -4,14 +4,10 @@
  * them active under a fresh lease token in the same statement. pg-boss's own
  * fetch orders by created_on; Switchyard needs runAt before enqueue order, so
  * it has its own index (switchyard_job_fetch) and statement.
- *
- * A consumer sends the completions its leases collected since its last claim
- * in the same statement (one round trip and one commit settle the finished
- * jobs and claim the next ones, into the slots those completions free).
+ * Runs as a prepared statement; not retried (see `claimJobs`).
  */
 import { JOB_COLUMNS, type JobRow } from './codec.js';
 import type { Database } from './database.js';
-import { completeCte, completionArrays, type PendingCompletion } from './settle.js';
 
 /** A claimed row: the job columns plus its lease token and order key. */
 export interface ClaimedRow extends JobRow {
@@ -24,35 +20,23 @@ export interface ClaimRequest {
   limit: number;
   now: number;
   leaseDurationMs: number;
-  /** Completions to write in the same statement (and the same transaction). */
-  completions: readonly PendingCompletion[];
 }
 
-/** Statement texts per schema, built once (they are prepared per connection by their text). */
-const statements = new Map<string, { claim: string; completeAndClaim: string }>();
+/** The claim statement per schema, built once (prepared per connection by its text). */
+const statements = new Map<string, string>();
 
-function statementsFor(schema: string): { claim: string; completeAndClaim: string } {
-  let built = statements.get(schema);
-  if (!built) {
-    // synchronous_commit off for a claim alone (set_config is local to its implicit transaction): a claim lost in a
-    // server crash just leaves the job pending, to be delivered again, so it need not wait for the WAL flush. With
-    // completions the statement keeps the server's setting: an acknowledged completion must survive a crash.
-    const relaxed = `relaxed AS MATERIALIZED (SELECT set_config('synchronous_commit', 'off', true))`;
-    built = {
-      claim: claimSql(schema, relaxed, 'relaxed, '),
-      completeAndClaim: claimSql(schema, completeCte(schema, 5), ''),
-    };
-    statements.set(schema, built);
-  }
-  return built;
-}
-
-/** The claim, after `prelude` (a CTE); `from` is joined into the candidate scan. Parameters $1–$4. */
-function claimSql(s: string, prelude: string, from: string): string {
-  return `WITH ${prelude},
+/**
+ * Picks and marks the jobs in one statement, parameters $1–$4. synchronous_commit is off for it alone
+ * (set_config is local to its implicit transaction): a claim lost in a server crash just leaves the job
+ * pending, to be delivered again, so it need not wait for the WAL flush.
+ */
+function claimSql(s: string): string {
+  let sql = statements.get(s);
+  if (sql) return sql;
+  sql = `WITH relaxed AS MATERIALIZED (SELECT set_config('synchronous_commit', 'off', true)),
      candidates AS (
        SELECT c.name, c.id
-       FROM ${from}unnest($1::text[]) AS q(name)
+       FROM relaxed, unnest($1::text[]) AS q(name)
        CROSS JOIN LATERAL (
          SELECT j.name, j.id, j.priority, j.start_after, j.sy_seq
          FROM ${s}.job j
@@ -71,25 +55,23 @@ function claimSql(s: string, prelude: string, from: string): string {
        FROM candidates
       WHERE j.name = candidates.name AND j.id = candidates.id
       RETURNING ${JOB_COLUMNS}, j.sy_seq`;
+  statements.set(s, sql);
+  return sql;
 }
 
 /**
- * Claims up to `limit` ready jobs for `leaseDurationMs`, writing `completions`
- * in the same transaction. Not retried on failure: the caller decides (a claim
- * that committed before the connection died must not claim a second time).
+ * Claims up to `limit` ready jobs for `leaseDurationMs`. Not retried on failure:
+ * the caller decides (a claim that committed before the connection died must
+ * not claim a second time; its jobs come back when their leases expire).
  */
 export async function claimJobs(db: Database, schema: string, request: ClaimRequest): Promise<ClaimedRow[]> {
-  const { queues, limit, now, leaseDurationMs, completions } = request;
-  const sql = statementsFor(schema);
-  const claimValues = [queues, new Date(now), limit, new Date(now + leaseDurationMs)];
-  const rows =
-    completions.length === 0
-      ? await db.queryPrepared<ClaimedRow>('fetch', sql.claim, claimValues)
-      : await db.queryPrepared<ClaimedRow>('complete and fetch', sql.completeAndClaim, [
-          ...claimValues,
-          ...completionArrays(completions),
-          new Date(now),
-        ]);
+  const { queues, limit, now, leaseDurationMs } = request;
+  const rows = await db.queryPrepared<ClaimedRow>('fetch', claimSql(schema), [
+    queues,
+    new Date(now),
+    limit,
+    new Date(now + leaseDurationMs),
+  ]);
   // UPDATE ... RETURNING has no order; deliver in the order the jobs were picked.
   return rows.sort(
     (a, b) =>

@@ -16,8 +16,6 @@ import type { LeaseKey, Settler } from './settle.js';
 export interface LeaseHost {
   settler: Settler;
   leaseDurationMs: number;
-  /** Writes the completion of `key` (batched; resolves once it is stored). */
-  complete(key: LeaseKey, result: unknown): Promise<void>;
   /** Called once when the lease is settled (or its settlement failed): the slot is free again. */
   onSettled(lease: PgLease): void;
 }
@@ -58,8 +56,18 @@ export class PgLease implements Lease {
     await this.host.settler.progress(this.key, value);
   }
 
-  complete(result: unknown): Promise<void> {
-    return this.settle(() => this.host.complete(this.key, result));
+  /**
+   * Frees the slot at once, then resolves when the completion is stored. The handler is done, so the
+   * concurrency cap (running handlers) allows the next claim to run beside this batched write instead of
+   * after it; the job's row stays `active` until the write commits, and a write that fails leaves it to
+   * expire and be redelivered, as a lost lease would.
+   */
+  async complete(result: unknown): Promise<void> {
+    if (this.settled) return;
+    this.settled = true;
+    const written = this.host.settler.complete(this.key, result);
+    this.host.onSettled(this);
+    await written;
   }
 
   retry(at: Date, error: SerializedError): Promise<void> {

@@ -2,9 +2,8 @@
  * Settlement statements. Each is one UPDATE guarded by the lease token and
  * `state = 'active'`, so a worker that lost its lease (and whose job was
  * redelivered, with a new token) cannot overwrite anything. Completions are
- * batched: a running consumer sends its leases' completions with its next claim
- * (see consume.ts); otherwise every `complete` issued in the same tick goes out
- * as one statement here.
+ * batched: every `complete` issued in the same tick goes out as one statement,
+ * and while that statement is in flight the next completions wait and grow.
  */
 import type { SerializedError } from '@switchyard/core';
 import type { Database } from './database.js';
@@ -17,7 +16,7 @@ export interface LeaseKey {
 }
 
 /** A `complete` waiting to be written, with the promise its caller awaits. */
-export interface PendingCompletion {
+interface PendingCompletion {
   key: LeaseKey;
   result: unknown;
   resolve: () => void;
@@ -25,43 +24,18 @@ export interface PendingCompletion {
 }
 
 /**
- * The completion UPDATE as a CTE named `completed`, for a batch passed as five
- * parameters from `$first`: queue names, ids, lease tokens, wrapped outputs
- * (see {@link completionArrays}) and the finish time. One statement per batch;
- * the token and `state = 'active'` guard make a lost lease's completion a no-op.
+ * Completion statements in flight at once. Completions arriving meanwhile wait and go out together when it
+ * returns (group commit): fewer, larger statements leave the database more room for the claims, which is
+ * what bounds throughput (a completion no longer holds a slot). Measured on 2 cores: 1 beats 2 in 5 of 7
+ * paired runs (median 5,257 vs 4,050 jobs/s at concurrency 20).
  */
-export function completeCte(schema: string, first: number): string {
-  const [names, ids, tokens, outputs, now] = [0, 1, 2, 3, 4].map((offset) => `$${first + offset}`);
-  return `completed AS (
-    UPDATE ${schema}.job j
-       SET state = 'completed', completed_on = ${now}, output = x.output -> 'v', sy_lease_token = NULL,
-           sy_lease_expires_at = NULL, sy_redelivered = false, sy_error = NULL
-      FROM unnest(${names}::text[], ${ids}::uuid[], ${tokens}::uuid[], ${outputs}::jsonb[]) AS x(name, id, token, output)
-     WHERE j.name = x.name AND j.id = x.id AND j.sy_lease_token = x.token AND j.state = 'active'
-     RETURNING 1
-  )`;
-}
-
-/** The four array parameters of {@link completeCte} for a batch (the finish time follows them). */
-export function completionArrays(batch: readonly PendingCompletion[]): [string[], string[], string[], (string | null)[]] {
-  const names: string[] = [];
-  const ids: string[] = [];
-  const tokens: string[] = [];
-  const outputs: (string | null)[] = [];
-  for (const { key, result } of batch) {
-    names.push(key.queue);
-    ids.push(key.id);
-    tokens.push(key.token);
-    // Wrapped so `undefined` (no result) and JSON `null` stay distinct.
-    outputs.push(result === undefined ? null : JSON.stringify({ v: result }));
-  }
-  return [names, ids, tokens, outputs];
-}
+const MAX_PARALLEL_FLUSHES = 1;
 
 /** Runs settlement statements for one adapter. */
 export class Settler {
   private batch: PendingCompletion[] = [];
   private flushScheduled = false;
+  private flushesInFlight = 0;
 
   constructor(
     private readonly db: Database,
@@ -70,29 +44,53 @@ export class Settler {
     private readonly now: () => number,
   ) {}
 
-  /** running → completed with `result`; batched with other completions of this tick. */
+  /** running → completed with `result`; resolves once stored, batched with the other completions of this tick. */
   complete(key: LeaseKey, result: unknown): Promise<void> {
-    return new Promise((resolve, reject) => this.completeLater([{ key, result, resolve, reject }]));
+    return new Promise((resolve, reject) => {
+      this.batch.push({ key, result, resolve, reject });
+      this.scheduleFlush();
+    });
   }
 
-  /** Writes completions a consumer collected but could not send with a claim (stopped, or the claim failed). */
-  completeLater(entries: readonly PendingCompletion[]): void {
-    this.batch.push(...entries);
-    if (!this.flushScheduled) {
-      this.flushScheduled = true;
-      setImmediate(() => this.flush());
+  /**
+   * Resolves once every completion handed in so far has been written (or has failed), or after
+   * `timeoutMs` (a hung connection must not hang `close()`; a write still pending then fails with the pool).
+   */
+  async drain(timeoutMs = 5000): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    while (
+      (this.batch.length > 0 || this.flushesInFlight > 0 || this.flushScheduled) &&
+      Date.now() < deadline
+    ) {
+      await new Promise((resolve) => setTimeout(resolve, 5));
     }
   }
 
+  /** Flushes on the next turn of the event loop, unless enough flushes are already running (then when one ends). */
+  private scheduleFlush(): void {
+    if (this.flushScheduled || this.batch.length === 0 || this.flushesInFlight >= MAX_PARALLEL_FLUSHES)
+      return;
+    this.flushScheduled = true;
+    setImmediate(() => this.flush());
+  }
+
+  /** One UPDATE ... FROM unnest() for the whole batch, guarded by each lease token. */
   private flush(): void {
     const batch = this.batch;
     this.batch = [];
     this.flushScheduled = false;
+    if (batch.length === 0) return;
+    this.flushesInFlight++;
+    const [names, ids, tokens, outputs] = completionArrays(batch);
     this.db
       .queryRetrying(
         'complete',
-        `WITH ${completeCte(this.schema, 1)} SELECT count(*) AS completed FROM completed`,
-        [...completionArrays(batch), new Date(this.now())],
+        `UPDATE ${this.schema}.job j
+            SET state = 'completed', completed_on = $5, output = x.output -> 'v', sy_lease_token = NULL,
+                sy_lease_expires_at = NULL, sy_redelivered = false, sy_error = NULL
+           FROM unnest($1::text[], $2::uuid[], $3::uuid[], $4::jsonb[]) AS x(name, id, token, output)
+          WHERE j.name = x.name AND j.id = x.id AND j.sy_lease_token = x.token AND j.state = 'active'`,
+        [names, ids, tokens, outputs, new Date(this.now())],
       )
       .then(
         () => {
@@ -101,7 +99,11 @@ export class Settler {
         (error: unknown) => {
           for (const entry of batch) entry.reject(error);
         },
-      );
+      )
+      .finally(() => {
+        this.flushesInFlight--;
+        this.scheduleFlush();
+      });
   }
 
   /** running → retry (waiting until `at`; reported as pending once due). */
@@ -177,4 +179,22 @@ export class Settler {
       [key.queue, key.id, key.token, ...extra],
     );
   }
+}
+
+/** The array parameters of the completion UPDATE: queue names, ids, lease tokens, wrapped outputs. */
+function completionArrays(
+  batch: readonly PendingCompletion[],
+): [string[], string[], string[], (string | null)[]] {
+  const names: string[] = [];
+  const ids: string[] = [];
+  const tokens: string[] = [];
+  const outputs: (string | null)[] = [];
+  for (const { key, result } of batch) {
+    names.push(key.queue);
+    ids.push(key.id);
+    tokens.push(key.token);
+    // Wrapped so `undefined` (no result) and JSON `null` stay distinct.
+    outputs.push(result === undefined ? null : JSON.stringify({ v: result }));
+  }
+  return [names, ids, tokens, outputs];
 }

@@ -8,15 +8,16 @@
  *
  * A received batch is screened (records read in one store call) at once, then waits in a
  * small ready list until slots free; each group of freed slots is claimed with one store
- * call. With concurrency ≥ 2 up to half as many messages again as there are slots may be
+ * call. With concurrency ≥ 2 up to as many messages again as there are slots may be
  * received ahead, so receiving and reading overlap the running jobs; a message that waits
  * longer than a quarter of the lease (at most 1 s) is given back unclaimed, so its lease is
- * never cut short by much. Concurrency 1 receives nothing ahead (priority stays strict).
+ * never cut short by much, and receiving ahead pauses until a slot frees. Concurrency 1
+ * receives nothing ahead (priority stays strict).
  */
 import type { Message } from '@aws-sdk/client-sqs';
 import type { ConsumeOptions, Consumer, Lease } from '@switchyard/core';
-import type { BandQueue } from './queues.js';
 import type { SqsLease } from './lease.js';
+import type { BandQueue } from './queues.js';
 import { type Claimable, claimBatch, screenBatch } from './receive.js';
 import type { AdapterRuntime } from './runtime.js';
 import { leaseSeconds } from './transitions.js';
@@ -30,6 +31,8 @@ const PAUSE_FLAGS_MAX_AGE_MS = 100;
  * one ReceiveMessage per batch, and an urgent job waits at most this long for its turn.
  */
 const EMPTY_BAND_RECHECK_MS = 100;
+/** Pause flags of a screen whose claim checks the flags itself. */
+const NONE_PAUSED: Promise<ReadonlySet<string>> = Promise.resolve(new Set<string>());
 /** Most pollers per consumer. */
 const MAX_POLLERS = 4;
 /** Longest a received message waits for a slot before it is given back (also capped at a quarter lease). */
@@ -46,8 +49,14 @@ export class SqsConsumer implements Consumer {
   /** Screened messages waiting for a slot, most urgent band first. */
   private ready: Claimable[] = [];
   private readyTimer: ReturnType<typeof setTimeout> | null = null;
+  private pumpScheduled = false;
   /** Messages that may be received beyond the free slots (see the file comment). */
   private readonly prefetch: number;
+  /**
+   * Off once a message received ahead had to be given back (the slots are held by slow jobs),
+   * until a slot frees: slow jobs then cost no receive-and-give-back cycles.
+   */
+  private receiveAhead = true;
   /** Slots promised to short polls in flight (so two pollers never over-receive). */
   private requested = 0;
   /** Woken when a slot frees or on stop: idle long-poll waits and sleeps. */
@@ -66,7 +75,7 @@ export class SqsConsumer implements Consumer {
     private readonly options: ConsumeOptions,
     private readonly onLease: (lease: Lease) => Promise<void>,
   ) {
-    this.prefetch = runtime.options.fifo ? 0 : Math.floor(options.concurrency / 2);
+    this.prefetch = runtime.options.fifo || options.concurrency < 2 ? 0 : options.concurrency;
     this.finished = this.run();
   }
 
@@ -83,7 +92,10 @@ export class SqsConsumer implements Consumer {
     if (targets) {
       // FIFO receives one message per call, so more pollers mean more groups in parallel.
       const perPoller = this.runtime.options.fifo ? 1 : 10;
-      const pollers = Math.min(MAX_POLLERS, Math.ceil((this.options.concurrency + this.prefetch) / perPoller));
+      const pollers = Math.min(
+        MAX_POLLERS,
+        Math.ceil((this.options.concurrency + this.prefetch) / perPoller),
+      );
       await Promise.all(Array.from({ length: Math.max(1, pollers) }, () => this.poll(targets)));
     }
     await Promise.all([...this.longPolls.values()]);
@@ -207,7 +219,8 @@ export class SqsConsumer implements Consumer {
     );
     if (taken.length === 0) return;
     // Read after the messages arrived, so a pause made before they were received is honoured.
-    const paused = this.pauseFlags(Date.now());
+    // A store that checks the pause flag in the claim itself needs no separate read.
+    const paused = this.runtime.options.store.claimJobs ? NONE_PAUSED : this.pauseFlags(Date.now());
     const receivedAtMs = Date.now();
     this.screening += taken.length;
     const screened = screenBatch(this.runtime, target, taken, {
@@ -240,24 +253,40 @@ export class SqsConsumer implements Consumer {
   private pump(): void {
     const now = Date.now();
     const maxWait = Math.min(MAX_READY_WAIT_MS, this.options.leaseDurationMs / 4);
-    const keep: Claimable[] = [];
-    const stale: Claimable[] = [];
-    for (const claimable of this.ready) {
-      (this.stopped || now - claimable.delivery.receivedAtMs > maxWait ? stale : keep).push(claimable);
-    }
-    this.ready = keep;
-    for (const claimable of stale) this.giveBack(claimable.delivery.url, [claimable.delivery.receiptHandle]);
+    const stale = new Map<string, string[]>();
+    this.ready = this.ready.filter((claimable) => {
+      const { url, receiptHandle, receivedAtMs } = claimable.delivery;
+      if (!this.stopped && now - receivedAtMs <= maxWait) return true;
+      stale.set(url, [...(stale.get(url) ?? []), receiptHandle]);
+      return false;
+    });
+    if (stale.size > 0 && !this.stopped) this.receiveAhead = false;
+    for (const [url, handles] of stale) this.giveBack(url, handles);
     const take = this.ready.splice(0, Math.max(0, this.freeSlots()));
     if (take.length > 0) {
       this.active += take.length;
       this.track(this.claimAndRun(take));
     }
-    if (this.readyTimer) clearTimeout(this.readyTimer);
-    this.readyTimer = null;
-    const oldest = this.ready.reduce((min, c) => Math.min(min, c.delivery.receivedAtMs), Number.POSITIVE_INFINITY);
-    if (Number.isFinite(oldest)) {
-      this.readyTimer = setTimeout(() => this.pump(), Math.max(1, oldest + maxWait - now + 1));
+    if (this.ready.length > 0 && !this.readyTimer) {
+      const oldest = Math.min(...this.ready.map((claimable) => claimable.delivery.receivedAtMs));
+      this.readyTimer = setTimeout(
+        () => {
+          this.readyTimer = null;
+          this.pump();
+        },
+        Math.max(1, oldest + maxWait - now + 1),
+      );
     }
+  }
+
+  /** One pump for all the slots freed in this turn, so they are claimed with one store call. */
+  private schedulePump(): void {
+    if (this.pumpScheduled) return;
+    this.pumpScheduled = true;
+    queueMicrotask(() => {
+      this.pumpScheduled = false;
+      this.pump();
+    });
   }
 
   /** Claims a group of ready messages and calls `onLease` for each lease; a slot without one is freed at once. */
@@ -321,7 +350,7 @@ export class SqsConsumer implements Consumer {
   private room(): number {
     return (
       this.options.concurrency +
-      this.prefetch -
+      (this.receiveAhead ? this.prefetch : 0) -
       this.active -
       this.requested -
       this.screening -
@@ -331,7 +360,8 @@ export class SqsConsumer implements Consumer {
 
   private slotFreed(): void {
     this.active--;
-    this.pump();
+    this.receiveAhead = true;
+    this.schedulePump();
     this.nudge();
   }
 

@@ -129,7 +129,9 @@ export async function claimBatch(
           runtime.options.store.pausedQueues(),
         );
         // A failed read is reported where it is awaited; this handler only keeps an unawaited one quiet.
-        pausedQueues.catch((error: unknown) => runtime.logger.debug({ err: error }, 'sqs: pause read failed'));
+        pausedQueues.catch((error: unknown) =>
+          runtime.logger.debug({ err: error }, 'sqs: pause read failed'),
+        );
         return await processMessage(runtime, claimable.target, claimable.message, {
           leaseDurationMs,
           pausedQueues,

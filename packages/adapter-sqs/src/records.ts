@@ -12,6 +12,7 @@ import {
   type JobStateStore,
   type JobWrite,
   type StoredJob,
+  type VersionedWrite,
 } from './store/types.js';
 
 /** A record as loaded: decoded, or a placeholder plus the decoding error when the stored data is corrupt. */
@@ -26,6 +27,13 @@ export type MutateOutcome =
   | { status: 'written'; record: StoredRecord; previous: StoredRecord; version: number }
   | { status: 'declined'; record: StoredRecord }
   | { status: 'missing' };
+
+/** A write waiting for the next batched store call. */
+interface PendingWrite {
+  write: VersionedWrite;
+  resolve: (version: number | null) => void;
+  reject: (error: unknown) => void;
+}
 
 /** Attempts before a contended compare-and-set gives up (each loses only to a concurrent write). */
 const MAX_CAS_ROUNDS = 50;
@@ -62,9 +70,41 @@ export class JobRecords {
     }
   }
 
-  /** Writes `record` only if the stored version is still `version`; the new version, or null. */
+  /**
+   * Writes `record` only if the stored version is still `version`; the new version, or null.
+   * Writes made in the same turn of the event loop go to the store together (one call when the
+   * store has `updateJobs`): settlements of a batch of jobs cost one round trip, not one each.
+   */
   write(version: number, record: StoredRecord): Promise<number | null> {
-    return this.call('update a job', () => this.store.updateJob(version, toWrite(record)));
+    const { store } = this;
+    if (!store.updateJobs) return this.call('update a job', () => store.updateJob(version, toWrite(record)));
+    return new Promise<number | null>((resolve, reject) => {
+      this.pendingWrites.push({ write: { expectedVersion: version, job: toWrite(record) }, resolve, reject });
+      this.flushScheduled ??= setImmediate(() => this.flushWrites());
+    });
+  }
+
+  private pendingWrites: PendingWrite[] = [];
+  private flushScheduled: ReturnType<typeof setImmediate> | null = null;
+
+  private flushWrites(): void {
+    const batch = this.pendingWrites;
+    this.pendingWrites = [];
+    this.flushScheduled = null;
+    const { store } = this;
+    const writes = batch.map((pending) => pending.write);
+    const send = store.updateJobs
+      ? store.updateJobs.bind(store)
+      : (all: VersionedWrite[]) =>
+          Promise.all(all.map((one) => store.updateJob(one.expectedVersion, one.job)));
+    this.call('update jobs', () => send(writes)).then(
+      (versions) => {
+        for (const [index, pending] of batch.entries()) pending.resolve(versions[index] ?? null);
+      },
+      (error: unknown) => {
+        for (const pending of batch) pending.reject(error);
+      },
+    );
   }
 
   /**
@@ -74,10 +114,12 @@ export class JobRecords {
   claimMany(writes: Array<{ version: number; record: StoredRecord }>): Promise<ClaimResult[]> {
     if (writes.length === 0) return Promise.resolve([]);
     const { store } = this;
-    const versioned = writes.map(({ version, record }) => ({ expectedVersion: version, job: toWrite(record) }));
-    if (store.claimJobs) {
-      return this.call('claim jobs', () => store.claimJobs!(versioned));
-    }
+    const versioned = writes.map(({ version, record }) => ({
+      expectedVersion: version,
+      job: toWrite(record),
+    }));
+    const claimJobs = store.claimJobs?.bind(store);
+    if (claimJobs) return this.call('claim jobs', () => claimJobs(versioned));
     // A store without the fast path: the pause check and the writes are separate calls.
     return this.call('claim jobs', async () => {
       const paused = await store.pausedQueues();

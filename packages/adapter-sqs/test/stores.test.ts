@@ -73,6 +73,41 @@ describe.each(factories)('%s job-state store', (_name, create) => {
     expect(await store.insertJobs([write('b2', { uniqueKey: 'u' })])).toEqual([{ created: true }]);
   });
 
+  it('claims several jobs in one call: per job a new version, null when it moved on, paused when its queue is', async () => {
+    const store = await create();
+    await store.insertJobs([write('d1'), write('d2'), write('d3', { queue: 'held' }), write('d4')]);
+    await store.setQueuePaused('held', true);
+    const running = { state: 'running' as const };
+    expect(
+      await store.claimJobs?.([
+        { expectedVersion: 1, job: write('d1', running) },
+        { expectedVersion: 5, job: write('d2', running) },
+        { expectedVersion: 1, job: write('d3', { ...running, queue: 'held' }) },
+        { expectedVersion: 1, job: write('missing', running) },
+      ]),
+    ).toEqual([2, null, 'paused', null]);
+    expect(await store.getJobs(['d1', 'd2', 'd3', 'missing'])).toEqual([
+      expect.objectContaining({ id: 'd1', version: 2, state: 'running' }),
+      expect.objectContaining({ id: 'd2', version: 1, state: 'pending' }),
+      expect.objectContaining({ id: 'd3', version: 1, state: 'pending' }),
+      null,
+    ]);
+    expect(await store.countJobs()).toMatchObject({ pending: 3, running: 1 });
+  });
+
+  it('writes several jobs in one call, compare-and-set per job, whatever the pause flags', async () => {
+    const store = await create();
+    await store.insertJobs([write('e1', { queue: 'held' }), write('e2')]);
+    await store.setQueuePaused('held', true);
+    expect(
+      await store.updateJobs?.([
+        { expectedVersion: 1, job: write('e1', { state: 'completed', queue: 'held', finishedAt: 5 }) },
+        { expectedVersion: 3, job: write('e2', { state: 'completed', finishedAt: 5 }) },
+      ]),
+    ).toEqual([2, null]);
+    expect(await store.finishedBefore(5, 10)).toEqual(['e1']);
+  });
+
   it('lists ids newest first with a cursor, per index', async () => {
     const store = await create();
     await store.insertJobs([

@@ -89,6 +89,12 @@ class MemoryJobStateStore implements JobStateStore {
     return results;
   }
 
+  async updateJobs(writes: VersionedWrite[]): Promise<Array<number | null>> {
+    const results: Array<number | null> = [];
+    for (const { expectedVersion, job } of writes) results.push(await this.updateJob(expectedVersion, job));
+    return results;
+  }
+
   async deleteJob(id: string): Promise<boolean> {
     const current = this.jobs.get(id);
     if (!current) return false;

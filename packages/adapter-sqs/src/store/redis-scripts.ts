@@ -86,20 +86,34 @@ return casUpdate(ARGV[2], ARGV[3], ARGV[4], ARGV[5], ARGV[6])
 `;
 
 /**
- * Compare-and-set several jobs, each refused while its queue is paused. ARGV: ns, count, then per
- * job: id, expectedVersion, data, state, finishedAt, queue. Returns per job the new version, 0 when
- * the job is gone or changed meanwhile, or -1 when its queue is paused.
+ * Compare-and-set several jobs. ARGV: ns, count, then per job: id, expectedVersion, data, state,
+ * finishedAt, queue — a job with a queue name is refused while that queue is paused ('' = no check).
+ * Returns per job the new version, 0 when the job is gone or changed meanwhile, or -1 when paused.
  */
-export const CLAIM_JOBS = `${HELPERS}
+export const UPDATE_JOBS = `${HELPERS}
 local count = tonumber(ARGV[2])
 local out = {}
 for i = 0, count - 1 do
   local o = 3 + i * 6
   local result = -1
-  if redis.call('SISMEMBER', ns .. ':paused', ARGV[o+5]) == 0 then
+  if ARGV[o+5] == '' or redis.call('SISMEMBER', ns .. ':paused', ARGV[o+5]) == 0 then
     result = casUpdate(ARGV[o], ARGV[o+1], ARGV[o+2], ARGV[o+3], ARGV[o+4]) or 0
   end
   out[#out + 1] = result
+end
+return out
+`;
+
+/**
+ * Read several jobs. ARGV: ns, then ids. Returns per job its fields data, ver, state, queue, task,
+ * uk (six entries, all false when the job does not exist).
+ */
+export const GET_JOBS = `
+local ns = ARGV[1]
+local out = {}
+for i = 2, #ARGV do
+  local cur = redis.call('HMGET', ns .. ':job:' .. ARGV[i], 'data', 'ver', 'state', 'queue', 'task', 'uk')
+  for j = 1, 6 do out[#out + 1] = cur[j] or '' end
 end
 return out
 `;

@@ -6,7 +6,14 @@
  */
 import { AdapterError, type JobCounts, type JobState } from '@switchyard/core';
 import type { Redis } from 'ioredis';
-import { CLAIM_JOBS, DELETE_JOB, INSERT_JOBS, SWAP_SCHEDULE, UPDATE_JOB } from './redis-scripts.js';
+import {
+  DELETE_JOB,
+  GET_JOBS,
+  INSERT_JOBS,
+  SWAP_SCHEDULE,
+  UPDATE_JOB,
+  UPDATE_JOBS,
+} from './redis-scripts.js';
 import {
   type ClaimResult,
   emptyCounts,
@@ -32,7 +39,8 @@ export interface RedisStoreOptions {
 interface ScriptCommands {
   syInsertJobs(...args: string[]): Promise<string[]>;
   syUpdateJob(...args: string[]): Promise<number | null>;
-  syClaimJobs(...args: string[]): Promise<number[]>;
+  syUpdateJobs(...args: string[]): Promise<number[]>;
+  syGetJobs(...args: string[]): Promise<string[]>;
   syDeleteJob(...args: string[]): Promise<number>;
   sySwapSchedule(...args: string[]): Promise<number>;
 }
@@ -118,7 +126,8 @@ class RedisJobStateStore implements JobStateStore {
     }
     client.defineCommand('syInsertJobs', { numberOfKeys: 1, lua: INSERT_JOBS });
     client.defineCommand('syUpdateJob', { numberOfKeys: 1, lua: UPDATE_JOB });
-    client.defineCommand('syClaimJobs', { numberOfKeys: 1, lua: CLAIM_JOBS });
+    client.defineCommand('syUpdateJobs', { numberOfKeys: 1, lua: UPDATE_JOBS });
+    client.defineCommand('syGetJobs', { numberOfKeys: 1, lua: GET_JOBS });
     client.defineCommand('syDeleteJob', { numberOfKeys: 1, lua: DELETE_JOB });
     client.defineCommand('sySwapSchedule', { numberOfKeys: 1, lua: SWAP_SCHEDULE });
     this.client = client as Redis & ScriptCommands;
@@ -152,14 +161,12 @@ class RedisJobStateStore implements JobStateStore {
 
   async getJobs(ids: string[]): Promise<Array<StoredJob | null>> {
     if (ids.length === 0) return [];
-    const redis = await this.redis();
-    const pipeline = redis.pipeline();
-    for (const id of ids) pipeline.hmget(this.jobKey(id), ...FIELDS);
-    const results = (await pipeline.exec()) ?? [];
+    // One script call rather than a pipeline of HMGETs: far less client work per job.
+    const flat = await (await this.redis()).syGetJobs(this.routingKey, this.ns, ...ids);
     return ids.map((id, index) => {
-      const [error, values] = results[index] ?? [new Error('missing pipeline reply'), null];
-      if (error) throw error;
-      return toStoredJob(id, values as Array<string | null>);
+      const values = flat.slice(index * FIELDS.length, (index + 1) * FIELDS.length);
+      // The script answers '' for missing fields; a job always has a version.
+      return toStoredJob(id, values[1] === '' ? [null, null] : values);
     });
   }
 
@@ -177,6 +184,15 @@ class RedisJobStateStore implements JobStateStore {
   }
 
   async claimJobs(writes: VersionedWrite[]): Promise<ClaimResult[]> {
+    return this.updateMany(writes, true);
+  }
+
+  async updateJobs(writes: VersionedWrite[]): Promise<Array<number | null>> {
+    return (await this.updateMany(writes, false)) as Array<number | null>;
+  }
+
+  /** One script call for several compare-and-set writes, optionally refused while a queue is paused. */
+  private async updateMany(writes: VersionedWrite[], unlessPaused: boolean): Promise<ClaimResult[]> {
     if (writes.length === 0) return [];
     const args = [this.routingKey, this.ns, String(writes.length)];
     for (const { expectedVersion, job } of writes) {
@@ -186,10 +202,10 @@ class RedisJobStateStore implements JobStateStore {
         job.data,
         job.state,
         job.finishedAt?.toString() ?? '',
-        job.queue,
+        unlessPaused ? job.queue : '',
       );
     }
-    const results = await (await this.redis()).syClaimJobs(...args);
+    const results = await (await this.redis()).syUpdateJobs(...args);
     return results.map((result) => (result === -1 ? 'paused' : result === 0 ? null : Number(result)));
   }
 

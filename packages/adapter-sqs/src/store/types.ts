@@ -80,6 +80,8 @@ export interface JobStateStore {
    * moment. Without it the adapter reads the pause flags and calls `updateJob` per job.
    */
   claimJobs?(writes: VersionedWrite[]): Promise<ClaimResult[]>;
+  /** Optional fast path: several `updateJob` writes in one atomic round trip (settlements batched). */
+  updateJobs?(writes: VersionedWrite[]): Promise<Array<number | null>>;
   /** Deletes a job, its index entries and its unique key. False when it did not exist. */
   deleteJob(id: string): Promise<boolean>;
   /** Ids in an index, newest first (ids sort by creation time), strictly older than `before`. */
