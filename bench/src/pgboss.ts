@@ -74,14 +74,16 @@ async function benchAdapter(): Promise<void> {
 /**
  * pg-boss's best documented configuration for a backlog (pg-boss 12 JobPollingOptions):
  * batches of 50 with `burstWhenBatchFull` (fetch again at once while batches come back
- * full), the minimum base poll of 0.5 s, and `localConcurrency` workers so that
- * batchSize × localConcurrency ≈ CONCURRENCY jobs are in flight.
+ * full), the minimum base poll of 0.5 s, and batchSize × localConcurrency = CONCURRENCY
+ * jobs in flight, the same as the adapter and graphile-worker get.
  */
+const LOCAL_WORKERS = 2;
 const BULK_WORK = {
-  batchSize: 50,
+  // Exactly CONCURRENCY jobs in flight, like every other contender (at most 50 per batch).
+  batchSize: Math.max(1, Math.min(50, Math.round(CONCURRENCY / LOCAL_WORKERS))),
   burstWhenBatchFull: true,
   pollingIntervalSeconds: 0.5,
-  localConcurrency: Math.max(1, Math.round(CONCURRENCY / 10)),
+  localConcurrency: Math.max(LOCAL_WORKERS, Math.ceil(CONCURRENCY / 50)),
 } satisfies WorkOptions;
 /** Idle wake-up: a notify-enabled queue with LISTEN/NOTIFY on the instance; polling is only the backstop. */
 const IDLE_WORK = { pollingIntervalSeconds: 0.5 } satisfies WorkOptions;
