@@ -59,6 +59,7 @@ export class SwitchyardWorker implements Worker {
       runtime.logger.error({ err: error, event }, 'switchyard: an event listener threw'),
     );
     this.hub.forward(runtime.events);
+    // The yard's runtime, but emitting on this worker's hub (which forwards to the yard's).
     const events = Object.create(runtime, { events: { value: this.hub } }) as YardRuntime;
     if ((options.scheduler ?? true) && !runtime.adapter.capabilities.nativeScheduler) {
       this.scheduler = new ScheduleRunner(
@@ -78,16 +79,10 @@ export class SwitchyardWorker implements Worker {
         this.active.delete(attempt);
         this.reportActive();
       },
-      detach: (work) => {
-        this.detached.add(work);
-        void work.finally(() => this.detached.delete(work));
-      },
+      detach: (work) => holdUntilSettled(this.detached, work),
       reportError: (error) => this.reportError(error),
       watchIntervalMs: this.heartbeatEveryMs,
-      settling: (work) => {
-        this.settlements.add(work);
-        void work.finally(() => this.settlements.delete(work));
-      },
+      settling: (work) => holdUntilSettled(this.settlements, work),
       settlementsInFlight: () => (this.settlements.size === 0 ? undefined : Promise.all(this.settlements)),
     };
   }
@@ -204,6 +199,12 @@ export class SwitchyardWorker implements Worker {
     this.runtime.logger.error({ err: error }, 'switchyard: worker error');
     this.hub.emit('worker:error', { error });
   }
+}
+
+/** Keeps `work` in `set` until it settles. */
+function holdUntilSettled(set: Set<Promise<void>>, work: Promise<void>): void {
+  set.add(work);
+  void work.finally(() => set.delete(work));
 }
 
 /** Waits for every promise in the (changing) set, or until `timeoutMs` passes. */
