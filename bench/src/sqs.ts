@@ -164,7 +164,12 @@ async function benchSqsConsumer(endpoint: string): Promise<Row> {
   await sleep(200);
   const processCalls = perJob(calls, JOBS);
   await client.send(new DeleteQueueCommand({ QueueUrl }));
-  return { system: 'sqs-consumer 15 (batchSize 10, handleMessageBatch)', processPerSec, enqueueCalls, processCalls };
+  return {
+    system: 'sqs-consumer 15 (batchSize 10, handleMessageBatch)',
+    processPerSec,
+    enqueueCalls,
+    processCalls,
+  };
 }
 
 async function dropPrefix(client: SQSClient, prefix: string): Promise<void> {
