@@ -1,7 +1,9 @@
 /** Adapter-level test helpers: a started adapter on a unique prefix, dropped after the test. */
+
 import { randomBytes } from 'node:crypto';
 import { bullmqAdapter } from '@switchyard/adapter-bullmq';
-import { type NewJob, newJobId, type QueueAdapter, silentLogger, systemClock } from '@switchyard/core';
+import { testJob } from '@switchyard/conformance';
+import { type NewJob, type QueueAdapter, silentLogger, systemClock } from '@switchyard/core';
 import { Redis } from 'ioredis';
 import { REDIS_URL } from './redis-required.js';
 
@@ -54,19 +56,7 @@ export async function startHarness(
 
 /** A ready NewJob with sensible defaults. */
 export function newJob(overrides: Partial<NewJob> = {}): NewJob {
-  const now = new Date();
-  return {
-    id: newJobId(),
-    task: 'echo',
-    queue: 'default',
-    payload: { n: 1 },
-    priority: 5,
-    createdAt: now,
-    runAt: now,
-    maxAttempts: 3,
-    metadata: {},
-    ...overrides,
-  };
+  return testJob({ task: 'echo', ...overrides });
 }
 
 /** Polls until `predicate` holds (real backends need real time; bounded, never a blind sleep). */

@@ -1,5 +1,6 @@
 import { type MemoryAdapter, type MemoryAdapterOptions, memoryAdapter } from '@switchyard/adapter-memory';
-import { type Lease, ManualClock, type NewJob, newJobId, silentLogger } from '@switchyard/core';
+import { testJob } from '@switchyard/conformance';
+import { type Lease, ManualClock, type NewJob, silentLogger } from '@switchyard/core';
 
 /** A started memory adapter on a manual clock. */
 export interface Harness {
@@ -21,21 +22,7 @@ export async function startHarness(
   return {
     clock,
     adapter,
-    job(overrides = {}) {
-      const now = clock.now();
-      return {
-        id: newJobId(now),
-        task: 'task-a',
-        queue: 'default',
-        payload: { n: 1 },
-        priority: 5,
-        createdAt: new Date(now),
-        runAt: new Date(now),
-        maxAttempts: 3,
-        metadata: {},
-        ...overrides,
-      };
-    },
+    job: (overrides = {}) => testJob({ task: 'task-a', ...overrides }, clock.now()),
     flush: () => clock.advance(0),
   };
 }

@@ -1,10 +1,11 @@
 /** Test helpers: a fresh schema per test, adapters on it, job builders and a raw connection. */
+
 import { randomBytes } from 'node:crypto';
 import { type PgBossAdapterOptions, pgBossAdapter } from '@switchyard/adapter-pgboss';
+import { testJob } from '@switchyard/conformance';
 import {
   type AdapterStartContext,
   type NewJob,
-  newJobId,
   type QueueAdapter,
   silentLogger,
   systemClock,
@@ -42,19 +43,7 @@ export class PgTestScope {
 
 /** A job ready now (override any field). */
 export function newJob(overrides: Partial<NewJob> = {}): NewJob {
-  const now = new Date();
-  return {
-    id: newJobId(),
-    task: 'test-task',
-    queue: 'q',
-    payload: { n: 1 },
-    priority: 5,
-    createdAt: now,
-    runAt: now,
-    maxAttempts: 3,
-    metadata: {},
-    ...overrides,
-  };
+  return testJob({ queue: 'q', ...overrides });
 }
 
 /** Resolves when `predicate` holds (polled every 10 ms), or rejects after `timeoutMs`. */

@@ -1,28 +1,17 @@
 import { sqsQueueName } from '@switchyard/adapter-sqs';
-import { JobCancelledError, LeaseExpiredError, type QueueAdapter } from '@switchyard/core';
-import { afterEach, describe, expect, it } from 'vitest';
+import { JobCancelledError, LeaseExpiredError } from '@switchyard/core';
+import { describe, expect, it } from 'vitest';
 import {
-  dropUsedPrefixes,
   eventually,
   LeaseInbox,
   newJob,
   newPrefix,
   queueAttributes,
-  startedAdapter,
+  startedAdaptersClosedAfterEach,
 } from './support.js';
 
 const LEASE = { concurrency: 1, leaseDurationMs: 1_000 };
-const open: QueueAdapter[] = [];
-afterEach(async (context) => {
-  await Promise.all(open.splice(0).map((adapter) => adapter.close()));
-  await dropUsedPrefixes(!context.task.result?.errors?.length);
-});
-
-async function adapterFor(...args: Parameters<typeof startedAdapter>) {
-  const adapter = await startedAdapter(...args);
-  open.push(adapter);
-  return adapter;
-}
+const adapterFor = startedAdaptersClosedAfterEach();
 
 describe('sqs delivery', () => {
   it('a job goes through store and SQS: lease, complete, message deleted, record completed', async () => {

@@ -1,40 +1,23 @@
 /** SQS edge cases on fauxqs and Redis: long waits and hops, foreign messages, corrupt records, limits, retention. */
 import { CreateQueueCommand, ReceiveMessageCommand, SendMessageCommand } from '@aws-sdk/client-sqs';
 import { sqsQueueName } from '@switchyard/adapter-sqs';
-import {
-  MalformedJobError,
-  ManualClock,
-  PayloadTooLargeError,
-  type QueueAdapter,
-  SwitchyardError,
-} from '@switchyard/core';
+import { MalformedJobError, ManualClock, PayloadTooLargeError, SwitchyardError } from '@switchyard/core';
 import { Redis } from 'ioredis';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { keyPrefixOf, REDIS_URL } from './conformance-adapter.js';
 import {
-  dropUsedPrefixes,
   eventually,
   LeaseInbox,
   newJob,
   newPrefix,
   queueAttributes,
   recordingLogger,
-  startedAdapter,
+  startedAdaptersClosedAfterEach,
   testClient,
 } from './support.js';
 
 const LEASE = { concurrency: 1, leaseDurationMs: 1_000 };
-const open: QueueAdapter[] = [];
-afterEach(async (context) => {
-  await Promise.all(open.splice(0).map((adapter) => adapter.close()));
-  await dropUsedPrefixes(!context.task.result?.errors?.length);
-});
-
-async function adapterFor(...args: Parameters<typeof startedAdapter>) {
-  const adapter = await startedAdapter(...args);
-  open.push(adapter);
-  return adapter;
-}
+const adapterFor = startedAdaptersClosedAfterEach();
 
 describe('sqs edge cases', () => {
   it('a job not due yet is hidden until due, 12 h at most per receive, keeping its message', async () => {

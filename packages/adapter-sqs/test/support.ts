@@ -1,4 +1,5 @@
 /** Helpers for the adapter's own tests: real fauxqs + real Redis, one prefix per test. */
+
 import { randomBytes } from 'node:crypto';
 import { CreateQueueCommand, GetQueueAttributesCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import {
@@ -7,15 +8,16 @@ import {
   type SqsQueueAdapter,
   sqsAdapter,
 } from '@switchyard/adapter-sqs';
+import { testJob } from '@switchyard/conformance';
 import {
   type Clock,
   type Lease,
   type Logger,
   type NewJob,
-  newJobId,
   silentLogger,
   systemClock,
 } from '@switchyard/core';
+import { afterEach } from 'vitest';
 import conformanceModule, {
   assertServicesReachable,
   keyPrefixOf,
@@ -81,18 +83,7 @@ export async function startedAdapter(
 
 /** A NewJob as core would build it. */
 export function newJob(overrides: Partial<NewJob> = {}, now = Date.now()): NewJob {
-  return {
-    id: newJobId(now),
-    task: 'test-task',
-    queue: 'work',
-    payload: { n: 1 },
-    priority: 5,
-    createdAt: new Date(now),
-    runAt: new Date(now),
-    maxAttempts: 3,
-    metadata: {},
-    ...overrides,
-  };
+  return testJob({ queue: 'work', ...overrides }, now);
 }
 
 /** Collects leases as they arrive; `next()` waits for the next one. */
@@ -174,4 +165,23 @@ export async function queueAttributes(
     new GetQueueAttributesCommand({ QueueUrl, AttributeNames: ['All'] }),
   );
   return { url: QueueUrl!, attributes: Attributes ?? {} };
+}
+
+/**
+ * For a test file: returns `startedAdapter` whose adapters are closed after each
+ * test, and drops the test's prefixes when it passed.
+ */
+export function startedAdaptersClosedAfterEach(): (
+  ...args: Parameters<typeof startedAdapter>
+) => ReturnType<typeof startedAdapter> {
+  const open: Array<Awaited<ReturnType<typeof startedAdapter>>> = [];
+  afterEach(async (context) => {
+    await Promise.all(open.splice(0).map((adapter) => adapter.close()));
+    await dropUsedPrefixes(!context.task.result?.errors?.length);
+  });
+  return async (...args) => {
+    const adapter = await startedAdapter(...args);
+    open.push(adapter);
+    return adapter;
+  };
 }

@@ -5,5 +5,6 @@ export {
   skippedFeatures,
   skipReason,
 } from './capabilities.js';
+export { testJob } from './fixtures.js';
 export type { ConformanceAdapterModule, ConformanceContext } from './module.js';
 export { type ConformanceSuiteOptions, runConformanceSuite } from './suite.js';

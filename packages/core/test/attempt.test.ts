@@ -50,6 +50,20 @@ function harness(tasks: TaskDefinition[], clock = new ManualClock(0), { watchAtS
 
 const schema = z.object({ n: z.number() });
 
+/** A task whose handler runs until the test calls `finish`. */
+function taskThatWaitsToFinish() {
+  let finish!: () => void;
+  const task = defineTask({
+    name: 't',
+    schema,
+    handler: () =>
+      new Promise<void>((resolve) => {
+        finish = resolve;
+      }),
+  });
+  return { task, finish: () => finish() };
+}
+
 describe('runAttempt', () => {
   it('completes with the handler result and validated payload', async () => {
     const task = defineTask({ name: 't', schema, handler: async (payload) => ({ doubled: payload.n * 2 }) });
@@ -365,15 +379,7 @@ describe('runAttempt', () => {
     });
 
     it('a cancel requested before the first tick still ends the job cancelled', async () => {
-      let finish!: () => void;
-      const task = defineTask({
-        name: 't',
-        schema,
-        handler: () =>
-          new Promise<void>((resolve) => {
-            finish = resolve;
-          }),
-      });
+      const { task, finish } = taskThatWaitsToFinish();
       const { hooks, active } = harness([task], new ManualClock(0), { watchAtStart: false });
       const lease = recordingLease({ task: 't', payload: { n: 1 } });
       const done = runAttempt(lease, hooks);
@@ -385,15 +391,7 @@ describe('runAttempt', () => {
     });
 
     it('a lease lost before the first tick is not settled', async () => {
-      let finish!: () => void;
-      const task = defineTask({
-        name: 't',
-        schema,
-        handler: () =>
-          new Promise<void>((resolve) => {
-            finish = resolve;
-          }),
-      });
+      const { task, finish } = taskThatWaitsToFinish();
       const { hooks, active } = harness([task], new ManualClock(0), { watchAtStart: false });
       const lease = recordingLease({ task: 't', payload: { n: 1 } });
       const done = runAttempt(lease, hooks);
