@@ -10,7 +10,6 @@ import {
   type JobRecord,
   type JobState,
   MalformedJobError,
-  type NewJob,
   type SerializedError,
 } from '@switchyard/core';
 import type { Row } from './database.js';
@@ -192,38 +191,4 @@ function decodeError(value: unknown, problems: string[]): SerializedError | unde
 
 function isPlainObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
-/**
- * The compact JSON row `enqueue` sends for one job (see `json_to_recordset` in enqueue.ts): short keys,
- * times as epoch ms, NULL for what is empty, because a batch of thousands is serialised and parsed per call.
- */
-export function encodeNewJob(job: NewJob, ordinal: number): Record<string, unknown> {
-  const options: StoredOptions = {};
-  if (job.backoff) options.backoff = job.backoff;
-  if (job.timeoutMs !== undefined) options.timeoutMs = job.timeoutMs;
-  const createdMs = job.createdAt.getTime();
-  const runMs = job.runAt.getTime();
-  // json_to_recordset reads an absent key as NULL: optional fields are left out rather than sent as null, which
-  // trims a bulk enqueue's JSON by about a quarter (less to stringify, send and parse).
-  const row: Record<string, unknown> = {
-    n: ordinal,
-    i: job.id,
-    q: job.queue,
-    t: job.task,
-    // A JSON null payload is stored as SQL NULL, and SQL NULL reads back as null: the same value.
-    d: job.payload ?? null,
-    p: toPgBossPriority(job.priority),
-    c: createdMs,
-    m: job.maxAttempts,
-  };
-  if (runMs !== createdMs) row.r = runMs;
-  // Empty ones stay NULL: less to write and to parse per row (decoding treats NULL as empty).
-  if (Object.keys(options).length > 0) row.o = options;
-  for (const _key in job.metadata) {
-    row.md = job.metadata;
-    break;
-  }
-  if (job.uniqueKey !== undefined) row.u = job.uniqueKey;
-  return row;
 }

@@ -3,16 +3,14 @@
  * paused ones) in priority → runAt → enqueue order with SKIP LOCKED, and mark
  * them active under a fresh lease token in the same statement. pg-boss's own
  * fetch orders by created_on; Switchyard needs runAt before enqueue order, so
- * it has its own index (switchyard_job_fetch) and statement.
+ * it has its own index (switchyard_job_claim) and statement.
  * Runs as a prepared statement; not retried (see `claimJobs`).
  */
 import { JOB_COLUMNS, type JobRow } from './codec.js';
 import type { Database } from './database.js';
 
-/** A claimed row: the job columns plus its lease token and order key. */
-export interface ClaimedRow extends JobRow {
-  sy_seq: string;
-}
+/** A claimed row: the job columns, lease token included. */
+export type ClaimedRow = JobRow;
 
 /** What one claim asks for. */
 export interface ClaimRequest {
@@ -38,15 +36,15 @@ function claimSql(s: string): string {
        SELECT c.name, c.id
        FROM relaxed, unnest($1::text[]) AS q(name)
        CROSS JOIN LATERAL (
-         SELECT j.name, j.id, j.priority, j.start_after, j.sy_seq
+         SELECT j.name, j.id, j.priority, j.start_after
          FROM ${s}.job j
          WHERE j.name = q.name AND j.state < 'active' AND j.start_after <= $2
-         ORDER BY j.priority DESC, j.start_after, j.sy_seq
+         ORDER BY j.priority DESC, j.start_after, j.id
          LIMIT $3
          FOR UPDATE SKIP LOCKED
        ) c
        WHERE NOT EXISTS (SELECT 1 FROM ${s}.switchyard_queue p WHERE p.name = q.name AND p.paused)
-       ORDER BY c.priority DESC, c.start_after, c.sy_seq
+       ORDER BY c.priority DESC, c.start_after, c.id
        LIMIT $3
      )
      UPDATE ${s}.job j
@@ -54,7 +52,7 @@ function claimSql(s: string): string {
             sy_lease_token = gen_random_uuid(), sy_lease_expires_at = $4, sy_cancel_requested = false
        FROM candidates
       WHERE j.name = candidates.name AND j.id = candidates.id
-      RETURNING ${JOB_COLUMNS}, j.sy_seq`;
+      RETURNING ${JOB_COLUMNS}`;
   statements.set(s, sql);
   return sql;
 }
@@ -77,10 +75,7 @@ export async function claimJobs(db: Database, schema: string, request: ClaimRequ
     (a, b) =>
       b.priority - a.priority ||
       a.start_after.getTime() - b.start_after.getTime() ||
-      compareSeq(a.sy_seq, b.sy_seq),
+      // Ids are lowercase hex of equal length: text order is PostgreSQL's uuid order.
+      (a.id < b.id ? -1 : a.id > b.id ? 1 : 0),
   );
-}
-
-function compareSeq(a: string, b: string): number {
-  return a.length - b.length || (a < b ? -1 : a > b ? 1 : 0);
 }

@@ -12,7 +12,7 @@ import { PgBoss } from 'pg-boss';
 import type { Database } from './database.js';
 
 /** Bump when `MIGRATIONS` grows. */
-export const SWITCHYARD_SCHEMA_VERSION = 1;
+export const SWITCHYARD_SCHEMA_VERSION = 2;
 
 /** The Switchyard additions, one entry per version. */
 function migrations(s: string): string[][] {
@@ -68,6 +68,16 @@ function migrations(s: string): string[][] {
          last_run_at timestamptz,
          created_at timestamptz NOT NULL
        )`,
+    ],
+    // Version 2: fewer writes per enqueued row. The claim's last order key is the id (UUIDv7: time ordered, and
+    // in call order within a process) instead of a sequence value, so no nextval per row and no sy_seq column;
+    // list({ task }) reads switchyard_job_id newest first with a filter instead of an index of its own.
+    [
+      `DROP INDEX IF EXISTS ${s}.switchyard_job_task_id`,
+      `DROP INDEX IF EXISTS ${s}.switchyard_job_fetch`,
+      `ALTER TABLE ${s}.job DROP COLUMN IF EXISTS sy_seq`,
+      `DROP SEQUENCE IF EXISTS ${s}.switchyard_job_seq`,
+      `CREATE INDEX IF NOT EXISTS switchyard_job_claim ON ${s}.job_common (name, priority DESC, start_after, id) WHERE state < 'active'`,
     ],
   ];
 }

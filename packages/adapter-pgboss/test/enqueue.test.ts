@@ -36,7 +36,7 @@ describe('enqueue into pg-boss tables', () => {
 
     const { rows } = await scope.raw.query(
       `SELECT id::text, name, priority, retry_limit, singleton_key, start_after, state::text, policy
-         FROM ${scope.schema}.job ORDER BY sy_seq`,
+         FROM ${scope.schema}.job ORDER BY id`,
     );
     expect(rows).toEqual([
       {
