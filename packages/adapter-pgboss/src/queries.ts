@@ -86,24 +86,31 @@ export class PgJobStore implements JobStore {
     return rows.length > limit && last ? { jobs, nextCursor: last.id } : { jobs };
   }
 
+  /**
+   * Two index-only scans, never the table: unfinished states (and failed) from pg-boss's job_i14
+   * (name, state, blocked, start_after), completed and cancelled from switchyard_job_finished.
+   * created/retry are split by due-ness: before start_after they are scheduled/retrying, after it pending.
+   */
   async counts(query?: { queue?: string }): Promise<JobCounts> {
-    const values: unknown[] = [];
-    let filter = '';
+    const now = this.now();
+    const values: unknown[] = [new Date(now)];
+    let byQueue = '';
     if (query?.queue !== undefined) {
       values.push(query.queue);
-      filter = 'WHERE name = $1';
+      byQueue = 'AND name = $2';
     }
-    values.push(new Date(this.now()));
     const rows = await this.db.query<{ state: PgBossState; later: boolean; count: string }>(
       'count jobs',
-      // created/retry split by due-ness: before start_after they are scheduled/retrying, after it pending.
-      `SELECT state::text AS state, (state IN ('created', 'retry') AND start_after > $${values.length}) AS later, count(*) AS count
-         FROM ${this.schema}.job ${filter}
-        GROUP BY 1, 2`,
+      `SELECT state::text AS state, (state IN ('created', 'retry') AND start_after > $1) AS later, count(*) AS count
+         FROM ${this.schema}.job WHERE state IN ('created', 'retry', 'active', 'failed') ${byQueue}
+        GROUP BY 1, 2
+       UNION ALL
+       SELECT state::text, false, count(*)
+         FROM ${this.schema}.job WHERE state IN ('completed', 'cancelled') ${byQueue}
+        GROUP BY 1`,
       values,
     );
     const counts = Object.fromEntries(JOB_STATES.map((state) => [state, 0])) as JobCounts;
-    const now = this.now();
     for (const row of rows)
       counts[toJobState(row.state, row.later ? now + 1 : now, now)] += Number(row.count);
     return counts;

@@ -69,7 +69,7 @@ function migrations(s: string): string[][] {
          created_at timestamptz NOT NULL
        )`,
     ],
-    // Version 2: fewer writes per enqueued row. The claim's last order key is the id (UUIDv7: time ordered, and
+    // Version 2: fewer writes per enqueued row, and counts() from indexes. The claim's last order key is the id (UUIDv7: time ordered, and
     // in call order within a process) instead of a sequence value, so no nextval per row and no sy_seq column;
     // list({ task }) reads switchyard_job_id newest first with a filter instead of an index of its own.
     [
@@ -78,6 +78,10 @@ function migrations(s: string): string[][] {
       `ALTER TABLE ${s}.job DROP COLUMN IF EXISTS sy_seq`,
       `DROP SEQUENCE IF EXISTS ${s}.switchyard_job_seq`,
       `CREATE INDEX IF NOT EXISTS switchyard_job_claim ON ${s}.job_common (name, priority DESC, start_after, id) WHERE state < 'active'`,
+      // Retention by finish time, and counts() of finished jobs as an index-only scan (name included for the
+      // per-queue count). Unfinished states are counted from pg-boss's own job_i14 (name, state, blocked, start_after).
+      `DROP INDEX IF EXISTS ${s}.switchyard_job_finished`,
+      `CREATE INDEX IF NOT EXISTS switchyard_job_finished ON ${s}.job_common (state, completed_on) INCLUDE (name) WHERE state IN ('completed', 'cancelled', 'failed')`,
     ],
   ];
 }
