@@ -1,6 +1,7 @@
 /**
  * Encoding of what the adapter stores: job records (JSON with dates as epoch ms),
- * schedules, and the SQS message body (a doorbell: `{ v: 1, id, g }`).
+ * schedules, and the SQS message body (a doorbell: `{ v: 1, id, g }` for one job,
+ * `{ v: 2, j: [[id, g], ...] }` for several).
  */
 import {
   JOB_STATES,
@@ -69,19 +70,31 @@ export function toJobRecord(record: StoredRecord): JobRecord {
   return job;
 }
 
-/** The doorbell carried by an SQS message: which job, and which generation of its message. */
+/** One job named by an SQS message: which job, and which generation of its doorbell. */
 export interface Doorbell {
   id: string;
   generation: number;
 }
 
-/** Message body for a job's doorbell. */
+/** Message body for one job's doorbell. */
 export function encodeDoorbell(doorbell: Doorbell): string {
   return JSON.stringify({ v: 1, id: doorbell.id, g: doorbell.generation });
 }
 
-/** Reads a message body; null when it is not a Switchyard doorbell (foreign or not JSON). */
+/** Message body of a doorbell for several jobs (`{ v: 2, j: [[id, g], ...] }`); one job keeps the v1 form. */
+export function encodeDoorbells(doorbells: Doorbell[]): string {
+  if (doorbells.length === 1) return encodeDoorbell(doorbells[0]!);
+  return JSON.stringify({ v: 2, j: doorbells.map(({ id, generation }) => [id, generation]) });
+}
+
+/** Reads a single-job message body; null when it is not one (see `decodeDoorbells`). */
 export function decodeDoorbell(body: string | undefined): Doorbell | null {
+  const doorbells = decodeDoorbells(body);
+  return doorbells?.length === 1 ? doorbells[0]! : null;
+}
+
+/** The jobs a message body names; null when it is not a Switchyard doorbell (foreign or not JSON). */
+export function decodeDoorbells(body: string | undefined): Doorbell[] | null {
   if (body === undefined) return null;
   let parsed: unknown;
   try {
@@ -90,10 +103,19 @@ export function decodeDoorbell(body: string | undefined): Doorbell | null {
     // Not JSON: some other producer's message. The caller logs and dead-letters it.
     return null;
   }
-  if (!isObject(parsed) || parsed.v !== 1 || typeof parsed.id !== 'string' || typeof parsed.g !== 'number') {
-    return null;
+  if (!isObject(parsed)) return null;
+  if (parsed.v === 1) {
+    return typeof parsed.id === 'string' && typeof parsed.g === 'number'
+      ? [{ id: parsed.id, generation: parsed.g }]
+      : null;
   }
-  return { id: parsed.id, generation: parsed.g };
+  if (parsed.v !== 2 || !Array.isArray(parsed.j) || parsed.j.length === 0) return null;
+  const doorbells: Doorbell[] = [];
+  for (const entry of parsed.j as unknown[]) {
+    if (!Array.isArray(entry) || typeof entry[0] !== 'string' || typeof entry[1] !== 'number') return null;
+    doorbells.push({ id: entry[0], generation: entry[1] });
+  }
+  return doorbells;
 }
 
 /** Serializes a schedule (dates become epoch ms). */

@@ -1,12 +1,12 @@
 /**
  * Enqueue: records go to the store first (one atomic batch, unique keys and ids
- * checked there), then one doorbell per created job goes to its band queue with
- * SendMessageBatch. A doorbell that cannot be sent takes its record back out, so a
+ * checked there), then the created jobs' doorbells go to their band queues with
+ * SendMessageBatch (jobs due now share messages, see `ringDoorbells`). A doorbell that cannot be sent takes its record back out, so a
  * failed enqueue leaves nothing behind.
  */
 import { type EnqueueOutcome, jsonByteLength, type NewJob, PayloadTooLargeError } from '@switchyard/core';
 import type { StoredRecord } from './codec.js';
-import { doorbellMessage } from './doorbells.js';
+import { doorbellMessage, sharedDoorbellMessages } from './doorbells.js';
 import type { OutgoingMessage } from './messages.js';
 import { priorityBand } from './queues.js';
 import { toWrite } from './records.js';
@@ -56,21 +56,34 @@ export async function enqueueJobs(runtime: AdapterRuntime, jobs: NewJob[]): Prom
   });
 }
 
-/** Sends one doorbell per record, grouped by band queue (delayed up to SQS's 15-minute cap on standard queues). */
+/**
+ * Rings the doorbells of `records`, grouped by band queue. On standard queues jobs due now share
+ * messages (up to `jobsPerMessage` ids each); a delayed job, or any job on a FIFO queue, gets its
+ * own message (delayed up to SQS's 15-minute cap on standard queues).
+ */
 export async function ringDoorbells(
   runtime: AdapterRuntime,
   records: StoredRecord[],
   now: number,
 ): Promise<void> {
-  const byUrl = new Map<string, OutgoingMessage[]>();
+  const { options } = runtime;
+  const byUrl = new Map<string, { due: StoredRecord[]; messages: OutgoingMessage[] }>();
   for (const record of records) {
-    const band = priorityBand(record.priority, runtime.options.priorityBands);
+    const band = priorityBand(record.priority, options.priorityBands);
     const url = await runtime.directory.urlOf(record.queue, band);
-    const batch = byUrl.get(url) ?? [];
-    // Id plus generation: a retried send of the same doorbell is a FIFO duplicate, as it should be.
-    const wait = secondsUntil(record.runAt.getTime(), now);
-    batch.push(doorbellMessage(runtime.options, record, wait, `${record.id}-${record.doorbell}`));
+    const batch = byUrl.get(url) ?? { due: [], messages: [] };
     byUrl.set(url, batch);
+    const wait = secondsUntil(record.runAt.getTime(), now);
+    if (wait === 0 && options.jobsPerMessage > 1) {
+      batch.due.push(record);
+      continue;
+    }
+    // Id plus generation: a retried send of the same doorbell is a FIFO duplicate, as it should be.
+    batch.messages.push(doorbellMessage(options, record, wait, `${record.id}-${record.doorbell}`));
   }
-  await Promise.all([...byUrl].map(([url, batch]) => runtime.messages.sendBatch(url, batch)));
+  await Promise.all(
+    [...byUrl].map(([url, { due, messages }]) =>
+      runtime.messages.sendBatch(url, [...sharedDoorbellMessages(options, due), ...messages]),
+    ),
+  );
 }

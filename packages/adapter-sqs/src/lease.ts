@@ -1,7 +1,9 @@
 /**
- * One delivery of one job: the SQS receipt handle is the lease, its visibility
- * timeout the lease length. Settling writes the record under compare-and-set on
- * the lease token (a lost lease changes nothing), then deletes or re-times the message.
+ * One delivery of one job: the SQS receipt handle of its message is the lease, its
+ * visibility timeout the lease length. Settling writes the record under compare-and-set
+ * on the lease token (a lost lease changes nothing), then settles the job in its message
+ * (deleted once every job it names is settled). A job that must run again re-times its
+ * message when it has it to itself, else moves to a message of its own (new generation).
  */
 import {
   JobCancelledError,
@@ -11,6 +13,8 @@ import {
   type SerializedError,
 } from '@switchyard/core';
 import { type StoredRecord, toJobRecord } from './codec.js';
+import { ringDoorbells } from './enqueue.js';
+import type { HeldMessage } from './held-message.js';
 import type { LoadedRecord } from './records.js';
 import type { AdapterRuntime } from './runtime.js';
 import {
@@ -19,18 +23,16 @@ import {
   failed,
   leaseSeconds,
   MAX_VISIBILITY_SECONDS,
+  rehomed,
   released,
   retried,
   secondsUntil,
 } from './transitions.js';
 
-/** Where the job's message is, and under which receipt. */
-export interface Delivery {
-  url: string;
-  receiptHandle: string;
-  leaseDurationMs: number;
-  /** When the message was received (real time: SQS counts its 12-hour visibility cap from here). */
-  receivedAtMs: number;
+/** Told when a lease's final write starts and ends (the consumer claims the next job meanwhile). */
+export interface SettlementWatcher {
+  begin(): void;
+  end(): void;
 }
 
 /** A lease on one job (see `Lease` in core for the contract). */
@@ -42,10 +44,11 @@ export class SqsLease implements Lease {
   private current: StoredRecord;
   private version: number;
   private settled = false;
+  private settlementWatcher: SettlementWatcher | null = null;
 
   constructor(
     private readonly runtime: AdapterRuntime,
-    private readonly delivery: Delivery,
+    private readonly delivery: HeldMessage,
     record: StoredRecord,
     version: number,
     readonly redelivered: boolean,
@@ -57,17 +60,26 @@ export class SqsLease implements Lease {
     this.signal = this.controller.signal;
   }
 
+  /** Reports the start and end of this lease's final write to `watcher`. */
+  watchSettlement(watcher: SettlementWatcher): void {
+    this.settlementWatcher = watcher;
+  }
+
+  /**
+   * A lease claimed but never handed to a handler (the consumer stopped first): the job goes back
+   * to pending with its attempt uncounted, and its message is given back once its other jobs settle.
+   */
+  async giveBackUnstarted(): Promise<void> {
+    // A malformed job's claim wrote nothing: only the message goes back.
+    if (this.malformed || (await this.settle((record) => released(record)))) this.delivery.giveBack(0);
+  }
+
   /** Extends the visibility timeout and checks the record for a cancel request or a lost lease. */
   async heartbeat(): Promise<void> {
     if (this.settled || this.signal.aborted) return;
-    const { messages, records } = this.runtime;
     const [extended, loaded] = await Promise.all([
-      messages.changeVisibility(
-        this.delivery.url,
-        this.delivery.receiptHandle,
-        leaseSeconds(this.delivery.leaseDurationMs),
-      ),
-      records.load(this.job.id),
+      this.delivery.extend(leaseSeconds(this.delivery.leaseDurationMs)),
+      this.runtime.records.load(this.job.id),
     ]);
     // Settled while we were asking: the record moved on because of us, not because the lease was lost.
     if (this.settled) return;
@@ -84,33 +96,57 @@ export class SqsLease implements Lease {
 
   async complete(result: unknown): Promise<void> {
     const now = this.now();
-    if (await this.settle((record) => completed(record, result, now))) this.deleteMessage();
+    if (await this.settle((record) => completed(record, result, now))) this.delivery.settle();
   }
 
   async retry(at: Date, error: SerializedError): Promise<void> {
     const now = this.now();
+    if (!this.delivery.single) {
+      await this.moveToOwnMessage((record) => retried(record, at, error, now), now);
+      return;
+    }
     if (!(await this.settle((record) => retried(record, at, error, now)))) return;
     // The same message comes back when due. SQS allows 12 h of visibility per receive in total;
     // past what is left of it the message comes back early and the receiver hides it again.
     const leftOfCap =
       MAX_VISIBILITY_SECONDS - Math.ceil((Date.now() - this.delivery.receivedAtMs) / 1000) - 1;
     const seconds = Math.max(0, Math.min(leftOfCap, secondsUntil(at.getTime(), now.getTime())));
+    this.delivery.keep();
     await this.runtime.messages.changeVisibility(this.delivery.url, this.delivery.receiptHandle, seconds);
   }
 
   async fail(error: SerializedError): Promise<void> {
     const now = this.now();
-    if (await this.settle((record) => failed(record, error, now))) this.deleteMessage();
+    if (await this.settle((record) => failed(record, error, now))) this.delivery.settle();
   }
 
   async cancelled(): Promise<void> {
     const now = this.now();
-    if (await this.settle((record) => cancelled(record, now))) this.deleteMessage();
+    if (await this.settle((record) => cancelled(record, now))) this.delivery.settle();
   }
 
   async release(): Promise<void> {
+    if (!this.delivery.single) {
+      await this.moveToOwnMessage((record) => released(record), this.now());
+      return;
+    }
     if (!(await this.settle((record) => released(record)))) return;
+    this.delivery.keep();
     await this.runtime.messages.changeVisibility(this.delivery.url, this.delivery.receiptHandle, 0);
+  }
+
+  /**
+   * A job whose message names other jobs too cannot re-time it: it gets a new doorbell generation
+   * (so the shared message no longer speaks for it) and a message of its own, delayed to its runAt.
+   * The record is written first, so a message that arrives early already finds its generation.
+   */
+  private async moveToOwnMessage(change: (record: StoredRecord) => StoredRecord, now: Date): Promise<void> {
+    if (!(await this.settle((record) => rehomed(change(record))))) return;
+    try {
+      await ringDoorbells(this.runtime, [this.current], now.getTime());
+    } finally {
+      this.delivery.settle();
+    }
   }
 
   /**
@@ -123,6 +159,16 @@ export class SqsLease implements Lease {
     options = { final: true },
   ): Promise<boolean> {
     if (this.settled) return false;
+    const watcher = options.final ? this.settlementWatcher : null;
+    watcher?.begin();
+    try {
+      return await this.write(change, options.final);
+    } finally {
+      watcher?.end();
+    }
+  }
+
+  private async write(change: (record: StoredRecord) => StoredRecord, final: boolean): Promise<boolean> {
     const { records } = this.runtime;
     const next = change(this.current);
     let version = await records.write(this.version, next);
@@ -140,7 +186,7 @@ export class SqsLease implements Lease {
     }
     this.current = written;
     this.version = version;
-    if (options.final) this.settled = true;
+    if (final) this.settled = true;
     return true;
   }
 
@@ -153,11 +199,10 @@ export class SqsLease implements Lease {
 
   private loseLease(): void {
     this.settled = true;
+    // Someone else holds the job now (its message came back to them): the message is not ours to delete.
+    this.delivery.markLost();
+    this.delivery.settle();
     if (!this.signal.aborted) this.controller.abort(new LeaseExpiredError());
-  }
-
-  private deleteMessage(): void {
-    void this.runtime.messages.deleteLater(this.delivery.url, this.delivery.receiptHandle);
   }
 
   private now(): Date {

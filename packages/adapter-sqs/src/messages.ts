@@ -19,8 +19,8 @@ import { describe } from './queues.js';
 
 /** SQS's limit on entries per batch call. */
 const BATCH_SIZE = 10;
-/** How long deletes wait for company before a batch goes out. */
-const DELETE_LINGER_MS = 5;
+/** How long deletes wait for company before a batch goes out (a finished message may stay hidden a bit longer; nothing waits on it). */
+const DELETE_LINGER_MS = 20;
 
 /** One message to send. */
 export interface OutgoingMessage {

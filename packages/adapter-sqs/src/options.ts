@@ -42,6 +42,13 @@ export interface SqsAdapterOptions {
    * this old; keep it below your queues' MessageRetentionPeriod (default 4 days). Default 259200 s (3 days).
    */
   maxMessageAgeSeconds?: number;
+  /**
+   * Most jobs one SQS message stands for. Jobs due now that one `enqueue` call puts on the same
+   * band queue share messages of up to this many ids: one send, receive and delete serve them all.
+   * 1 gives every job its own message. Standard queues only (FIFO keeps one job per message).
+   * Default 10, at most 100.
+   */
+  jobsPerMessage?: number;
 }
 
 /** How FIFO mode picks a job's message group. */
@@ -68,6 +75,7 @@ export interface ResolvedOptions {
   queueAttributes: Record<string, string>;
   retentionSweepIntervalMs: number;
   maxMessageAgeSeconds: number;
+  jobsPerMessage: number;
 }
 
 /** Validates options and applies defaults; throws `InvalidOptionsError` naming the bad option. */
@@ -93,6 +101,12 @@ export function resolveOptions(options: SqsAdapterOptions): ResolvedOptions {
       'sqs: FIFO mode keeps one band per queue (order within a group beats priority); drop priorityBands',
     );
   }
+  if (fifo && options.jobsPerMessage !== undefined && options.jobsPerMessage !== 1) {
+    throw new InvalidOptionsError(
+      'sqs: FIFO mode sends one job per message (a group keeps its order one message at a time); drop jobsPerMessage',
+    );
+  }
+  const jobsPerMessage = fifo ? 1 : integerIn(options.jobsPerMessage ?? 10, 1, 100, 'jobsPerMessage');
   const priorityBands = fifo ? 1 : integerIn(options.priorityBands ?? 3, 1, 10, 'priorityBands');
   const waitTimeSeconds = integerIn(options.waitTimeSeconds ?? 20, 0, 20, 'waitTimeSeconds');
   const pausedRecheckMs = integerIn(options.pausedRecheckMs ?? 5_000, 10, 43_200_000, 'pausedRecheckMs');
@@ -128,6 +142,7 @@ export function resolveOptions(options: SqsAdapterOptions): ResolvedOptions {
       1_209_600,
       'maxMessageAgeSeconds',
     ),
+    jobsPerMessage,
   };
 }
 

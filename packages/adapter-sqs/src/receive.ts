@@ -1,19 +1,24 @@
 /**
- * What happens to one received message. The record decides, the message is only a
- * doorbell: unknown/stale/finished → delete; not due yet → hide it until due (or
- * hop past SQS's caps); queue paused → hide it for a while; otherwise claim the
- * record (compare-and-set, attempt + 1, new lease token) and hand out a lease.
+ * What happens to one received message. The records decide, the message is only a
+ * doorbell for one or several jobs: for each job it names, unknown/stale/finished → settled
+ * here with nothing to do; not due yet → hide the message until due (or hop past SQS's caps)
+ * when it names that job alone, else move the job to a message of its own; queue paused →
+ * hide the message for a while; otherwise claim the record (compare-and-set, attempt + 1,
+ * new lease token) and hand out a lease. The message is deleted once every job it names
+ * is settled (see `HeldMessage`).
  */
 import { randomUUID } from 'node:crypto';
 import type { Message } from '@aws-sdk/client-sqs';
-import { type Doorbell, decodeDoorbell, type StoredRecord } from './codec.js';
+import { type Doorbell, decodeDoorbells, type StoredRecord } from './codec.js';
 import { doorbellMessage } from './doorbells.js';
-import { type Delivery, SqsLease } from './lease.js';
+import { ringDoorbells } from './enqueue.js';
+import { HeldMessage } from './held-message.js';
+import { SqsLease } from './lease.js';
 import type { BandQueue } from './queues.js';
 import type { LoadedRecord } from './records.js';
 import type { AdapterRuntime } from './runtime.js';
 import { isTerminalState } from './store/types.js';
-import { cancelled, claimed, MAX_VISIBILITY_SECONDS, secondsUntil } from './transitions.js';
+import { cancelled, claimed, MAX_VISIBILITY_SECONDS, rehomed, secondsUntil } from './transitions.js';
 
 /** Settings of the consumer that received the message. */
 export interface ReceiveSettings {
@@ -24,76 +29,75 @@ export interface ReceiveSettings {
   receivedAtMs?: number;
 }
 
-/** A received message whose job can be claimed: its record as read after the message arrived. */
+/** A received message and the jobs it names (null: not a Switchyard doorbell). */
+export interface Received {
+  message: Message;
+  doorbells: Doorbell[] | null;
+}
+
+/** Decodes a received message. */
+export function decodeReceived(message: Message): Received {
+  return { message, doorbells: decodeDoorbells(message.Body) };
+}
+
+/** One job of a received message that can be claimed: its record as read after the message arrived. */
 export interface Claimable {
   target: BandQueue;
   message: Message;
-  delivery: Delivery;
+  held: HeldMessage;
+  doorbell: Doorbell;
   loaded: LoadedRecord;
 }
 
-/** Turns a received message into a lease, or deals with it and returns null (one message, fresh reads). */
-export async function processMessage(
-  runtime: AdapterRuntime,
-  target: BandQueue,
-  message: Message,
-  settings: ReceiveSettings,
-): Promise<SqsLease | null> {
-  const doorbell = decodeDoorbell(message.Body);
-  if (!doorbell) {
-    await deadLetter(runtime, target, message);
-    return null;
-  }
-  const loaded = await runtime.records.load(doorbell.id);
-  const claimable = await screen(runtime, target, message, doorbell, loaded, settings);
-  if (!claimable) return null;
-  if (claimable.loaded.malformed) return malformedLease(runtime, claimable.delivery, claimable.loaded);
-  return claim(runtime, claimable.delivery, claimable.loaded);
-}
-
 /**
- * The first half of taking a received batch: reads every job's record in one store call and
- * deals with each message that will not become a lease (foreign, stale, not due, paused).
- * Returns the rest, in order; a message whose handling failed is logged and left to reappear.
+ * The first half of taking a received batch: reads the records of every job the messages name in
+ * one store call and deals with each job that will not become a lease (stale, finished, not due,
+ * paused) and each foreign message. Returns the rest, in order (one entry per job); a message whose
+ * handling failed is logged and left to reappear.
  */
 export async function screenBatch(
   runtime: AdapterRuntime,
   target: BandQueue,
-  messages: Message[],
+  received: Received[],
   settings: ReceiveSettings,
 ): Promise<Claimable[]> {
-  const doorbells = messages.map((message) => decodeDoorbell(message.Body));
-  const ids = doorbells.flatMap((doorbell) => (doorbell ? [doorbell.id] : []));
+  const ids = received.flatMap(({ doorbells }) => (doorbells ?? []).map((doorbell) => doorbell.id));
   const records = await runtime.records.loadMany(ids);
   let next = 0;
   const screened = await Promise.all(
-    messages.map(async (message, index) => {
-      const doorbell = doorbells[index];
-      const loaded = doorbell ? (records[next++] ?? null) : null;
+    received.map(async ({ message, doorbells }) => {
+      const loaded = (doorbells ?? []).map(() => records[next++] ?? null);
       try {
-        if (!doorbell) {
+        if (!doorbells) {
           await deadLetter(runtime, target, message);
-          return null;
+          return [];
         }
-        return await screen(runtime, target, message, doorbell, loaded, settings);
+        const held = new HeldMessage(
+          runtime,
+          target.url,
+          message.ReceiptHandle ?? '',
+          doorbells.length,
+          settings.leaseDurationMs,
+          settings.receivedAtMs ?? Date.now(),
+        );
+        return await screen(runtime, target, message, held, doorbells, loaded, settings);
       } catch (error) {
         logDropped(runtime, message, error);
-        return null;
+        return [];
       }
     }),
   );
-  return screened.filter((claimable): claimable is Claimable => claimable !== null);
+  return screened.flat();
 }
 
 /**
- * The second half: claims screened messages with one compare-and-set call for the batch (refused
- * while the queue is paused). A job written meanwhile is screened and claimed again on its own.
- * One entry per message: its lease, or null when it needs none.
+ * The second half: claims screened jobs with one compare-and-set call for the batch (refused
+ * while the queue is paused). A job written meanwhile is read and decided again on its own.
+ * One entry per job: its lease, or null when it needs none.
  */
 export async function claimBatch(
   runtime: AdapterRuntime,
   claimables: Claimable[],
-  leaseDurationMs: number,
 ): Promise<Array<SqsLease | null>> {
   const now = new Date(runtime.clock.now());
   const plans = claimables.map((claimable) => {
@@ -115,28 +119,17 @@ export async function claimBatch(
     plans.map(async (plan) => {
       const { claimable } = plan;
       try {
-        if (claimable.loaded.malformed) return malformedLease(runtime, claimable.delivery, claimable.loaded);
+        if (claimable.loaded.malformed) return malformedLease(runtime, claimable.held, claimable.loaded);
         const outcome = outcomes.get(plan);
         if (typeof outcome === 'number') {
-          return new SqsLease(runtime, claimable.delivery, plan.record, outcome, plan.redelivered);
+          return new SqsLease(runtime, claimable.held, plan.record, outcome, plan.redelivered);
         }
         if (outcome === 'paused') {
-          await hideWhilePaused(runtime, claimable.delivery);
+          claimable.held.giveBack(pausedHideSeconds(runtime));
           return null;
         }
         // Changed since it was read (or a cancel to finish): decide again from a fresh read.
-        const pausedQueues = runtime.records.call('read pause flags', () =>
-          runtime.options.store.pausedQueues(),
-        );
-        // A failed read is reported where it is awaited; this handler only keeps an unawaited one quiet.
-        pausedQueues.catch((error: unknown) =>
-          runtime.logger.debug({ err: error }, 'sqs: pause read failed'),
-        );
-        return await processMessage(runtime, claimable.target, claimable.message, {
-          leaseDurationMs,
-          pausedQueues,
-          receivedAtMs: claimable.delivery.receivedAtMs,
-        });
+        return await reclaim(runtime, claimable);
       } catch (error) {
         logDropped(runtime, claimable.message, error);
         return null;
@@ -145,54 +138,108 @@ export async function claimBatch(
   );
 }
 
-/** Deals with a message that will not become a lease and returns null; otherwise returns it as claimable. */
+/** Deals with the jobs of one message that will not become leases; returns the others as claimable. */
 async function screen(
   runtime: AdapterRuntime,
   target: BandQueue,
   message: Message,
-  doorbell: Doorbell,
-  loaded: LoadedRecord | null,
+  held: HeldMessage,
+  doorbells: Doorbell[],
+  loadedRecords: Array<LoadedRecord | null>,
   settings: ReceiveSettings,
-): Promise<Claimable | null> {
-  const { messages, logger } = runtime;
-  const receiptHandle = message.ReceiptHandle ?? '';
-  const delivery: Delivery = {
-    url: target.url,
-    receiptHandle,
-    leaseDurationMs: settings.leaseDurationMs,
-    receivedAtMs: settings.receivedAtMs ?? Date.now(),
-  };
-  if (!loaded) {
-    logger.debug({ jobId: doorbell.id }, 'sqs: message for a job that no longer exists; deleting it');
-    await messages.deleteNow(target.url, receiptHandle);
-    return null;
-  }
-  if (loaded.malformed) return { target, message, delivery, loaded };
-  const { record } = loaded;
-  if (doorbell.generation !== record.doorbell || isTerminalState(record.state)) {
-    await messages.deleteNow(target.url, receiptHandle);
-    return null;
-  }
+): Promise<Claimable[]> {
   const now = runtime.clock.now();
-  const wait = secondsUntil(record.runAt.getTime(), now);
-  if (wait > 0 && record.state !== 'running') {
-    await deferUntilDue(runtime, delivery, record, wait, messageAgeSeconds(message));
-    return null;
+  const claimables: Claimable[] = [];
+  const notDue: Array<{ loaded: LoadedRecord; wait: number }> = [];
+  let nothingToDo = 0;
+  doorbells.forEach((doorbell, index) => {
+    const loaded = loadedRecords[index] ?? null;
+    if (!loaded) {
+      runtime.logger.debug({ jobId: doorbell.id }, 'sqs: message for a job that no longer exists');
+      nothingToDo++;
+      return;
+    }
+    if (loaded.malformed) {
+      claimables.push({ target, message, held, doorbell, loaded });
+      return;
+    }
+    const { record } = loaded;
+    if (doorbell.generation !== record.doorbell || isTerminalState(record.state)) {
+      nothingToDo++;
+      return;
+    }
+    const wait = secondsUntil(record.runAt.getTime(), now);
+    if (wait > 0 && record.state !== 'running') notDue.push({ loaded, wait });
+    else claimables.push({ target, message, held, doorbell, loaded });
+  });
+  if (held.single && notDue.length === 1) {
+    const [{ loaded, wait }] = notDue as [{ loaded: LoadedRecord; wait: number }];
+    await deferUntilDue(runtime, held, loaded.record, wait, messageAgeSeconds(message));
+    return [];
   }
-  if ((await settings.pausedQueues).has(record.queue)) {
-    await hideWhilePaused(runtime, delivery);
-    return null;
+  const live = claimables.filter((claimable) => !claimable.loaded.malformed);
+  if (live.length > 0 && (await settings.pausedQueues).has(target.queue)) {
+    // The whole message waits: every job it names belongs to this queue.
+    await runtime.messages.changeVisibility(held.url, held.receiptHandle, pausedHideSeconds(runtime));
+    return [];
   }
-  return { target, message, delivery, loaded };
+  await Promise.all(notDue.map(({ loaded }) => moveToOwnMessage(runtime, loaded)));
+  held.settle(nothingToDo + notDue.length);
+  return claimables;
 }
 
-/** Hides a paused queue's message until the pause is checked again. */
-async function hideWhilePaused(runtime: AdapterRuntime, delivery: Delivery): Promise<void> {
-  await runtime.messages.changeVisibility(
-    delivery.url,
-    delivery.receiptHandle,
-    Math.ceil(runtime.options.pausedRecheckMs / 1000),
+/** Seconds a paused queue's message stays hidden before the pause is checked again. */
+function pausedHideSeconds(runtime: AdapterRuntime): number {
+  return Math.ceil(runtime.options.pausedRecheckMs / 1000);
+}
+
+/**
+ * A job of a shared message that is not due (its message cannot wait for it alone): a new
+ * generation and a message of its own, delayed to its runAt. Rare: shared messages carry jobs due now.
+ */
+async function moveToOwnMessage(runtime: AdapterRuntime, loaded: LoadedRecord): Promise<void> {
+  const generation = loaded.record.doorbell;
+  const outcome = await runtime.records.mutate(loaded.record.id, (current) =>
+    !current.malformed &&
+    current.record.doorbell === generation &&
+    !isTerminalState(current.record.state) &&
+    current.record.state !== 'running'
+      ? rehomed(current.record)
+      : null,
   );
+  if (outcome.status === 'written') await ringDoorbells(runtime, [outcome.record], runtime.clock.now());
+}
+
+/** One job decided again from a fresh read (its record changed between screening and claiming). */
+async function reclaim(runtime: AdapterRuntime, claimable: Claimable): Promise<SqsLease | null> {
+  const { held, doorbell, message } = claimable;
+  const loaded = await runtime.records.load(doorbell.id);
+  if (!loaded) {
+    held.settle();
+    return null;
+  }
+  if (loaded.malformed) return malformedLease(runtime, held, loaded);
+  const { record } = loaded;
+  if (doorbell.generation !== record.doorbell || isTerminalState(record.state)) {
+    held.settle();
+    return null;
+  }
+  const wait = secondsUntil(record.runAt.getTime(), runtime.clock.now());
+  if (wait > 0 && record.state !== 'running') {
+    if (held.single) {
+      await deferUntilDue(runtime, held, record, wait, messageAgeSeconds(message));
+    } else {
+      await moveToOwnMessage(runtime, loaded);
+      held.settle();
+    }
+    return null;
+  }
+  const paused = await runtime.records.call('read pause flags', () => runtime.options.store.pausedQueues());
+  if (paused.has(record.queue)) {
+    held.giveBack(pausedHideSeconds(runtime));
+    return null;
+  }
+  return claim(runtime, held, loaded);
 }
 
 function logDropped(runtime: AdapterRuntime, message: Message, error: unknown): void {
@@ -205,10 +252,10 @@ function logDropped(runtime: AdapterRuntime, message: Message, error: unknown): 
 /** Claims the record under compare-and-set and builds the lease; null when the job moved on meanwhile. */
 async function claim(
   runtime: AdapterRuntime,
-  delivery: Delivery,
+  held: HeldMessage,
   loaded: LoadedRecord,
 ): Promise<SqsLease | null> {
-  const { records, messages } = runtime;
+  const { records } = runtime;
   const token = randomUUID();
   const now = new Date(runtime.clock.now());
   let redelivered = false;
@@ -223,43 +270,45 @@ async function claim(
     return claimed(record, now, token);
   });
   if (outcome.status !== 'written' || outcome.record.state !== 'running') {
-    await messages.deleteNow(delivery.url, delivery.receiptHandle);
+    held.settle();
     return null;
   }
-  return new SqsLease(runtime, delivery, outcome.record, outcome.version, redelivered);
+  return new SqsLease(runtime, held, outcome.record, outcome.version, redelivered);
 }
 
 /** A lease whose job could not be decoded: core fails it with `malformed` and runs no handler. */
-function malformedLease(runtime: AdapterRuntime, delivery: Delivery, loaded: LoadedRecord): SqsLease | null {
+function malformedLease(runtime: AdapterRuntime, held: HeldMessage, loaded: LoadedRecord): SqsLease | null {
   if (isTerminalState(loaded.record.state)) {
-    void runtime.messages.deleteLater(delivery.url, delivery.receiptHandle);
+    held.settle();
     return null;
   }
   const record = { ...loaded.record, state: 'running' as const };
-  return new SqsLease(runtime, delivery, record, loaded.version, false, loaded.malformed);
+  return new SqsLease(runtime, held, record, loaded.version, false, loaded.malformed);
 }
 
 /**
  * Keeps a not-yet-due job's message hidden until its runAt (at most 12 hours at a time,
  * SQS's visibility cap). A message that would outlive `maxMessageAgeSeconds` is replaced
  * by a fresh one delayed up to 15 minutes (a hop), so SQS's retention never drops a job.
+ * Only for a message that names this one job.
  */
 async function deferUntilDue(
   runtime: AdapterRuntime,
-  delivery: Delivery,
+  held: HeldMessage,
   record: StoredRecord,
   waitSeconds: number,
   ageSeconds: number,
 ): Promise<void> {
   const { messages, options } = runtime;
+  held.keep();
   const hideSeconds = Math.min(MAX_VISIBILITY_SECONDS, waitSeconds);
   if (ageSeconds + hideSeconds <= options.maxMessageAgeSeconds) {
-    await messages.changeVisibility(delivery.url, delivery.receiptHandle, hideSeconds);
+    await messages.changeVisibility(held.url, held.receiptHandle, hideSeconds);
     return;
   }
   // A hop is a new message: a fresh deduplication id, or a FIFO queue would drop it.
-  await messages.sendOne(delivery.url, doorbellMessage(options, record, waitSeconds, randomUUID()));
-  await messages.deleteNow(delivery.url, delivery.receiptHandle);
+  await messages.sendOne(held.url, doorbellMessage(options, record, waitSeconds, randomUUID()));
+  await messages.deleteNow(held.url, held.receiptHandle);
 }
 
 /** Seconds since SQS accepted the message (0 when SQS did not say). */

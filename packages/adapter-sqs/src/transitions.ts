@@ -98,6 +98,14 @@ export function manuallyRetried(record: StoredRecord, now: Date): StoredRecord {
   };
 }
 
+/**
+ * A new doorbell generation: the job moves to a message of its own (a retry or release of a job
+ * whose message it shares with others), so the shared message no longer speaks for it.
+ */
+export function rehomed(record: StoredRecord): StoredRecord {
+  return { ...record, doorbell: record.doorbell + 1 };
+}
+
 /** Seconds to wait before a job due at `runAtMs` is runnable, rounded up (SQS counts whole seconds). */
 export function secondsUntil(runAtMs: number, nowMs: number): number {
   return Math.max(0, Math.ceil((runAtMs - nowMs) / 1000));

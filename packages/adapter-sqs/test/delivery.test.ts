@@ -174,8 +174,8 @@ describe('sqs delivery', () => {
     expect(await adapter.enqueue([third])).toEqual([{ status: 'created', id: third.id }]);
   });
 
-  it('sends doorbells 10 per SendMessageBatch and deletes them in batches', async () => {
-    const adapter = await adapterFor(newPrefix());
+  it('with jobsPerMessage 1: sends doorbells 10 per SendMessageBatch and deletes them in batches', async () => {
+    const adapter = await adapterFor(newPrefix(), { jobsPerMessage: 1 });
     const jobs = Array.from({ length: 30 }, (_, n) => newJob({ payload: n }));
     await adapter.enqueue(jobs);
     expect(adapter.apiCalls.SendMessageBatch).toBe(3);
