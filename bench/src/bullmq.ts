@@ -8,7 +8,8 @@
  * Measures: bulk enqueue (jobs/s, batches of 1000), processing of no-op jobs (jobs/s, all
  * jobs queued first, concurrency BENCH_CONCURRENCY), idle enqueue-to-start latency (p50/p95
  * over BENCH_SAMPLES single jobs, worker idle). Rounds alternate raw and adapter; the
- * median round is reported, so a noisy neighbour on a shared machine skews both alike.
+ * median round is reported, so a noisy neighbour on a shared machine skews both alike. Raw BullMQ
+ * runs twice: plain (no priority) and with every job prioritized, as Switchyard's jobs are.
  */
 import { randomBytes } from 'node:crypto';
 import { createRequire } from 'node:module';
@@ -52,8 +53,14 @@ function freshPrefix(kind: string): string {
 }
 
 // ---------- raw BullMQ ----------
-async function benchRaw(): Promise<Measure> {
+/**
+ * Raw BullMQ, its jobs without a priority (BullMQ's plain wait list, its fastest path) or,
+ * with `priority`, every job prioritized as every Switchyard job is (BullMQ serves unprioritized
+ * jobs before all others, so strict 0..9 ordering needs its prioritized set for the default too).
+ */
+async function benchRaw(priority?: number): Promise<Measure> {
   const prefix = freshPrefix('raw');
+  const jobOptions = priority === undefined ? {} : { priority };
   const connection = { url: REDIS_URL, maxRetriesPerRequest: null };
   const bulk = new Queue('bulk', { connection, prefix });
   const idleQueue = new Queue('idle', { connection, prefix });
@@ -63,7 +70,11 @@ async function benchRaw(): Promise<Measure> {
   );
   const enqueuePerSec = await timeBulkEnqueue(JOBS, INSERT_BATCH, (count) =>
     bulk.addBulk(
-      Array.from({ length: count }, () => ({ name: 'noop', data: {}, opts: { jobId: newJobId() } })),
+      Array.from({ length: count }, () => ({
+        name: 'noop',
+        data: {},
+        opts: { ...jobOptions, jobId: newJobId() },
+      })),
     ),
   );
 
@@ -89,7 +100,7 @@ async function benchRaw(): Promise<Measure> {
   await idle.waitUntilReady();
   const { p50Ms, p95Ms } = await latency.measure(
     SAMPLES,
-    () => idleQueue.add('noop', {}, { jobId: newJobId() }),
+    () => idleQueue.add('noop', {}, { ...jobOptions, jobId: newJobId() }),
     SETTLE_MS,
   );
   await idle.close();
@@ -175,11 +186,13 @@ function summarize(name: string, runs: Measure[]): Measure & { system: string } 
 }
 
 const raw: Measure[] = [];
+const rawPrioritized: Measure[] = [];
 const adapterRuns: Measure[] = [];
 const yardRuns: Measure[] = [];
 try {
   for (let round = 0; round < ROUNDS; round++) {
     raw.push(await benchRaw());
+    rawPrioritized.push(await benchRaw(6));
     adapterRuns.push(await benchAdapter());
     yardRuns.push(await benchYard());
   }
@@ -189,6 +202,7 @@ try {
 const base = summarize('raw BullMQ 6 (Queue.addBulk / Worker)', raw);
 const rows = [
   base,
+  summarize('prioritized raw BullMQ 6 (priority 6 on every job)', rawPrioritized),
   summarize('switchyard bullmq adapter (leases)', adapterRuns),
   summarize('switchyard yard + worker on bullmq', yardRuns),
 ];

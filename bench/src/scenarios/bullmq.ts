@@ -38,7 +38,7 @@ export function section(): Section {
   let redisVersion = 'unknown';
   return {
     name: 'bullmq',
-    peers: ['bullmq', 'adapter leases (no core)'],
+    peers: ['bullmq', 'bullmq, prioritized', 'adapter leases (no core)'],
     async availability() {
       const probe = await probeRedis();
       if ('reason' in probe) return probe.reason;
@@ -70,6 +70,13 @@ export function section(): Section {
       const contenders: ScriptContender[] = [
         { name: 'switchyard', role: 'switchyard', system: 'switchyard yard + worker' },
         { name: 'bullmq', role: 'peer', system: 'raw BullMQ', settings: { api: 'Queue.addBulk / Worker' } },
+        // Switchyard's jobs are all prioritized (strict 0..9 order); this peer pays the same BullMQ path.
+        {
+          name: 'bullmq, prioritized',
+          role: 'peer',
+          system: 'prioritized raw BullMQ',
+          settings: { api: 'Queue.addBulk / Worker', priority: 6 },
+        },
         { name: 'adapter leases (no core)', role: 'peer', system: 'switchyard bullmq adapter (leases)' },
       ];
       return [
@@ -82,7 +89,7 @@ export function section(): Section {
             concurrency,
             insertBatch: 1000,
             figures:
-              'median of the rounds, computed by bench/src/bullmq.ts (it alternates raw, adapter, yard)',
+              'median of the rounds, computed by bench/src/bullmq.ts (it alternates raw, prioritized raw, adapter, yard)',
           },
           metrics: spec.columns.map((column) => column.metric),
           ...(options.quick ? { rounds: 1 } : {}),
