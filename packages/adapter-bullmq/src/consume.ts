@@ -11,7 +11,7 @@ import { DelayedError, type Job, type RedisQueueBackend } from 'bullmq';
 import { checkEnvelope, envelopeFields, type JobEnvelope } from './codec.js';
 import type { AdapterContext } from './context.js';
 import { BullmqLease } from './lease.js';
-import { LeaseWorker, undecodableJobs } from './lease-worker.js';
+import { LeaseWorker, parseErrorOf } from './lease-worker.js';
 import { duplicateClient } from './options.js';
 
 /** BullMQ fails a job that stalled more than this; core enforces the real attempt budget first. */
@@ -44,10 +44,9 @@ class Slots {
 /** Reads a delivered BullMQ job as a running JobRecord; `malformed` when it cannot be decoded. */
 export function runningRecord(job: Job, queue: string): { record: JobRecord; malformed?: Error } {
   const id = job.id ?? '';
-  const startedAt = new Date(job.processedOn ?? Date.now());
   let envelope: JobEnvelope | undefined;
   let malformed: Error | undefined;
-  const parseError = undecodableJobs.get(job);
+  const parseError = parseErrorOf(job);
   if (parseError !== undefined) {
     malformed = new MalformedJobError(`bullmq: job ${id} has data that is not valid JSON`, {
       cause: parseError,
@@ -59,17 +58,23 @@ export function runningRecord(job: Job, queue: string): { record: JobRecord; mal
       malformed = error as Error;
     }
   }
-  const record: JobRecord = {
-    id,
-    task: job.name,
-    queue,
-    ...envelopeFields(envelope, job.timestamp, job.priority),
-    state: 'running',
-    attempt: job.attemptsStarted,
-    startedAt,
-  };
+  // The envelope's fields object becomes the record (no copy: this runs once per delivery).
+  const record = envelopeFields(envelope, job.timestamp, job.priority) as JobRecord;
+  record.id = id;
+  record.task = job.name;
+  record.queue = queue;
+  record.state = 'running';
+  record.attempt = job.attemptsStarted;
+  record.startedAt = new Date(job.processedOn ?? Date.now());
   return malformed ? { record, malformed } : { record };
 }
+
+/**
+ * The lease of a delivered job, kept on the job itself: a WeakMap entry per job costs
+ * about a microsecond plus GC work on the hot path.
+ */
+const LEASE = Symbol('switchyard.lease');
+type LeasedJob = Job & { [LEASE]?: BullmqLease };
 
 /** A running consumer; `close` is the adapter's, after `stop`. */
 export interface BullmqConsumer extends Consumer {
@@ -84,7 +89,6 @@ export function startConsumer(
   options: ConsumeOptions,
   onLease: (lease: Lease) => Promise<void>,
 ): BullmqConsumer {
-  const leases = new WeakMap<Job, BullmqLease>();
   const unsettled = new Set<BullmqLease>();
   const slots = queues.length > 1 ? new Slots(options.concurrency) : undefined;
   let stopped = false;
@@ -104,7 +108,7 @@ export function startConsumer(
 
   const hooks = {
     completionStored(job: Job, error?: unknown): void {
-      const lease = leases.get(job);
+      const lease = (job as LeasedJob)[LEASE];
       if (!lease) return;
       lease.completionStored(error === 'lost' ? undefined : error);
     },
@@ -113,45 +117,57 @@ export function startConsumer(
   const workers = queues.map((queue) => {
     const connection = duplicateClient(context.client);
     let worker: LeaseWorker;
-    const processor = async (job: Job, token?: string): Promise<unknown> => {
-      const jobToken = token ?? '';
-      const wait = slots?.acquire();
-      if (wait) await wait;
-      try {
-        if (stopped) {
-          // Fetched while stopping: give it back untouched, no onLease after stop().
-          await context.scripts.releaseJob(context.prefix, queue, job.id ?? '', jobToken);
-          throw new DelayedError();
-        }
-        if (wait && !(await stillHeld(job, jobToken))) {
-          // The lock expired while the job waited for a slot: another delivery owns it now.
-          throw new DelayedError();
-        }
-        const { record, malformed } = runningRecord(job, queue);
-        const lease = new BullmqLease(
-          context,
-          job,
-          worker.backend as RedisQueueBackend,
-          jobToken,
-          record,
-          job.stalledCounter > 0,
-          options.leaseDurationMs,
-          malformed,
-        );
-        leases.set(job, lease);
-        unsettled.add(lease);
-        // onLease never rejects, and may return before settling (the lease stays valid until it
-        // expires without heartbeats), so its promise is not what frees the slot: settlement is.
-        void onLease(lease);
-        const settlement = await lease.settled;
-        unsettled.delete(lease);
+    /** Hands `job` to core as a lease; resolves with the result to complete, or throws DelayedError once moved. */
+    const lease = (job: Job, token: string): Promise<unknown> => {
+      const { record, malformed } = runningRecord(job, queue);
+      const held = new BullmqLease(
+        context,
+        job,
+        worker.backend as RedisQueueBackend,
+        token,
+        record,
+        job.stalledCounter > 0,
+        options.leaseDurationMs,
+        malformed,
+      );
+      (job as LeasedJob)[LEASE] = held;
+      unsettled.add(held);
+      // onLease never rejects, and may return before settling (the lease stays valid until it
+      // expires without heartbeats), so its promise is not what frees the slot: settlement is.
+      void onLease(held);
+      return held.settled.then((settlement) => {
+        unsettled.delete(held);
         if (unsettled.size === 0) idle?.();
         if (settlement.kind === 'complete') return settlement.result;
         // The lease already moved the job: BullMQ only fetches the next one.
         throw new DelayedError();
+      });
+    };
+    /** With several queues, a job waits for a shared slot first; its lock may expire meanwhile. */
+    const leaseInSlot = async (job: Job, token: string, slotsOfConsumer: Slots): Promise<unknown> => {
+      const wait = slotsOfConsumer.acquire();
+      if (wait) await wait;
+      try {
+        if (stopped) return await giveBack(job, token);
+        if (wait && !(await stillHeld(job, token))) {
+          // The lock expired while the job waited for a slot: another delivery owns it now.
+          throw new DelayedError();
+        }
+        return await lease(job, token);
       } finally {
-        slots?.release();
+        slotsOfConsumer.release();
       }
+    };
+    /** Fetched while stopping: give it back untouched, no onLease after stop(). */
+    const giveBack = async (job: Job, token: string): Promise<never> => {
+      await context.scripts.releaseJob(context.prefix, queue, job.id ?? '', token);
+      throw new DelayedError();
+    };
+    const processor = (job: Job, token?: string): Promise<unknown> => {
+      const jobToken = token ?? '';
+      if (slots) return leaseInSlot(job, jobToken, slots);
+      if (stopped) return giveBack(job, jobToken);
+      return lease(job, jobToken);
     };
     worker = new LeaseWorker(
       queue,

@@ -1,16 +1,17 @@
 /**
- * Storing jobs: one pipelined round trip per batch with BullMQ's own add scripts (the
- * same path as BullMQ 6's `Queue.addBulk`: each job's add is one atomic script, the batch
- * is not a transaction), preceded by one script that reports which ids exist already, so
- * a duplicate id is told apart from a created job; BullMQ deduplication carries `uniqueKey`.
+ * Storing jobs: pipelines of BullMQ's own add scripts (the same scripts as BullMQ 6's
+ * `Queue.addBulk`: each job's add is one atomic script, the batch is not a transaction),
+ * each preceded by one script that reports which ids exist already, so a duplicate id is
+ * told apart from a created job; BullMQ deduplication carries `uniqueKey`.
  */
 import type { EnqueueOutcome, NewJob } from '@switchyard/core';
-import { type IRedisTransaction, Job, type JobsOptions, type Queue } from 'bullmq';
+import type { IRedisTransaction, JobsOptions, Queue, RedisQueueBackend } from 'bullmq';
 import type { ChainableCommander } from 'ioredis';
+import { type AddableJob, queueAdd } from './add-command.js';
 import { toEnvelope } from './codec.js';
 import type { AdapterContext } from './context.js';
 import { wrapErrors } from './errors.js';
-import { knownQueuesKey } from './keys.js';
+import { knownQueuesKey, queueKey } from './keys.js';
 import { toBullPriority } from './state-mapping.js';
 
 /**
@@ -41,6 +42,13 @@ export function toJobOptions(
   return options;
 }
 
+/**
+ * Jobs per pipeline. A batch goes out as several pipelines written back to back, so Redis
+ * runs the first while the client is still serializing the next (one pipeline is written
+ * only once all of it is serialized).
+ */
+const JOBS_PER_PIPELINE = 250;
+
 /** Stores `jobs`; see `QueueAdapter.enqueue`. */
 export function enqueueJobs(context: AdapterContext, jobs: NewJob[]): Promise<EnqueueOutcome[]> {
   return wrapErrors('enqueue', async () => {
@@ -52,39 +60,67 @@ export function enqueueJobs(context: AdapterContext, jobs: NewJob[]): Promise<En
     const now = context.clock.now();
     const keep = context.keepJobs();
     // BullMQ's own client wrapper: its pipelines run BullMQ's versioned scripts (`runCommand`).
-    // A pipeline, not MULTI: BullMQ 6's addBulk does the same, and MULTI costs ~15% of throughput.
+    // Pipelines, not MULTI: BullMQ 6's addBulk does the same, and MULTI costs ~15% of throughput.
     const bullClient = await (queues.get(jobs[0]?.queue ?? '') as Queue).backend.client;
-    const pipeline = bullClient.pipeline() as unknown as IRedisTransaction & ChainableCommander;
     const argumentErrors: unknown[] = [];
-    pipeline.sadd(knownQueuesKey(context.prefix), ...queueNames);
-    // Which ids exist already, read in the same pipeline just before the adds (one script, not N EXISTS).
-    context.scripts.queueExistingJobs(pipeline, context.prefix, jobs);
-    for (const job of jobs) {
-      const queue = queues.get(job.queue);
-      if (!queue) throw new Error(`no queue handle for "${job.queue}"`);
-      const bullJob = new Job(queue, job.task, toEnvelope(job), toJobOptions(job, now, keep), job.id);
-      // Queues the add script on the pipeline synchronously; the promise only reports argument errors.
-      queue.backend
-        .addJobToTransaction(pipeline, bullJob.asJSON(), job.id)
-        .catch((error: unknown) => argumentErrors.push(error));
+    const pipelines: Array<IRedisTransaction & ChainableCommander> = [];
+    for (let first = 0; first < jobs.length; first += JOBS_PER_PIPELINE) {
+      const chunk = jobs.slice(first, first + JOBS_PER_PIPELINE);
+      const pipeline = bullClient.pipeline() as unknown as IRedisTransaction & ChainableCommander;
+      if (first === 0) pipeline.sadd(knownQueuesKey(context.prefix), ...queueNames);
+      // Which ids exist already, read in the same pipeline just before the adds (one script, not N EXISTS).
+      context.scripts.queueExistingJobs(
+        pipeline,
+        chunk.map((job) => queueKey(context.prefix, job.queue, job.id)),
+      );
+      for (const job of chunk) {
+        const queue = queues.get(job.queue);
+        if (!queue) throw new Error(`no queue handle for "${job.queue}"`);
+        const opts = toJobOptions(job, now, keep);
+        // What BullMQ's Job constructor adds to the stored options.
+        opts.attempts = 0;
+        const addable: AddableJob = {
+          name: job.task,
+          data: JSON.stringify(toEnvelope(job)),
+          opts,
+          timestamp: job.createdAt.getTime(),
+        };
+        if (opts.deduplication) addable.deduplicationId = opts.deduplication.id;
+        queueAdd(queue.backend as RedisQueueBackend, pipeline, addable, job.id).catch((error: unknown) =>
+          argumentErrors.push(error),
+        );
+      }
+      pipelines.push(pipeline);
     }
     await Promise.resolve();
     if (argumentErrors.length > 0) {
-      pipeline.discard();
+      for (const pipeline of pipelines) pipeline.discard();
       throw argumentErrors[0];
     }
-    const replies = await pipeline.exec();
-    if (!replies) throw new Error('the enqueue pipeline returned no replies');
-    const [existsError, existing] = replies[1] ?? [new Error('missing reply to the existence check'), null];
-    if (existsError) throw existsError;
-    // The existence check ran before every add of the batch, so a repeated id within the batch
-    // is recognised here: its first occurrence is the one BullMQ stored.
+    const chunkReplies = await Promise.all(pipelines.map((pipeline) => pipeline.exec()));
+    // Each chunk's existence check ran just before its adds, so a repeated id within the batch
+    // is recognised (by the check, or here within a chunk): its first occurrence is the one BullMQ stored.
     const earlier = new Set<string>();
-    return jobs.map((job, index) => {
-      const existed = (existing as number[])[index] === 1 || earlier.has(`${job.queue}\n${job.id}`);
-      earlier.add(`${job.queue}\n${job.id}`);
-      return outcomeOf(job, existed, replies[2 + index]);
+    const outcomes: EnqueueOutcome[] = [];
+    chunkReplies.forEach((replies, chunkIndex) => {
+      if (!replies) throw new Error('the enqueue pipeline returned no replies');
+      const offset = chunkIndex === 0 ? 1 : 0;
+      const [existsError, existing] = replies[offset] ?? [
+        new Error('missing reply to the existence check'),
+        null,
+      ];
+      if (existsError) throw existsError;
+      const first = chunkIndex * JOBS_PER_PIPELINE;
+      const count = Math.min(JOBS_PER_PIPELINE, jobs.length - first);
+      for (let index = 0; index < count; index++) {
+        const job = jobs[first + index] as NewJob;
+        const key = `${job.queue}\n${job.id}`;
+        const existed = (existing !== 0 && (existing as number[])[index] === 1) || earlier.has(key);
+        earlier.add(key);
+        outcomes.push(outcomeOf(job, existed, replies[offset + 1 + index]));
+      }
     });
+    return outcomes;
   });
 }
 

@@ -5,19 +5,22 @@ import { ErrorCode } from 'bullmq';
 /** The adapter's name, as used in errors and `adapter.name`. */
 export const ADAPTER_NAME = 'bullmq';
 
+/** `error` as the adapter reports it: a Switchyard error as is, anything else as `AdapterError`. */
+export function toAdapterError(what: string, error: unknown): Error {
+  if (SwitchyardError.is(error)) return error;
+  return new AdapterError(
+    ADAPTER_NAME,
+    `${what} failed: ${error instanceof Error ? error.message : String(error)}`,
+    { cause: error },
+  );
+}
+
 /** Runs `operation`, wrapping anything but a Switchyard error as `AdapterError`. */
 export async function wrapErrors<T>(what: string, operation: () => Promise<T>): Promise<T> {
   try {
     return await operation();
   } catch (error) {
-    if (SwitchyardError.is(error)) throw error;
-    throw new AdapterError(
-      ADAPTER_NAME,
-      `${what} failed: ${error instanceof Error ? error.message : String(error)}`,
-      {
-        cause: error,
-      },
-    );
+    throw toAdapterError(what, error);
   }
 }
 

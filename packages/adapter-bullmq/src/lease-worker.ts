@@ -13,8 +13,16 @@ export interface LeaseWorkerHooks {
   completionStored(job: Job, error?: unknown): void;
 }
 
-/** Jobs whose `data` could not even be parsed, with the parse error. */
-export const undecodableJobs = new WeakMap<Job, unknown>();
+/**
+ * Marks a job whose `data` could not even be parsed, with the parse error. A property
+ * rather than a WeakMap: per-job WeakMap entries cost GC work on the hot path.
+ */
+const PARSE_ERROR = Symbol('switchyard.parseError');
+
+/** The parse error of a job whose `data` is not JSON, else undefined. */
+export function parseErrorOf(job: Job): unknown {
+  return (job as Job & { [PARSE_ERROR]?: unknown })[PARSE_ERROR];
+}
 
 /** BullMQ Worker with Switchyard lease hooks. */
 export class LeaseWorker extends Worker {
@@ -32,33 +40,39 @@ export class LeaseWorker extends Worker {
       return super.createJob(data, jobId as string);
     } catch (error) {
       // Corrupt JSON in `data`: deliver the job with empty data so core can fail it.
-      const job = super.createJob({ ...data, data: 'null' }, jobId as string);
-      undecodableJobs.set(job, error);
+      const job: Job & { [PARSE_ERROR]?: unknown } = super.createJob(
+        { ...data, data: 'null' },
+        jobId as string,
+      );
+      job[PARSE_ERROR] = error;
       return job;
     }
   }
 
-  protected override async handleCompleted(
+  protected override handleCompleted(
     result: unknown,
     job: Job,
     token: string,
     fetchNextCallback?: () => boolean,
     span?: Parameters<Worker['handleCompleted']>[4],
   ): Promise<Job> {
-    try {
-      const next = await super.handleCompleted(result, job, token, fetchNextCallback, span);
-      this.hooks.completionStored(job);
-      return next;
-    } catch (error) {
-      if (isLeaseLostError(error)) {
-        // Another delivery owns the job now: the completion has no effect, and nothing is fetched.
-        this.hooks.completionStored(job, 'lost');
-        return undefined as unknown as Job;
-      }
-      // Connection errors are retried by BullMQ (which calls this again); anything else is final.
-      if (isNotConnectionError(error as Error)) this.hooks.completionStored(job, error);
-      throw error;
-    }
+    // `then` rather than an async wrapper: one promise less per completed job.
+    return super.handleCompleted(result, job, token, fetchNextCallback, span).then(
+      (next) => {
+        this.hooks.completionStored(job);
+        return next;
+      },
+      (error: unknown) => {
+        if (isLeaseLostError(error)) {
+          // Another delivery owns the job now: the completion has no effect, and nothing is fetched.
+          this.hooks.completionStored(job, 'lost');
+          return undefined as unknown as Job;
+        }
+        // Connection errors are retried by BullMQ (which calls this again); anything else is final.
+        if (isNotConnectionError(error as Error)) this.hooks.completionStored(job, error);
+        throw error;
+      },
+    );
   }
 }
 

@@ -16,34 +16,24 @@ import {
 } from '@switchyard/core';
 import type { Job, RedisQueueBackend } from 'bullmq';
 import type { AdapterContext } from './context.js';
-import { ADAPTER_NAME, isLeaseLostError, wrapErrors } from './errors.js';
+import { ADAPTER_NAME, isLeaseLostError, toAdapterError, wrapErrors } from './errors.js';
 import { FIELD } from './keys.js';
 
 /** What the processor does once the lease is settled. */
 export type Settlement = { kind: 'complete'; result: unknown } | { kind: 'moved' };
 
-/** A promise with its resolvers. */
-function deferred<T>(): {
-  promise: Promise<T>;
-  resolve: (value: T) => void;
-  reject: (error: unknown) => void;
-} {
-  let resolve!: (value: T) => void;
-  let reject!: (error: unknown) => void;
-  const promise = new Promise<T>((res, rej) => {
-    resolve = res;
-    reject = rej;
-  });
-  return { promise, resolve, reject };
-}
-
 /** A Switchyard lease over one active BullMQ job. */
 export class BullmqLease implements Lease {
-  readonly signal: AbortSignal;
-  private readonly abortController = new AbortController();
+  /** Resolves once core settled the lease (and, except for `complete`, once the job moved). */
+  readonly settled: Promise<Settlement>;
+  /** Created when someone reads `signal` (most jobs end before anyone does). */
+  private controller: AbortController | undefined = undefined;
+  private abortReason: Error | undefined = undefined;
   private settling = false;
-  private readonly settlement = deferred<Settlement>();
-  private readonly completion = deferred<void>();
+  private settle!: (settlement: Settlement) => void;
+  /** End `complete()` once BullMQ stored the completion; set by `complete`. */
+  private storedResolve: (() => void) | undefined = undefined;
+  private storedReject: ((error: unknown) => void) | undefined = undefined;
 
   constructor(
     private readonly context: AdapterContext,
@@ -55,22 +45,38 @@ export class BullmqLease implements Lease {
     private readonly leaseDurationMs: number,
     readonly malformed?: Error,
   ) {
-    this.signal = this.abortController.signal;
+    this.settled = new Promise<Settlement>((resolve) => {
+      this.settle = resolve;
+    });
   }
 
-  /** Resolves once core settled the lease (and, except for `complete`, once the job moved). */
-  get settled(): Promise<Settlement> {
-    return this.settlement.promise;
+  get signal(): AbortSignal {
+    if (this.controller === undefined) {
+      this.controller = new AbortController();
+      if (this.abortReason !== undefined) this.controller.abort(this.abortReason);
+    }
+    return this.controller.signal;
+  }
+
+  get aborted(): boolean {
+    return this.abortReason !== undefined;
   }
 
   /** Called by the worker once BullMQ stored the completion (or found the lease lost). */
   completionStored(error?: unknown): void {
-    if (error === undefined) this.completion.resolve();
-    else this.completion.reject(error);
+    const resolve = this.storedResolve;
+    const reject = this.storedReject;
+    if (!resolve || !reject) return;
+    this.storedResolve = undefined;
+    this.storedReject = undefined;
+    if (error === undefined) resolve();
+    else reject(toAdapterError('complete', error));
   }
 
   private abort(reason: Error): void {
-    if (!this.abortController.signal.aborted) this.abortController.abort(reason);
+    if (this.abortReason !== undefined) return;
+    this.abortReason = reason;
+    this.controller?.abort(reason);
   }
 
   async heartbeat(): Promise<void> {
@@ -93,10 +99,13 @@ export class BullmqLease implements Lease {
     await wrapErrors('progress', () => this.bullJob.updateProgress(value as object));
   }
 
-  async complete(result: unknown): Promise<void> {
-    if (!this.begin()) return;
-    this.settlement.resolve({ kind: 'complete', result });
-    await wrapErrors('complete', () => this.completion.promise);
+  complete(result: unknown): Promise<void> {
+    if (!this.begin()) return Promise.resolve();
+    return new Promise<void>((resolve, reject) => {
+      this.storedResolve = resolve;
+      this.storedReject = reject;
+      this.settle({ kind: 'complete', result });
+    });
   }
 
   async retry(at: Date, error: SerializedError): Promise<void> {
@@ -187,7 +196,7 @@ export class BullmqLease implements Lease {
         },
       );
     } finally {
-      this.settlement.resolve({ kind: 'moved' });
+      this.settle({ kind: 'moved' });
     }
   }
 }

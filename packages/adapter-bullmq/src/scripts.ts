@@ -54,12 +54,20 @@ end
 return out
 `;
 
-/** ARGV: prefix, then (queue, id) pairs → 1 or 0 per pair: does the job key exist? */
+/**
+ * ARGV: job keys → 0 when none exists (one multi-key EXISTS, the common case), else 1 or 0
+ * per key. Keys go to EXISTS in slices, under Lua's limit on unpacked values.
+ */
 const EXISTING_JOBS = `
-local out = {}
-for i = 2, #ARGV, 2 do
-  out[#out + 1] = redis.call('EXISTS', ARGV[1] .. ':' .. ARGV[i] .. ':' .. ARGV[i + 1])
+local rcall = redis.call
+local count = #ARGV
+local found = 0
+for first = 1, count, 4000 do
+  found = found + rcall('EXISTS', unpack(ARGV, first, math.min(first + 3999, count)))
 end
+if found == 0 then return 0 end
+local out = {}
+for i = 1, count do out[i] = rcall('EXISTS', ARGV[i]) end
 return out
 `;
 
@@ -282,14 +290,12 @@ export class Scripts {
     return this.run('syReadJobs', [prefix, ...pairs.flat()]);
   }
 
-  /** Queues, on a pipeline, the check of which jobs (by queue and id) exist. */
-  queueExistingJobs(
-    pipeline: ChainableCommander,
-    prefix: string,
-    jobs: Array<{ queue: string; id: string }>,
-  ): void {
-    const args = [this.routingKey, prefix, ...jobs.flatMap((job) => [job.queue, job.id])];
-    (pipeline as unknown as Record<ScriptName, (...a: string[]) => unknown>).syExistingJobs(...args);
+  /** Queues, on a pipeline, the check of which job keys exist (reply: 0 when none, else 1/0 per key). */
+  queueExistingJobs(pipeline: ChainableCommander, jobKeys: string[]): void {
+    (pipeline as unknown as Record<ScriptName, (...a: string[]) => unknown>).syExistingJobs(
+      this.routingKey,
+      ...jobKeys,
+    );
   }
 
   /** Ids of one queue in one Switchyard state, optionally of one task. */

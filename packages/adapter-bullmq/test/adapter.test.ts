@@ -63,6 +63,39 @@ describe('bullmq adapter: storage', () => {
     expect(await h.adapter.enqueue([again])).toEqual([{ status: 'created', id: again.id }]);
   });
 
+  it('tells created from duplicate across the pipelines of a large batch, in input order', async () => {
+    h = await startHarness();
+    const stored = newJob();
+    await h.adapter.enqueue([stored]);
+    // Large enough to span several pipelines; other queues mixed in.
+    const batch = Array.from({ length: 700 }, (_, index) =>
+      newJob({ queue: index % 3 === 0 ? 'other' : 'default', payload: { index } }),
+    );
+    const holder = newJob({ uniqueKey: 'k-1' });
+    const repeated = batch[10] as ReturnType<typeof newJob>;
+    batch[0] = { ...stored };
+    batch[5] = holder;
+    batch[300] = { ...repeated };
+    batch[650] = newJob({ uniqueKey: 'k-1' });
+    const outcomes = await h.adapter.enqueue(batch);
+    expect(outcomes).toHaveLength(batch.length);
+    expect(outcomes[0]).toEqual({ status: 'duplicate', id: stored.id, existingJobId: stored.id });
+    expect(outcomes[10]).toEqual({ status: 'created', id: repeated.id });
+    expect(outcomes[300]).toEqual({ status: 'duplicate', id: repeated.id, existingJobId: repeated.id });
+    expect(outcomes[650]).toEqual({
+      status: 'duplicate',
+      id: batch[650]?.id,
+      existingJobId: holder.id,
+    });
+    const special = new Set([0, 300, 650]);
+    outcomes.forEach((outcome, index) => {
+      if (!special.has(index)) expect(outcome).toEqual({ status: 'created', id: batch[index]?.id });
+    });
+    // The repeat did not overwrite the first occurrence.
+    expect((await h.adapter.jobs.get(repeated.id))?.payload).toEqual({ index: 10 });
+    expect(await h.adapter.jobs.get(batch[650]?.id ?? '')).toBeNull();
+  });
+
   it('works under a hash-tagged prefix (Redis Cluster layout)', async () => {
     h = await startHarness({ prefix: `{syt${Date.now().toString(36)}}` });
     const job = newJob();

@@ -1,4 +1,5 @@
 import {
+  AdapterError,
   type AdapterStartContext,
   type CancelOutcome,
   type Clock,
@@ -18,14 +19,16 @@ import {
 import { DelayedJobs } from './delayed-jobs.js';
 import { Delivery, type MemoryConsumer } from './delivery.js';
 import {
-  decodeForDisplay,
-  decodeJson,
+  displayPayload,
   encodeJson,
   type JobRow,
+  leasedJobRecord,
+  readPayload,
   rowFromNewJob,
   toJobRecord,
 } from './job-row.js';
 import { JobTable } from './job-table.js';
+import { JsonCopier } from './json-copy.js';
 import { type LeaseHost, MemoryLease, type Settlement } from './lease.js';
 import { LeaseExpiry } from './lease-expiry.js';
 import { ReadyQueues } from './ready-queues.js';
@@ -47,6 +50,8 @@ export class MemoryBackend implements LeaseHost {
   readonly table = new JobTable();
   readonly ready = new ReadyQueues();
   readonly delivery: Delivery;
+  /** Copies payloads in (enqueue) and out (deliveries, queries). */
+  readonly copier = new JsonCopier();
   private readonly delayed: DelayedJobs;
   private readonly expiry: LeaseExpiry;
   private readonly retention = new RetentionLog();
@@ -54,6 +59,8 @@ export class MemoryBackend implements LeaseHost {
   private logger: Logger = silentLogger;
   private nextSeq = 0;
   private starts = 0;
+  /** Times read here are on the clock core uses, so a lease's start time can be shared with core. */
+  private onCoreClock = false;
   private sweepTimer: TimerHandle | undefined;
 
   constructor(private readonly settings: BackendSettings) {
@@ -80,6 +87,7 @@ export class MemoryBackend implements LeaseHost {
     this.starts++;
     if (this.starts > 1) return;
     this.clock = this.settings.clock ?? context.clock;
+    this.onCoreClock = this.clock === context.clock;
     this.logger = context.logger;
     this.retention.configure(context.retention);
     this.delayed.arm();
@@ -101,8 +109,8 @@ export class MemoryBackend implements LeaseHost {
   }
 
   enqueue(jobs: readonly NewJob[]): EnqueueOutcome[] {
-    // Encode (and size-check) every payload first, so a bad one writes nothing.
-    const payloads = jobs.map((job) => this.encodePayload(job));
+    // Copy (and size-check) every payload first, so a bad one writes nothing.
+    const payloads = jobs.map((job) => this.copyPayload(job));
     const now = this.now();
     const outcomes: EnqueueOutcome[] = [];
     let anyReady = false;
@@ -141,7 +149,7 @@ export class MemoryBackend implements LeaseHost {
     let payload: unknown;
     let malformed: MalformedJobError | undefined;
     try {
-      payload = decodeJson(row.payloadJson);
+      payload = readPayload(row, this.copier);
     } catch (error) {
       malformed = new MalformedJobError(`memory: job ${row.id} has a stored payload that is not valid JSON`, {
         cause: error,
@@ -150,7 +158,7 @@ export class MemoryBackend implements LeaseHost {
     const redelivered = row.redelivered;
     row.redelivered = false;
     const lease = new MemoryLease(
-      toJobRecord(row, payload),
+      leasedJobRecord(row, payload, now),
       row,
       consumer,
       consumer.leaseDurationMs,
@@ -158,6 +166,7 @@ export class MemoryBackend implements LeaseHost {
       redelivered,
       malformed,
       this,
+      this.onCoreClock ? now : undefined,
     );
     row.lease = lease;
     this.expiry.track(lease);
@@ -172,21 +181,27 @@ export class MemoryBackend implements LeaseHost {
     lease.row.progressJson = encodeJson(value, 'progress', lease.row.id);
   }
 
-  settle(lease: MemoryLease, settlement: Settlement): void {
+  /** `settle` with `complete`, without building a settlement (every job passes here). */
+  complete(lease: MemoryLease, result: unknown): void {
     const row = lease.row;
     // Encode before changing anything: a result that is not JSON leaves the lease open.
-    const resultJson =
-      settlement.kind === 'complete' ? encodeJson(settlement.result, 'result', row.id) : undefined;
+    const resultJson = encodeJson(result, 'result', row.id);
+    const now = this.now();
+    this.expiry.untrack(lease);
+    row.lease = null;
+    lease.end();
+    row.resultJson = resultJson;
+    row.error = undefined; // a completed job carries no error (see JobRecord.error)
+    this.finish(row, 'completed', now);
+  }
+
+  settle(lease: MemoryLease, settlement: Settlement): void {
+    const row = lease.row;
     const now = this.now();
     this.expiry.untrack(lease);
     row.lease = null;
     lease.end();
     switch (settlement.kind) {
-      case 'complete':
-        row.resultJson = resultJson;
-        row.error = undefined; // a completed job carries no error (see JobRecord.error)
-        this.finish(row, 'completed', now);
-        return;
       case 'fail':
         row.error = { ...settlement.error };
         this.finish(row, 'failed', now);
@@ -261,7 +276,7 @@ export class MemoryBackend implements LeaseHost {
     row.redelivered = false;
     row.runAt = this.now();
     this.makeReady(row);
-    return toJobRecord(row, decodeForDisplay(row.payloadJson));
+    return toJobRecord(row, displayPayload(row, this.copier));
   }
 
   /** Deletes a job wherever it is; a running job's lease is lost. */
@@ -280,16 +295,24 @@ export class MemoryBackend implements LeaseHost {
 
   // --- internals ------------------------------------------------------------
 
-  private encodePayload(job: NewJob): string | undefined {
-    const json = encodeJson(job.payload, 'payload', job.id);
-    if (json === undefined) return undefined;
+  /** A private copy of the job's payload; throws when it is not JSON or over the size limit. */
+  private copyPayload(job: NewJob): unknown {
+    const copier = this.copier;
+    let payload: unknown;
+    try {
+      payload = copier.copy(job.payload);
+    } catch (error) {
+      throw new AdapterError('memory', `the payload of job ${job.id} is not JSON-serializable`, {
+        cause: error,
+      });
+    }
     const limit = this.settings.maxPayloadBytes;
-    // A UTF-16 unit is at most 3 UTF-8 bytes: skip the byte count when it cannot exceed the limit.
-    if (json.length * 3 > limit) {
-      const bytes = Buffer.byteLength(json, 'utf8');
+    // The copy bounds the JSON size from above: count exact bytes only when the bound is over the limit.
+    if (copier.maxBytes > limit) {
+      const bytes = Buffer.byteLength(JSON.stringify(payload), 'utf8');
       if (bytes > limit) throw new PayloadTooLargeError(bytes, limit);
     }
-    return json;
+    return payload;
   }
 
   private becameDue(row: JobRow): void {
@@ -325,7 +348,7 @@ export class MemoryBackend implements LeaseHost {
   }
 
   private removeRow(row: JobRow): void {
-    if (this.table.get(row.id) !== row) return;
+    if (row.deleted) return;
     this.unqueue(row);
     const lease = row.lease;
     if (lease instanceof MemoryLease) {

@@ -1,4 +1,4 @@
-import type { Consumer, Lease, Logger } from '@switchyard/core';
+import { ATTEMPT_FINISHED, type Consumer, type Lease, type Logger } from '@switchyard/core';
 import type { LeaseHolder, MemoryLease } from './lease.js';
 
 /** Deliveries made in one go before yielding to the event loop, so I/O and timers still run under load. */
@@ -120,6 +120,11 @@ export class Delivery {
       handled = consumer.onLease(lease);
     } catch (error) {
       this.logger().error({ err: error, jobId: lease.job.id }, 'memory adapter: onLease threw');
+      consumer.freeSlot(lease);
+      return;
+    }
+    // Settled before `onLease` returned: the settlement freed the slot already.
+    if (handled === ATTEMPT_FINISHED) {
       consumer.freeSlot(lease);
       return;
     }

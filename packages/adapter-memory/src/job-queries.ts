@@ -1,14 +1,11 @@
 import type { JobPage, JobRecord, JobStore, ListJobsQuery } from '@switchyard/core';
 import type { MemoryBackend } from './backend.js';
-import { decodeForDisplay, type JobRow, toJobRecord } from './job-row.js';
+import { displayPayload, type JobRow, toJobRecord } from './job-row.js';
 import { decodeCursor, encodeCursor, pageSize } from './list-cursor.js';
-
-function copyOut(row: JobRow): JobRecord {
-  return toJobRecord(row, decodeForDisplay(row.payloadJson));
-}
 
 /** `adapter.jobs`: queries and management over the backend's rows. */
 export function createJobStore(backend: MemoryBackend): JobStore {
+  const copyOut = (row: JobRow): JobRecord => toJobRecord(row, displayPayload(row, backend.copier));
   return {
     async get(id) {
       const row = backend.table.get(id);

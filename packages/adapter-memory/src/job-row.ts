@@ -7,6 +7,7 @@ import {
   type SerializedError,
 } from '@switchyard/core';
 import type { HeapItem } from './indexed-heap.js';
+import type { JsonCopier } from './json-copy.js';
 
 /** What a stored job knows about the lease it is running under. */
 export interface HeldLease {
@@ -17,18 +18,38 @@ export interface HeldLease {
 }
 
 /**
- * One stored job: the memory backend's "row". Payload, result and progress are
- * kept as JSON text, which makes every read a deep copy, keeps a million queued
- * jobs compact, and gives "corrupt stored data" the same meaning as on a
- * database (text that does not decode). Times are epoch ms.
+ * Rows keep times as ms from this instant: small integers, which V8 stores inside
+ * the row. An epoch ms does not fit in 31 bits, so V8 would give every time field
+ * of every row a separate heap box (a million queued jobs: millions of boxes for
+ * the garbage collector to copy). Times more than ~24 days from it are still
+ * exact, only boxed again.
+ */
+const TIME_BASE = Date.now();
+
+/**
+ * Payload text written through the raw-storage backdoor (`row.payloadJson = ...`):
+ * decoded when read, so text that does not decode is "corrupt stored data", as on a database.
+ */
+class RawPayloadText {
+  constructor(readonly text: string) {}
+}
+
+/**
+ * One stored job: the memory backend's "row". The payload is a private deep copy
+ * (see `JsonCopier`); every read hands out a fresh copy. Result and progress are
+ * kept as JSON text. Times read as epoch ms (see `TIME_BASE`).
  */
 export class JobRow implements HeapItem {
   heapIndex = -1;
+  /** Removed from the table (its entry in the id index waits for compaction). */
+  deleted = false;
   /** Non-zero while the row waits in a ready FIFO lane (see `ReadyQueue`). */
   laneTicket = 0;
   attempt = 0;
-  startedAt: number | undefined = undefined;
-  finishedAt: number | undefined = undefined;
+  private startedAtFromBase: number | undefined = undefined;
+  private finishedAtFromBase: number | undefined = undefined;
+  private readonly createdAtFromBase: number;
+  private runAtFromBase: number;
   resultJson: string | undefined = undefined;
   error: SerializedError | undefined = undefined;
   progressJson: string | undefined = undefined;
@@ -42,11 +63,11 @@ export class JobRow implements HeapItem {
     readonly id: string,
     readonly task: string,
     readonly queue: string,
-    /** The payload as JSON text (`undefined` for an undefined payload). */
-    public payloadJson: string | undefined,
+    /** The payload: a private copy nobody else holds, or backdoor text (`RawPayloadText`). */
+    public storedPayload: unknown,
     readonly priority: number,
-    readonly createdAt: number,
-    public runAt: number,
+    createdAt: number,
+    runAt: number,
     readonly maxAttempts: number | null,
     readonly backoff: BackoffSpec | undefined,
     readonly timeoutMs: number | undefined,
@@ -55,7 +76,76 @@ export class JobRow implements HeapItem {
     /** Enqueue order, the last tie-breaker of delivery order. */
     readonly seq: number,
     public state: JobState,
-  ) {}
+  ) {
+    this.createdAtFromBase = createdAt - TIME_BASE;
+    this.runAtFromBase = runAt - TIME_BASE;
+  }
+
+  /** Epoch ms. */
+  get createdAt(): number {
+    return this.createdAtFromBase + TIME_BASE;
+  }
+
+  /** Epoch ms. */
+  get runAt(): number {
+    return this.runAtFromBase + TIME_BASE;
+  }
+
+  set runAt(ms: number) {
+    this.runAtFromBase = ms - TIME_BASE;
+  }
+
+  /** Epoch ms of the current (or last) attempt's start. */
+  get startedAt(): number | undefined {
+    const fromBase = this.startedAtFromBase;
+    return fromBase === undefined ? undefined : fromBase + TIME_BASE;
+  }
+
+  set startedAt(ms: number | undefined) {
+    this.startedAtFromBase = ms === undefined ? undefined : ms - TIME_BASE;
+  }
+
+  /** Epoch ms. */
+  get finishedAt(): number | undefined {
+    const fromBase = this.finishedAtFromBase;
+    return fromBase === undefined ? undefined : fromBase + TIME_BASE;
+  }
+
+  set finishedAt(ms: number | undefined) {
+    this.finishedAtFromBase = ms === undefined ? undefined : ms - TIME_BASE;
+  }
+
+  /** The payload as JSON text, as a database would show it (`undefined` for an undefined payload). */
+  get payloadJson(): string | undefined {
+    const stored = this.storedPayload;
+    return stored instanceof RawPayloadText ? stored.text : JSON.stringify(stored);
+  }
+
+  /** Replaces the stored payload by raw text, decoded (or found corrupt) when the job is read. */
+  set payloadJson(text: string | undefined) {
+    this.storedPayload = text === undefined ? undefined : new RawPayloadText(text);
+  }
+}
+
+/**
+ * A fresh copy of the row's payload for a reader (a delivery). Throws when the
+ * stored payload is backdoor text that does not decode.
+ */
+export function readPayload(row: JobRow, copier: JsonCopier): unknown {
+  const stored = row.storedPayload;
+  if (stored instanceof RawPayloadText) return JSON.parse(stored.text);
+  return copier.copy(stored);
+}
+
+/**
+ * The payload for a query result. Corrupt text is shown as the raw string rather
+ * than hiding the job: queries must still list a broken job so an operator can
+ * see and remove it (delivery reports it as malformed instead).
+ */
+export function displayPayload(row: JobRow, copier: JsonCopier): unknown {
+  const stored = row.storedPayload;
+  if (stored instanceof RawPayloadText) return decodeForDisplay(stored.text);
+  return copier.copy(stored);
 }
 
 /** Shared by every job without metadata (most of them), so a million queued jobs don't hold a million empty objects. */
@@ -86,24 +176,14 @@ export function encodeJson(
   }
 }
 
-/** Parses JSON text written by `encodeJson`; throws on corrupt text. */
-export function decodeJson(text: string | undefined): unknown {
-  return text === undefined ? undefined : JSON.parse(text);
-}
-
 /** Builds a stored row from what core handed to `enqueue`. */
-export function rowFromNewJob(
-  job: NewJob,
-  payloadJson: string | undefined,
-  seq: number,
-  now: number,
-): JobRow {
+export function rowFromNewJob(job: NewJob, storedPayload: unknown, seq: number, now: number): JobRow {
   const runAt = job.runAt.getTime();
   return new JobRow(
     job.id,
     job.task,
     job.queue,
-    payloadJson,
+    storedPayload,
     job.priority,
     job.createdAt.getTime(),
     runAt,
@@ -119,7 +199,7 @@ export function rowFromNewJob(
 
 /**
  * A fresh `JobRecord` for `row`: nothing in it is shared with the store except
- * `payload`, which the caller decodes (and so owns).
+ * `payload`, which the caller copied (and so owns).
  */
 export function toJobRecord(row: JobRow, payload: unknown): JobRecord {
   const record: JobRecord = {
@@ -133,12 +213,39 @@ export function toJobRecord(row: JobRow, payload: unknown): JobRecord {
     maxAttempts: row.maxAttempts,
     createdAt: new Date(row.createdAt),
     runAt: new Date(row.runAt),
-    metadata: { ...row.metadata },
+    metadata: row.metadata === NO_METADATA ? {} : { ...row.metadata },
   };
+  if (row.startedAt !== undefined) record.startedAt = new Date(row.startedAt);
+  return withOptionalFields(record, row);
+}
+
+/**
+ * `toJobRecord` for a row just leased (so `startedAt` is set). `startedAt` sits in
+ * the literal: a property added afterwards would cost an extra allocation on every delivery.
+ */
+export function leasedJobRecord(row: JobRow, payload: unknown, startedAt: number): JobRecord {
+  const record: JobRecord = {
+    id: row.id,
+    task: row.task,
+    queue: row.queue,
+    state: row.state,
+    payload,
+    priority: row.priority,
+    attempt: row.attempt,
+    maxAttempts: row.maxAttempts,
+    createdAt: new Date(row.createdAt),
+    runAt: new Date(row.runAt),
+    startedAt: new Date(startedAt),
+    metadata: row.metadata === NO_METADATA ? {} : { ...row.metadata },
+  };
+  return withOptionalFields(record, row);
+}
+
+/** Adds the fields a job has only sometimes (absent, not undefined, when unset). */
+function withOptionalFields(record: JobRecord, row: JobRow): JobRecord {
   if (row.backoff !== undefined) record.backoff = structuredClone(row.backoff);
   if (row.timeoutMs !== undefined) record.timeoutMs = row.timeoutMs;
   if (row.uniqueKey !== undefined) record.uniqueKey = row.uniqueKey;
-  if (row.startedAt !== undefined) record.startedAt = new Date(row.startedAt);
   if (row.finishedAt !== undefined) record.finishedAt = new Date(row.finishedAt);
   if (row.resultJson !== undefined) record.result = decodeForDisplay(row.resultJson);
   if (row.error !== undefined) record.error = { ...row.error };

@@ -6,10 +6,39 @@ export function isUnfinished(state: JobState): boolean {
   return state !== 'completed' && state !== 'failed' && state !== 'cancelled';
 }
 
-function zeroCounts(): JobCounts {
-  const counts = {} as JobCounts;
-  for (const state of JOB_STATES) counts[state] = 0;
-  return counts;
+/** A counter per state, indexed like `JOB_STATES` (array slots are cheaper than keyed properties). */
+type StateCounts = number[];
+
+/** Position of `state` in `JOB_STATES` (a switch on interned strings beats a keyed lookup). */
+function stateIndex(state: JobState): number {
+  switch (state) {
+    case 'scheduled':
+      return 0;
+    case 'pending':
+      return 1;
+    case 'running':
+      return 2;
+    case 'retrying':
+      return 3;
+    case 'completed':
+      return 4;
+    case 'failed':
+      return 5;
+    case 'cancelled':
+      return 6;
+  }
+}
+
+function zeroCounts(): StateCounts {
+  return JOB_STATES.map(() => 0);
+}
+
+function toJobCounts(counts: StateCounts | undefined): JobCounts {
+  const out = {} as JobCounts;
+  JOB_STATES.forEach((state, index) => {
+    out[state] = counts?.[index] ?? 0;
+  });
+  return out;
 }
 
 function uniqueSlot(task: string, uniqueKey: string): string {
@@ -17,39 +46,51 @@ function uniqueSlot(task: string, uniqueKey: string): string {
 }
 
 /**
- * The job rows and the indexes kept beside them: id order for paging, counts
- * per state (kept incrementally, so `counts()` is O(1)), unique keys held by
- * unfinished jobs, and the queues ever seen. Every state change goes through
- * `setState` so the indexes never drift.
+ * The job rows and the indexes kept beside them: id order (for lookups and
+ * paging), counts per state (kept incrementally, so `counts()` is O(1)),
+ * unique keys held by unfinished jobs, and the queues ever seen. Every state
+ * change goes through `setState` so the indexes never drift.
+ *
+ * Rows live in one array sorted by id, found by binary search: core's ids grow
+ * over time, so inserting is an append, and no hash map has to grow with the store.
  */
 export class JobTable {
-  private readonly rows = new Map<string, JobRow>();
-  /** Rows sorted by id. Removed rows stay until compaction (`rows.get(id) !== row` marks them). */
+  /** Rows sorted by id. Deleted rows stay (marked `deleted`) until compaction. */
   private readonly byId: JobRow[] = [];
   private deadInById = 0;
+  private liveRows = 0;
   private readonly totals = zeroCounts();
-  private readonly perQueue = new Map<string, JobCounts>();
+  private readonly perQueue = new Map<string, StateCounts>();
+  /** The counts of the queue last adjusted: consecutive changes are mostly to one queue. */
+  private lastQueue: string | undefined = undefined;
+  private lastQueueCounts: StateCounts = this.totals;
   private readonly uniqueHolders = new Map<string, JobRow>();
   private readonly knownQueues = new Set<string>();
 
   /** Number of stored jobs. */
   get size(): number {
-    return this.rows.size;
+    return this.liveRows;
   }
 
   get(id: string): JobRow | undefined {
-    return this.rows.get(id);
+    const byId = this.byId;
+    for (let index = this.firstIndexAtOrAbove(id); index < byId.length; index++) {
+      const row = byId[index]!;
+      if (row.id !== id) return undefined;
+      if (!row.deleted) return row;
+    }
+    return undefined;
   }
 
   /**
    * The stored row with this id, for a duplicate check on insert. Core's ids grow
    * over time, so an id above every id ever stored cannot exist: that common case
-   * skips the hash lookup (a cache miss on a large store).
+   * skips the search.
    */
   existing(id: string): JobRow | undefined {
     const newest = this.byId[this.byId.length - 1];
     if (newest === undefined || id > newest.id) return undefined;
-    return this.rows.get(id);
+    return this.get(id);
   }
 
   /** The unfinished job holding (task, uniqueKey), if any. */
@@ -59,10 +100,9 @@ export class JobTable {
 
   /** Stores a new row (its id must be free) and claims its unique key. */
   insert(row: JobRow): void {
-    this.rows.set(row.id, row);
     this.insertById(row);
-    this.knownQueues.add(row.queue);
-    this.adjust(row.queue, row.state, 1);
+    this.liveRows++;
+    this.adjust(row.queue, stateIndex(row.state), 1);
     if (row.uniqueKey !== undefined && isUnfinished(row.state)) {
       this.uniqueHolders.set(uniqueSlot(row.task, row.uniqueKey), row);
     }
@@ -73,8 +113,7 @@ export class JobTable {
     const previous = row.state;
     if (previous === next) return;
     row.state = next;
-    this.adjust(row.queue, previous, -1);
-    this.adjust(row.queue, next, 1);
+    this.move(row.queue, stateIndex(previous), stateIndex(next));
     if (row.uniqueKey === undefined) return;
     const slot = uniqueSlot(row.task, row.uniqueKey);
     if (isUnfinished(next)) {
@@ -86,9 +125,10 @@ export class JobTable {
 
   /** Deletes a row, its count and its unique key. */
   delete(row: JobRow): boolean {
-    if (this.rows.get(row.id) !== row) return false;
-    this.rows.delete(row.id);
-    this.adjust(row.queue, row.state, -1);
+    if (row.deleted) return false;
+    row.deleted = true;
+    this.liveRows--;
+    this.adjust(row.queue, stateIndex(row.state), -1);
     if (row.uniqueKey !== undefined) {
       const slot = uniqueSlot(row.task, row.uniqueKey);
       if (this.uniqueHolders.get(slot) === row) this.uniqueHolders.delete(slot);
@@ -101,8 +141,7 @@ export class JobTable {
 
   /** Count per state, overall or for one queue. */
   counts(queue?: string): JobCounts {
-    const source = queue === undefined ? this.totals : this.perQueue.get(queue);
-    return source ? { ...source } : zeroCounts();
+    return toJobCounts(queue === undefined ? this.totals : this.perQueue.get(queue));
   }
 
   /** Queues that ever held a job. */
@@ -119,18 +158,35 @@ export class JobTable {
     let index = beforeId === undefined ? byId.length - 1 : this.firstIndexAtOrAbove(beforeId) - 1;
     for (; index >= 0; index--) {
       const row = byId[index]!;
-      if (this.rows.get(row.id) === row) yield row;
+      if (!row.deleted) yield row;
     }
   }
 
-  private adjust(queue: string, state: JobState, delta: number): void {
-    this.totals[state] += delta;
+  private queueCounts(queue: string): StateCounts {
+    if (queue === this.lastQueue) return this.lastQueueCounts;
     let counts = this.perQueue.get(queue);
-    if (!counts) {
+    if (counts === undefined) {
       counts = zeroCounts();
       this.perQueue.set(queue, counts);
+      this.knownQueues.add(queue);
     }
-    counts[state] += delta;
+    this.lastQueue = queue;
+    this.lastQueueCounts = counts;
+    return counts;
+  }
+
+  private adjust(queue: string, state: number, delta: number): void {
+    this.totals[state]! += delta;
+    this.queueCounts(queue)[state]! += delta;
+  }
+
+  private move(queue: string, from: number, to: number): void {
+    const totals = this.totals;
+    totals[from]!--;
+    totals[to]!++;
+    const counts = this.queueCounts(queue);
+    counts[from]!--;
+    counts[to]!++;
   }
 
   private insertById(row: JobRow): void {
@@ -162,7 +218,7 @@ export class JobTable {
     const byId = this.byId;
     for (let read = 0; read < byId.length; read++) {
       const row = byId[read]!;
-      if (this.rows.get(row.id) === row) byId[write++] = row;
+      if (!row.deleted) byId[write++] = row;
     }
     byId.length = write;
     this.deadInById = 0;

@@ -2,9 +2,8 @@ import type { JobRecord, Lease, SerializedError } from '@switchyard/core';
 import type { HeapItem } from './indexed-heap.js';
 import type { HeldLease, JobRow } from './job-row.js';
 
-/** How a lease is settled (one of the contract's five outcomes). */
+/** How a lease is settled, other than `complete` (the contract's other four outcomes). */
 export type Settlement =
-  | { kind: 'complete'; result: unknown }
   | { kind: 'retry'; at: Date; error: SerializedError }
   | { kind: 'fail'; error: SerializedError }
   | { kind: 'cancelled' }
@@ -15,6 +14,8 @@ export interface LeaseHost {
   heartbeat(lease: MemoryLease): void;
   progress(lease: MemoryLease, value: unknown): void;
   settle(lease: MemoryLease, settlement: Settlement): void;
+  /** `settle` with `complete`. */
+  complete(lease: MemoryLease, result: unknown): void;
 }
 
 /** The consumer a lease occupies a concurrency slot of. */
@@ -35,7 +36,9 @@ export class MemoryLease implements Lease, HeldLease, HeapItem {
   over = false;
   /** Still counts against its consumer's concurrency. */
   holdsSlot = true;
-  private readonly controller = new AbortController();
+  /** Created when someone reads `signal` (most jobs end before anyone does). */
+  private controller: AbortController | undefined = undefined;
+  private abortReason: Error | undefined = undefined;
 
   constructor(
     readonly job: JobRecord,
@@ -46,12 +49,22 @@ export class MemoryLease implements Lease, HeldLease, HeapItem {
     readonly redelivered: boolean,
     readonly malformed: Error | undefined,
     private readonly host: LeaseHost,
+    /** `now`, when it was read from core's clock (see `Lease.startedAtMs`). */
+    readonly startedAtMs: number | undefined,
   ) {
     this.expiresAt = now + leaseDurationMs;
   }
 
   get signal(): AbortSignal {
+    if (this.controller === undefined) {
+      this.controller = new AbortController();
+      if (this.abortReason !== undefined) this.controller.abort(this.abortReason);
+    }
     return this.controller.signal;
+  }
+
+  get aborted(): boolean {
+    return this.abortReason !== undefined;
   }
 
   async heartbeat(): Promise<void> {
@@ -63,7 +76,11 @@ export class MemoryLease implements Lease, HeldLease, HeapItem {
   }
 
   async complete(result: unknown): Promise<void> {
-    if (!this.over) this.host.settle(this, { kind: 'complete', result });
+    this.completeNow(result);
+  }
+
+  completeNow(result: unknown): void {
+    if (!this.over) this.host.complete(this, result);
   }
 
   async retry(at: Date, error: SerializedError): Promise<void> {
@@ -95,6 +112,8 @@ export class MemoryLease implements Lease, HeldLease, HeapItem {
   }
 
   abort(reason: Error): void {
-    if (!this.controller.signal.aborted) this.controller.abort(reason);
+    if (this.abortReason !== undefined) return;
+    this.abortReason = reason;
+    this.controller?.abort(reason);
   }
 }

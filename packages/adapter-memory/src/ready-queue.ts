@@ -112,16 +112,17 @@ export class ReadyQueue {
 
   /** The next job to deliver, without taking it. */
   peek(): JobRow | undefined {
-    let best = this.heap.peek();
+    const heapHead = this.heap.peek();
     this.peekedFrom = -1;
+    // Lane i holds priority i only, so the first non-empty lane has the best lane head.
     for (let index = 0; index < PRIORITY_LANES; index++) {
       const head = this.lanes[index]?.peek();
-      if (head !== undefined && (best === undefined || runsBefore(head, best))) {
-        best = head;
-        this.peekedFrom = index;
-      }
+      if (head === undefined) continue;
+      if (heapHead !== undefined && runsBefore(heapHead, head)) return heapHead;
+      this.peekedFrom = index;
+      return head;
     }
-    return best;
+    return heapHead;
   }
 
   /** Takes the job the last `peek` returned (call right after it). */

@@ -1,7 +1,7 @@
 import { memoryAdapter } from '@switchyard/adapter-memory';
 import { CapabilityError, InvalidOptionsError, PayloadTooLargeError } from '@switchyard/core';
 import { afterEach, describe, expect, it } from 'vitest';
-import { type Harness, startHarness } from './harness.js';
+import { type Harness, holdLeases, startHarness } from './harness.js';
 
 describe('memory adapter: enqueue', () => {
   let h: Harness;
@@ -85,6 +85,38 @@ describe('memory adapter: enqueue', () => {
       payload: { items: [{ sku: 'a' }] },
       metadata: {},
     });
+  });
+
+  it('hands each delivery its own copy of the payload', async () => {
+    h = await startHarness();
+    const job = h.job({ payload: { items: [{ sku: 'a' }] } });
+    await h.adapter.enqueue([job]);
+    const held = holdLeases(h.adapter, ['default']);
+    await h.flush();
+    const lease = held.leases[0]!;
+    (lease.job.payload as { items: unknown[] }).items.push('changed by the handler');
+    await lease.release();
+    await h.flush();
+    expect(held.leases[1]?.job.payload).toEqual({ items: [{ sku: 'a' }] });
+    expect((await h.adapter.jobs.get(job.id))?.payload).toEqual({ items: [{ sku: 'a' }] });
+    expect(h.adapter.storage.row(job.id)?.payloadJson).toBe('{"items":[{"sku":"a"}]}');
+    await held.stop();
+  });
+
+  it('finds a job by id after others were removed, and an id enqueued again after its removal', async () => {
+    h = await startHarness();
+    const jobs = Array.from({ length: 40 }, () => h.job());
+    await h.adapter.enqueue(jobs);
+    for (const job of jobs.slice(0, 30)) expect(await h.adapter.jobs.remove(job.id)).toBe(true);
+    expect(await h.adapter.jobs.get(jobs[0]!.id)).toBeNull();
+    expect((await h.adapter.jobs.get(jobs[35]!.id))?.id).toBe(jobs[35]!.id);
+    const again = { ...jobs[3]!, payload: 'second life' };
+    expect(await h.adapter.enqueue([again])).toEqual([{ status: 'created', id: again.id }]);
+    expect((await h.adapter.jobs.get(again.id))?.payload).toBe('second life');
+    expect(await h.adapter.enqueue([{ ...again }])).toEqual([
+      { status: 'duplicate', id: again.id, existingJobId: again.id },
+    ]);
+    expect((await h.adapter.jobs.counts()).pending).toBe(11);
   });
 
   it('refuses an oversized payload and writes nothing of that batch', async () => {

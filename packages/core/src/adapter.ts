@@ -84,12 +84,31 @@ export interface Lease {
    * is lost (reason: `LeaseExpiredError`).
    */
   readonly signal: AbortSignal;
+  /**
+   * Optional: the same as `signal.aborted`, for an adapter that creates its
+   * `AbortSignal` only when someone reads `signal`. Core reads this (when set)
+   * instead of `signal.aborted` when an attempt ends.
+   */
+  readonly aborted?: boolean;
+  /**
+   * Optional: when this lease was handed out, in epoch ms read from the clock core
+   * passed to `start()`. An adapter that calls `onLease` in the same synchronous step
+   * as it reads that clock sets it, and core takes it as the attempt's start
+   * instead of reading the clock again.
+   */
+  readonly startedAtMs?: number;
   /** Extends the lease by `leaseDurationMs`; also where cross-process cancel requests are noticed. */
   heartbeat(): Promise<void>;
   /** Stores progress (any JSON). */
   progress(value: unknown): Promise<void>;
   /** running → completed, storing `result` (JSON or undefined). */
   complete(result: unknown): Promise<void>;
+  /**
+   * Optional synchronous `complete`, for in-process stores: it takes effect before
+   * it returns and throws on failure. Core then finishes a synchronous handler
+   * without a promise, and its `onLease` returns `ATTEMPT_FINISHED`.
+   */
+  completeNow?(result: unknown): void;
   /** running → retrying (or pending when `at <= now`), runnable again at `at`. */
   retry(at: Date, error: SerializedError): Promise<void>;
   /** running → failed, permanently. */
@@ -99,6 +118,13 @@ export interface Lease {
   /** running → pending: give the job back (graceful shutdown); the attempt is not consumed. */
   release(): Promise<void>;
 }
+
+/**
+ * The promise core's `onLease` returns when the attempt was settled before
+ * `onLease` returned (see `Lease.completeNow`). An adapter may compare against it
+ * to skip waiting on it; treating it as any resolved promise is also correct.
+ */
+export const ATTEMPT_FINISHED: Promise<void> = Promise.resolve();
 
 /** Options for `enqueue`. */
 export interface AdapterEnqueueOptions {
@@ -161,7 +187,7 @@ export interface QueueAdapter {
   /**
    * Deliver ready jobs of `queues` (skipping paused queues) to `onLease`, at most
    * `options.concurrency` unsettled at once, in priority → runAt → enqueue order.
-   * `onLease` never rejects.
+   * `onLease` never rejects; it returns `ATTEMPT_FINISHED` when the lease was settled before it returned.
    */
   consume(queues: string[], options: ConsumeOptions, onLease: (lease: Lease) => Promise<void>): Consumer;
   readonly jobs: JobStore;

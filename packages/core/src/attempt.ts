@@ -8,7 +8,7 @@
  * only when a handler reads `ctx.signal`, and sync schemas and sync handlers
  * run without extra promises.
  */
-import type { Lease } from './adapter.js';
+import { ATTEMPT_FINISHED, type Lease } from './adapter.js';
 import type { TimerHandle } from './clock.js';
 import { parseDuration } from './duration.js';
 import {
@@ -26,7 +26,7 @@ import { childLogger, type Logger } from './logger.js';
 import { decideRetry, normalizeBackoff, type RetryDecision } from './retry.js';
 import type { YardRuntime } from './runtime.js';
 import type { JobContext, TaskDefinition, TaskHandler } from './task.js';
-import { type JobTracer, noopMetrics } from './telemetry.js';
+import { type JobTracer, noopMetrics, noopTracer } from './telemetry.js';
 import { validateMaybeSync } from './validation.js';
 
 /** How the handler phase ended. */
@@ -40,6 +40,8 @@ type Ending =
 /** A running attempt, as the worker tracks it. */
 export interface ActiveAttempt {
   readonly lease: Lease;
+  /** Where the worker's `ActiveAttempts` keeps it; -1 while not tracked. */
+  activeIndex: number;
   /**
    * Called on every heartbeat tick. The first call starts listening to the lease's
    * signal and arms the timeout timer: a job that ends before its first tick never
@@ -70,8 +72,13 @@ export interface AttemptHooks {
   settlementsInFlight(): Promise<unknown> | undefined;
 }
 
-/** Runs one lease to its end. Never rejects. */
-export async function runAttempt(lease: Lease, hooks: AttemptHooks): Promise<void> {
+/**
+ * Runs one lease to its end. Never rejects. The common case (nothing to announce or
+ * wait for, a synchronous schema) runs the handler before returning; a synchronous
+ * handler on an adapter with `Lease.completeNow` then finishes without any promise
+ * and `ATTEMPT_FINISHED` is returned.
+ */
+export function runAttempt(lease: Lease, hooks: AttemptHooks): Promise<void> {
   const { runtime } = hooks;
   const job = lease.job;
   const logger = new LazyJobLogger(runtime.logger, job);
@@ -79,24 +86,70 @@ export async function runAttempt(lease: Lease, hooks: AttemptHooks): Promise<voi
     if (lease.redelivered) runtime.events.emit('job:stalled', { job });
     if (lease.malformed) {
       hooks.reportError(lease.malformed);
-      return await failJob(lease, lease.malformed, undefined, hooks, logger);
+      return guarded(failJob(lease, lease.malformed, undefined, hooks, logger), hooks, logger);
     }
     const task = runtime.tasks.get(job.task);
     const handler = hooks.handlerFor(job.task);
-    if (!task || !handler) return await failJob(lease, new UnknownTaskError(job.task), task, hooks, logger);
+    if (!task || !handler) {
+      return guarded(failJob(lease, new UnknownTaskError(job.task), task, hooks, logger), hooks, logger);
+    }
     if (job.maxAttempts !== null && job.attempt > job.maxAttempts) {
       // Only a lost lease delivers past the budget: the crash consumed the last attempt.
-      return await failJob(lease, new LeaseExpiredError(), task, hooks, logger);
+      return guarded(failJob(lease, new LeaseExpiredError(), task, hooks, logger), hooks, logger);
     }
     let payload: unknown;
     try {
-      payload = validateMaybeSync(task.schema, job.payload, `payload of task "${task.name}"`);
-      if (payload instanceof Promise) payload = await payload;
+      payload = validateMaybeSync(task.schema, job.payload, factsOf(task).payloadWhat);
+    } catch (error) {
+      return guarded(failJob(lease, toError(error), task, hooks, logger), hooks, logger);
+    }
+    if (
+      payload instanceof Promise ||
+      runtime.enqueueSettled(job.id) !== undefined ||
+      runtime.events.has('job:started')
+    ) {
+      return runInOrder(lease, hooks, logger, task, handler, payload);
+    }
+    const run = new AttemptRun(lease, task, hooks, logger, lease.startedAtMs);
+    const ending = run.execute(handler, payload);
+    if (ending instanceof Promise) {
+      return guarded(
+        ending.then((settledEnding) => settle(run, settledEnding, payload)),
+        hooks,
+        logger,
+      );
+    }
+    const settling = settle(run, ending, payload);
+    return settling === undefined ? ATTEMPT_FINISHED : guarded(settling, hooks, logger);
+  } catch (error) {
+    couldNotSettle(error, hooks, logger);
+    return ATTEMPT_FINISHED;
+  }
+}
+
+/**
+ * The attempt when something must be awaited first (an async schema, this process's
+ * enqueue of the job, earlier settlements) or `job:started` is listened to: local
+ * events then stay causally ordered.
+ */
+async function runInOrder(
+  lease: Lease,
+  hooks: AttemptHooks,
+  logger: Logger,
+  task: TaskDefinition,
+  handler: TaskHandler<unknown, unknown>,
+  validating: unknown,
+): Promise<void> {
+  const { runtime } = hooks;
+  try {
+    let payload: unknown;
+    try {
+      payload = await validating;
     } catch (error) {
       return await failJob(lease, toError(error), task, hooks, logger);
     }
     // Keep this process's events causal; only someone listening pays for it.
-    const enqueueing = runtime.enqueueSettled(job.id);
+    const enqueueing = runtime.enqueueSettled(lease.job.id);
     if (enqueueing) await enqueueing;
     if (runtime.events.has('job:started')) {
       const settlements = hooks.settlementsInFlight();
@@ -117,10 +170,19 @@ export async function runAttempt(lease: Lease, hooks: AttemptHooks): Promise<voi
       settled();
     }
   } catch (error) {
-    // Settling failed (backend down): the lease will expire and the job be redelivered.
-    logger.error({ err: error }, 'switchyard: could not settle the job');
-    hooks.reportError(toError(error));
+    couldNotSettle(error, hooks, logger);
   }
+}
+
+/** `work`, with a settlement failure logged and reported instead of rejecting. */
+function guarded(work: Promise<void>, hooks: AttemptHooks, logger: Logger): Promise<void> {
+  return work.then(undefined, (error: unknown) => couldNotSettle(error, hooks, logger));
+}
+
+/** Settling failed (backend down): the lease will expire and the job be redelivered. */
+function couldNotSettle(error: unknown, hooks: AttemptHooks, logger: Logger): void {
+  logger.error({ err: error }, 'switchyard: could not settle the job');
+  hooks.reportError(toError(error));
 }
 
 /** The handler phase of one attempt, and the `ctx` the handler sees. */
@@ -132,21 +194,29 @@ class AttemptRun implements ActiveAttempt, JobContext {
   /** Why the attempt was aborted (first reason wins), even when nobody read `ctx.signal`. */
   abortReason: unknown;
   readonly span: ReturnType<JobTracer['startAttempt']>;
+  activeIndex = -1;
   private deadline = 0;
   private timeoutMs = 0;
   private watching = false;
   private timer?: TimerHandle;
+  /** Between the handler's start and the attempt's end. */
+  private running = false;
+  /** How the attempt ended, when that happened before `execute` returned. */
+  private syncEnding?: Ending;
   private resolveEnding?: (ending: Ending) => void;
+  private boundProgress?: (value: unknown) => Promise<void>;
 
   constructor(
     readonly lease: Lease,
     readonly task: TaskDefinition,
     readonly hooks: AttemptHooks,
     readonly logger: Logger,
+    startedAt?: number,
   ) {
     this.job = lease.job;
     this.attempt = lease.job.attempt;
-    this.startedAt = hooks.runtime.clock.now();
+    // A lease handed out in this same synchronous step carries the time already (one clock read less).
+    this.startedAt = startedAt ?? hooks.runtime.clock.now();
     this.span = hooks.runtime.tracer.startAttempt(lease.job);
   }
 
@@ -162,52 +232,67 @@ class AttemptRun implements ActiveAttempt, JobContext {
     return SwitchyardError.hasCode(this.abortReason, 'JOB_CANCELLED');
   }
 
-  /** An own property, not a method, so handlers can destructure `{ progress }` from ctx. */
-  readonly progress = async (value: unknown): Promise<void> => {
+  /** Bound to this attempt, so handlers can destructure `{ progress }` from ctx; built on first use. */
+  get progress(): (value: unknown) => Promise<void> {
+    this.boundProgress ??= (value) => this.reportProgress(value);
+    return this.boundProgress;
+  }
+
+  private async reportProgress(value: unknown): Promise<void> {
     assertJson(value, 'progress');
     await this.lease.progress(value);
     const { events } = this.hooks.runtime;
     if (events.has('job:progress'))
       events.emit('job:progress', { job: { ...this.job, progress: value }, progress: value });
-  };
+  }
 
-  /** Runs the handler; resolves when it settles, times out, loses its lease or is released. */
-  execute(handler: TaskHandler<unknown, unknown>, payload: unknown): Promise<Ending> {
+  /**
+   * Runs the handler. Returns the ending at once when the handler returned or threw
+   * synchronously; otherwise a promise for when it settles, times out, loses its lease
+   * or is released.
+   */
+  execute(handler: TaskHandler<unknown, unknown>, payload: unknown): Ending | Promise<Ending> {
     const { runtime } = this.hooks;
     const { job } = this;
-    runtime.metrics.observe('job_wait_seconds', Math.max(0, this.startedAt - job.runAt.getTime()) / 1000, {
-      queue: job.queue,
-      task: job.task,
-    });
+    const { metrics } = runtime;
+    if (metrics !== noopMetrics) {
+      metrics.observe('job_wait_seconds', Math.max(0, this.startedAt - job.runAt.getTime()) / 1000, {
+        queue: job.queue,
+        task: job.task,
+      });
+    }
     if (runtime.events.has('job:started')) runtime.events.emit('job:started', { job });
     this.timeoutMs = job.timeoutMs ?? taskTimeoutMs(this.task);
     this.deadline = this.startedAt + this.timeoutMs;
-    const ending = new Promise<Ending>((resolve) => {
-      this.resolveEnding = resolve;
-    });
+    this.running = true;
     this.hooks.track(this);
     if (this.timeoutMs <= this.hooks.watchIntervalMs) this.armTimeout();
 
     let returned: unknown;
     try {
-      returned = this.span.run(() => handler(payload, this));
+      // Without tracing, skip the span's wrapper (and the closure it needs).
+      returned =
+        runtime.tracer === noopTracer ? handler(payload, this) : this.span.run(() => handler(payload, this));
     } catch (thrown) {
       this.end({ kind: 'threw', error: toError(thrown) });
-      return ending;
+      return this.syncEnding!;
     }
-    if (returned instanceof Promise) {
+    if (!(returned instanceof Promise)) this.end({ kind: 'returned', result: returned });
+    else {
       returned.then(
         (result) => this.end({ kind: 'returned', result }),
         (thrown) => this.end({ kind: 'threw', error: toError(thrown) }),
       );
-    } else {
-      this.end({ kind: 'returned', result: returned });
     }
-    return ending;
+    // Ended already (synchronous handler): no promise needed.
+    if (this.syncEnding !== undefined) return this.syncEnding;
+    return new Promise<Ending>((resolve) => {
+      this.resolveEnding = resolve;
+    });
   }
 
   watch(): void {
-    if (this.watching || this.resolveEnding === undefined) return;
+    if (this.watching || !this.running) return;
     this.watching = true;
     this.armTimeout();
     if (this.lease.signal.aborted) this.handleEvent();
@@ -219,7 +304,9 @@ class AttemptRun implements ActiveAttempt, JobContext {
    * a cancel makes the job `cancelled`; true means the lease was lost.
    */
   noticeUnwatchedAbort(): boolean {
-    if (this.watching || this.abortReason !== undefined || !this.lease.signal.aborted) return false;
+    const lease = this.lease;
+    if (this.watching || this.abortReason !== undefined || !(lease.aborted ?? lease.signal.aborted))
+      return false;
     this.abortReason = this.lease.signal.reason;
     return !this.cancelRequested;
   }
@@ -256,39 +343,40 @@ class AttemptRun implements ActiveAttempt, JobContext {
   }
 
   private end(ending: Ending): void {
-    const resolve = this.resolveEnding;
-    if (!resolve) return;
-    this.resolveEnding = undefined;
+    if (!this.running) return;
+    this.running = false;
     if (this.timer !== undefined) this.hooks.runtime.clock.clearTimeout(this.timer);
     if (this.watching) this.lease.signal.removeEventListener('abort', this);
     this.hooks.untrack(this);
+    const resolve = this.resolveEnding;
+    if (resolve === undefined) {
+      this.syncEnding = ending;
+      return;
+    }
+    this.resolveEnding = undefined;
     resolve(ending);
   }
 }
 
-/** Carries out what the attempt's ending means for the job. */
-async function settle(run: AttemptRun, ending: Ending, payload: unknown): Promise<void> {
+/**
+ * Carries out what the attempt's ending means for the job. Returns undefined when
+ * it finished synchronously (`Lease.completeNow`), else a promise for the rest.
+ */
+function settle(run: AttemptRun, ending: Ending, payload: unknown): Promise<void> | undefined {
   const { lease, task, job, logger, hooks, span } = run;
   const { runtime } = hooks;
-  const { clock, events, metrics } = runtime;
-  const labels = { queue: job.queue, task: job.task };
   if (ending.kind === 'lost' || (ending.kind !== 'released' && run.noticeUnwatchedAbort())) {
     span.end('abandoned');
     logger.warn({}, 'switchyard: lease lost while running; the job will be redelivered');
-    return;
+    return undefined;
   }
   if (ending.kind === 'released') {
     span.end('abandoned');
-    await lease.release();
-    return;
+    return lease.release();
   }
   if (run.cancelRequested) {
     span.end('cancelled');
-    await lease.cancelled();
-    metrics.increment('jobs_cancelled_total', labels);
-    if (events.has('job:cancelled'))
-      events.emit('job:cancelled', { job: finished(job, 'cancelled', clock.now()) });
-    return;
+    return lease.cancelled().then(() => announceCancelled(run));
   }
   if (ending.kind === 'returned') {
     const result = ending.result;
@@ -298,23 +386,12 @@ async function settle(run: AttemptRun, ending: Ending, payload: unknown): Promis
       span.end('failed', error);
       return failJob(lease, toError(error), task, hooks, logger, payload);
     }
-    await lease.complete(result);
-    span.end('completed');
-    metrics.increment('jobs_completed_total', labels);
-    const announce = events.has('job:completed');
-    // Reading the clock costs on the hot path; only metrics and listeners need the duration.
-    if (metrics === noopMetrics && !announce) return;
-    const now = clock.now();
-    const durationMs = now - run.startedAt;
-    metrics.observe('job_duration_seconds', durationMs / 1000, labels);
-    if (announce) {
-      events.emit('job:completed', {
-        job: { ...finished(job, 'completed', now), result },
-        result,
-        durationMs,
-      });
+    if (lease.completeNow !== undefined) {
+      lease.completeNow(result);
+      announceCompleted(run, result);
+      return undefined;
     }
-    return;
+    return lease.complete(result).then(() => announceCompleted(run, result));
   }
   const error = ending.error;
   let decision: RetryDecision;
@@ -336,10 +413,44 @@ async function settle(run: AttemptRun, ending: Ending, payload: unknown): Promis
     span.end('failed', error);
     return failJob(lease, error, task, hooks, logger, payload);
   }
-  const runAt = new Date(clock.now() + decision.delayMs);
+  const runAt = new Date(runtime.clock.now() + decision.delayMs);
   span.end('retrying', error);
-  await lease.retry(runAt, serializeError(error));
-  metrics.increment('jobs_retried_total', labels);
+  return lease.retry(runAt, serializeError(error)).then(() => announceRetrying(run, error, runAt));
+}
+
+function announceCancelled(run: AttemptRun): void {
+  const { job, hooks } = run;
+  const { clock, events, metrics } = hooks.runtime;
+  metrics.increment('jobs_cancelled_total', { queue: job.queue, task: job.task });
+  if (events.has('job:cancelled'))
+    events.emit('job:cancelled', { job: finished(job, 'cancelled', clock.now()) });
+}
+
+function announceCompleted(run: AttemptRun, result: unknown): void {
+  const { job, hooks, span } = run;
+  const { clock, events, metrics } = hooks.runtime;
+  span.end('completed');
+  const announce = events.has('job:completed');
+  // Labels, the clock and the duration cost on the hot path; only metrics and listeners need them.
+  if (metrics === noopMetrics && !announce) return;
+  const labels = { queue: job.queue, task: job.task };
+  metrics.increment('jobs_completed_total', labels);
+  const now = clock.now();
+  const durationMs = now - run.startedAt;
+  metrics.observe('job_duration_seconds', durationMs / 1000, labels);
+  if (announce) {
+    events.emit('job:completed', {
+      job: { ...finished(job, 'completed', now), result },
+      result,
+      durationMs,
+    });
+  }
+}
+
+function announceRetrying(run: AttemptRun, error: Error, runAt: Date): void {
+  const { job, hooks, logger } = run;
+  const { events, metrics } = hooks.runtime;
+  metrics.increment('jobs_retried_total', { queue: job.queue, task: job.task });
   logger.info({ err: error, runAt }, 'switchyard: attempt failed; retrying');
   if (events.has('job:retrying')) {
     events.emit('job:retrying', {
@@ -413,16 +524,30 @@ class LazyJobLogger implements Logger {
   }
 }
 
-const timeoutCache = new WeakMap<TaskDefinition, number>();
+/** What every attempt of a task needs, worked out once per task. */
+interface TaskFacts {
+  /** `payload of task "..."`, for validation messages. */
+  payloadWhat: string;
+  /** The task's default timeout in ms, parsed on first use. */
+  timeoutMs?: number;
+}
+
+const factsCache = new WeakMap<TaskDefinition, TaskFacts>();
+
+function factsOf(task: TaskDefinition): TaskFacts {
+  let facts = factsCache.get(task);
+  if (facts === undefined) {
+    facts = { payloadWhat: `payload of task "${task.name}"` };
+    factsCache.set(task, facts);
+  }
+  return facts;
+}
 
 /** A task's default timeout in ms, parsed once per task. */
 function taskTimeoutMs(task: TaskDefinition): number {
-  let ms = timeoutCache.get(task);
-  if (ms === undefined) {
-    ms = parseDuration(task.timeout, 'timeout');
-    timeoutCache.set(task, ms);
-  }
-  return ms;
+  const facts = factsOf(task);
+  facts.timeoutMs ??= parseDuration(task.timeout, 'timeout');
+  return facts.timeoutMs;
 }
 
 function finished(job: JobRecord, state: 'completed' | 'failed' | 'cancelled', now: number): JobRecord {

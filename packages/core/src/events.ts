@@ -9,6 +9,8 @@ type Listener<E extends keyof SwitchyardEvents> = (payload: SwitchyardEvents[E])
 export class EventHub implements EventSource {
   private readonly listeners = new Map<keyof SwitchyardEvents, Set<Listener<any>>>();
   private readonly forwardTo: EventHub[] = [];
+  /** Listeners registered here, over all events: `has` is asked several times per job, mostly with none. */
+  private listenerTotal = 0;
 
   constructor(private readonly onListenerError: (error: unknown, event: string) => void) {}
 
@@ -18,12 +20,15 @@ export class EventHub implements EventSource {
       set = new Set();
       this.listeners.set(event, set);
     }
-    set.add(listener);
+    if (!set.has(listener)) {
+      set.add(listener);
+      this.listenerTotal++;
+    }
     return () => this.off(event, listener);
   }
 
   off<E extends keyof SwitchyardEvents>(event: E, listener: Listener<E>): void {
-    this.listeners.get(event)?.delete(listener);
+    if (this.listeners.get(event)?.delete(listener)) this.listenerTotal--;
   }
 
   /** Also deliver every event emitted here to `hub` (a worker forwards to its yard). */
@@ -33,7 +38,9 @@ export class EventHub implements EventSource {
 
   /** True when anybody (here or downstream) listens to `event`, so callers can skip building payloads. */
   has(event: keyof SwitchyardEvents): boolean {
-    return (this.listeners.get(event)?.size ?? 0) > 0 || this.forwardTo.some((hub) => hub.has(event));
+    if (this.listenerTotal > 0 && (this.listeners.get(event)?.size ?? 0) > 0) return true;
+    for (const hub of this.forwardTo) if (hub.has(event)) return true;
+    return false;
   }
 
   emit<E extends keyof SwitchyardEvents>(event: E, payload: SwitchyardEvents[E]): void {

@@ -67,28 +67,31 @@ export function newJobId(now: number = Date.now()): string {
   const low = ms >>> 0;
   const randA = counter >>> 14; // 12 bits
   const counterLow = counter & 0x3fff; // 14 bits: 6 after the variant, then 8
-  return (
-    HEX[(high >>> 8) & 0xff]! +
-    HEX[high & 0xff]! +
-    HEX[(low >>> 24) & 0xff]! +
-    HEX[(low >>> 16) & 0xff]! +
-    '-' +
-    HEX[(low >>> 8) & 0xff]! +
-    HEX[low & 0xff]! +
-    '-' +
-    HEX[0x70 | (randA >>> 8)]! +
-    HEX[randA & 0xff]! +
-    '-' +
-    HEX[0x80 | (counterLow >>> 8)]! +
-    HEX[counterLow & 0xff]! +
-    '-' +
-    HEX[pool[r]!]! +
-    HEX[pool[r + 1]!]! +
-    HEX[pool[r + 2]!]! +
-    HEX[pool[r + 3]!]! +
-    HEX[pool[r + 4]!]! +
-    HEX[pool[r + 5]!]!
-  );
+  putHex(0, (high >>> 8) & 0xff);
+  putHex(2, high & 0xff);
+  putHex(4, (low >>> 24) & 0xff);
+  putHex(6, (low >>> 16) & 0xff);
+  putHex(9, (low >>> 8) & 0xff);
+  putHex(11, low & 0xff);
+  putHex(14, 0x70 | (randA >>> 8));
+  putHex(16, randA & 0xff);
+  putHex(19, 0x80 | (counterLow >>> 8));
+  putHex(21, counterLow & 0xff);
+  for (let index = 0; index < 6; index++) putHex(24 + 2 * index, pool[r + index]!);
+  // One flat string from char codes: concatenating the pieces would build a rope that
+  // every comparison or hash of the id first has to flatten.
+  return String.fromCharCode.apply(null, idChars);
+}
+
+/** The char codes of the id being built; the dashes never change. */
+const idChars: number[] = Array.from('00000000-0000-0000-0000-000000000000', (char) => char.charCodeAt(0));
+
+/** Char codes of the two lowercase hex digits of each byte value. */
+const HEX_CODES = Uint8Array.from(HEX.join(''), (char) => char.charCodeAt(0));
+
+function putHex(at: number, byte: number): void {
+  idChars[at] = HEX_CODES[2 * byte]!;
+  idChars[at + 1] = HEX_CODES[2 * byte + 1]!;
 }
 
 /**

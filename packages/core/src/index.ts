@@ -10,6 +10,7 @@ export type {
   QueueControl,
   ScheduleStore,
 } from './adapter.js';
+export { ATTEMPT_FINISHED } from './adapter.js';
 export type {
   EnqueueOptions,
   EnqueueRetryOptions,

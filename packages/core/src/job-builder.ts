@@ -9,7 +9,7 @@ import type { EnqueueOptions } from './api.js';
 import { parseDuration } from './duration.js';
 import { CapabilityError, InvalidOptionsError } from './errors.js';
 import type { JobRecord, NewJob } from './job.js';
-import { assertJson, assertPayloadSize } from './json.js';
+import { assertJsonWithin } from './json.js';
 import { normalizeAttempts, normalizeBackoff } from './retry.js';
 import { assertValidName, assertValidPriority, type TaskDefinition } from './task.js';
 import { validateMaybeSync } from './validation.js';
@@ -33,6 +33,8 @@ export interface JobTemplate {
   runAt: Date;
   metadata: Record<string, string>;
   payloadLimit: number;
+  /** `payload of task "..."`, for error messages (built once per call, not per job). */
+  payloadWhat: string;
 }
 
 const MAX_UNIQUE_KEY_LENGTH = 512;
@@ -75,13 +77,13 @@ export function prepareJobTemplate(
     runAt: new Date(runAtMs),
     metadata: checkMetadata(options.metadata),
     payloadLimit: Math.min(context.maxPayloadBytes, context.capabilities.maxPayloadBytes),
+    payloadWhat: `payload of task "${task.name}"`,
   };
 }
 
 /** One job of a template: the payload must already have passed the task's schema. */
 export function jobFromTemplate(template: JobTemplate, payload: unknown, id?: string): NewJob {
-  assertJson(payload, `payload of task "${template.task.name}"`);
-  assertPayloadSize(payload, template.payloadLimit);
+  assertJsonWithin(payload, template.payloadWhat, template.payloadLimit);
   const { fields } = template;
   const job: NewJob = {
     id: id ?? template.context.newId(template.context.now),
@@ -92,8 +94,8 @@ export function jobFromTemplate(template: JobTemplate, payload: unknown, id?: st
     createdAt: template.createdAt,
     runAt: template.runAt,
     maxAttempts: fields.maxAttempts,
-    // Each job gets its own metadata object: tracing adds per-job context to it.
-    metadata: { ...template.metadata },
+    // Shared by the jobs of one call (nobody mutates a NewJob); tracing replaces it per job.
+    metadata: template.metadata,
   };
   if (fields.backoff !== undefined) job.backoff = fields.backoff;
   if (fields.timeoutMs !== undefined) job.timeoutMs = fields.timeoutMs;
@@ -109,7 +111,7 @@ export async function buildJob(
   context: JobBuildContext,
 ): Promise<NewJob> {
   const template = prepareJobTemplate(task, options, context);
-  const validated = validateMaybeSync(task.schema, payload, `payload of task "${task.name}"`);
+  const validated = validateMaybeSync(task.schema, payload, template.payloadWhat);
   if (validated instanceof Promise) await validated;
   return jobFromTemplate(template, payload);
 }
@@ -174,5 +176,10 @@ function checkMetadata(metadata: unknown): Record<string, string> {
 
 /** The record an adapter would report right after storing `job` (for `job:enqueued`). */
 export function recordOfNewJob(job: NewJob, now: number): JobRecord {
-  return { ...job, state: job.runAt.getTime() > now ? 'scheduled' : 'pending', attempt: 0 };
+  return {
+    ...job,
+    metadata: { ...job.metadata },
+    state: job.runAt.getTime() > now ? 'scheduled' : 'pending',
+    attempt: 0,
+  };
 }

@@ -24,41 +24,71 @@ const MAX_ISSUES = 50;
  */
 export function assertJson(value: unknown, what: string): void {
   // Hot path: a cheap yes/no walk; only a failing value pays for the detailed, path-tracking one.
-  if (isPlainJson(value, 0)) return;
+  if (plainJsonMaxBytes(value, 0) >= 0) return;
+  throwJsonIssues(value, what);
+}
+
+/**
+ * `assertJson` and `assertPayloadSize` in one walk: the walk bounds the UTF-8
+ * size of the JSON text from above, and only a value whose bound passes
+ * `limitBytes` is serialized to count its exact size.
+ */
+export function assertJsonWithin(value: unknown, what: string, limitBytes: number): void {
+  const maxBytes = plainJsonMaxBytes(value, 0);
+  if (maxBytes < 0) throwJsonIssues(value, what);
+  if (maxBytes < 0 || maxBytes > limitBytes) assertPayloadSize(value, limitBytes);
+}
+
+function throwJsonIssues(value: unknown, what: string): void {
   const issues: ValidationIssue[] = [];
   collectJsonIssues(value, [], new Set(), issues);
   if (issues.length > 0) throw new ValidationError(describeIssues(what, 'is not plain JSON', issues), issues);
 }
 
-/** True when `value` is plain JSON. A cycle shows up as nesting past MAX_DEPTH. */
-function isPlainJson(value: unknown, depth: number): boolean {
+/** Longest JSON text of a finite number (`-1.2345678901234567e-308` is 24 characters). */
+const MAX_NUMBER_BYTES = 25;
+
+/**
+ * -1 unless `value` is plain JSON; otherwise an upper bound of the UTF-8 bytes of
+ * its JSON text (a UTF-16 unit is at most 6 bytes of JSON: `\u001f`). A cycle
+ * shows up as nesting past MAX_DEPTH.
+ */
+function plainJsonMaxBytes(value: unknown, depth: number): number {
   switch (typeof value) {
     case 'string':
+      return value.length * 6 + 2;
     case 'boolean':
-      return true;
+      return 5;
     case 'number':
-      return Number.isFinite(value);
+      return Number.isFinite(value) ? MAX_NUMBER_BYTES : -1;
     case 'object':
       break;
     default:
-      return false;
+      return -1;
   }
-  if (value === null) return true;
-  if (depth >= MAX_DEPTH) return false;
+  if (value === null) return 4;
+  if (depth >= MAX_DEPTH) return -1;
   if (Array.isArray(value)) {
-    if (Object.getPrototypeOf(value) !== Array.prototype) return false;
+    if (Object.getPrototypeOf(value) !== Array.prototype) return -1;
+    let total = 2 + value.length;
     for (let index = 0; index < value.length; index++) {
-      if (!(index in value) || !isPlainJson(value[index], depth + 1)) return false;
+      if (!(index in value)) return -1;
+      const item = plainJsonMaxBytes(value[index], depth + 1);
+      if (item < 0) return -1;
+      total += item;
     }
-    return true;
+    return total;
   }
   const proto = Object.getPrototypeOf(value);
-  if (proto !== Object.prototype && proto !== null) return false;
-  if (Object.getOwnPropertySymbols(value).length > 0) return false;
+  if (proto !== Object.prototype && proto !== null) return -1;
+  if (Object.getOwnPropertySymbols(value).length > 0) return -1;
+  let total = 2;
   for (const key in value) {
-    if (!isPlainJson((value as Record<string, unknown>)[key], depth + 1)) return false;
+    const item = plainJsonMaxBytes((value as Record<string, unknown>)[key], depth + 1);
+    if (item < 0) return -1;
+    total += item + key.length * 6 + 4;
   }
-  return true;
+  return total;
 }
 
 function collectJsonIssues(

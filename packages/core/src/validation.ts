@@ -30,12 +30,12 @@ export async function validateWithSchema<S extends StandardSchemaV1>(
 export function validateMaybeSync<S extends StandardSchemaV1>(
   schema: S,
   value: unknown,
-  what: string,
+  what: Description,
 ): StandardSchemaV1.InferOutput<S> | Promise<StandardSchemaV1.InferOutput<S>> {
   const standard = (schema as Partial<StandardSchemaV1> | null | undefined)?.['~standard'];
   if (typeof standard?.validate !== 'function') {
     throw new InvalidOptionsError(
-      `the schema for ${what} does not implement Standard Schema ('~standard.validate')`,
+      `the schema for ${describe(what)} does not implement Standard Schema ('~standard.validate')`,
     );
   }
   const result = standard.validate(value);
@@ -43,7 +43,17 @@ export function validateMaybeSync<S extends StandardSchemaV1>(
   return outputOrThrow(result, what);
 }
 
-function outputOrThrow<T>(result: StandardSchemaV1.Result<T>, what: string): T {
+/**
+ * What is validated, for error messages: a string, or a function that builds it
+ * (the hot paths validate every job and need the text only when one fails).
+ */
+export type Description = string | (() => string);
+
+function describe(what: Description): string {
+  return typeof what === 'string' ? what : what();
+}
+
+function outputOrThrow<T>(result: StandardSchemaV1.Result<T>, what: Description): T {
   if (!result.issues) return result.value;
   const issues: ValidationIssue[] = result.issues.map((issue) =>
     issue.path === undefined
@@ -54,7 +64,7 @@ function outputOrThrow<T>(result: StandardSchemaV1.Result<T>, what: string): T {
           path: Array.from(issue.path, (segment) => (typeof segment === 'object' ? segment.key : segment)),
         },
   );
-  throw new ValidationError(describeIssues(what, 'is invalid', issues), issues);
+  throw new ValidationError(describeIssues(describe(what), 'is invalid', issues), issues);
 }
 
 /** Builds `"<what> <verdict>: a.b: message; c[0]: message"`, listing at most 10 issues. */

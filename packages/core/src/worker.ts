@@ -3,9 +3,11 @@
  * runs each attempt, heartbeats every running lease from one shared loop, and
  * shuts down gracefully, handing unfinished leases back.
  */
-import type { Consumer } from './adapter.js';
+
+import { ActiveAttempts } from './active-attempts.js';
+import { ATTEMPT_FINISHED, type Consumer } from './adapter.js';
 import type { SwitchyardEvents, Worker, WorkerOptions } from './api.js';
-import { type ActiveAttempt, type AttemptHooks, runAttempt } from './attempt.js';
+import { type AttemptHooks, runAttempt } from './attempt.js';
 import type { TimerHandle } from './clock.js';
 import { type Duration, parseDuration } from './duration.js';
 import { ClosedError, InvalidOptionsError, toError } from './errors.js';
@@ -27,7 +29,7 @@ export class SwitchyardWorker implements Worker {
   private readonly queues: string[];
   private readonly leaseDurationMs: number;
   private readonly handlers = new Map<string, TaskHandler<unknown, unknown>>();
-  private readonly active = new Set<ActiveAttempt>();
+  private readonly active = new ActiveAttempts();
   private readonly inFlight = new Set<Promise<void>>();
   private readonly detached = new Set<Promise<void>>();
   private readonly settlements = new Set<Promise<void>>();
@@ -123,6 +125,8 @@ export class SwitchyardWorker implements Worker {
       { concurrency: this.concurrency, leaseDurationMs: this.leaseDurationMs },
       (lease) => {
         const run = runAttempt(lease, this.hooks);
+        // Finished before returning: nothing left to wait for on stop.
+        if (run === ATTEMPT_FINISHED) return run;
         this.inFlight.add(run);
         return run.finally(() => this.inFlight.delete(run));
       },
@@ -163,7 +167,7 @@ export class SwitchyardWorker implements Worker {
     await this.consumer?.stop();
     await waitAll(this.inFlight, timeoutMs);
     // Past the timeout: abort what still runs and hand the leases back for another worker.
-    for (const attempt of [...this.active]) attempt.release();
+    for (const attempt of this.active.snapshot()) attempt.release();
     await Promise.all([...this.inFlight]);
     await waitAll(this.detached, timeoutMs);
     if (this.heartbeatTimer) this.runtime.clock.clearTimeout(this.heartbeatTimer);
@@ -181,7 +185,7 @@ export class SwitchyardWorker implements Worker {
     this.heartbeatTimer = this.runtime.clock.setTimeout(() => {
       if (this.state === 'stopped') return;
       // A snapshot: watching may end an attempt (lost lease, timeout due), which untracks it.
-      for (const attempt of [...this.active]) {
+      for (const attempt of this.active.snapshot()) {
         attempt.watch();
         attempt.lease.heartbeat().catch((error) => this.reportError(toError(error)));
       }

@@ -169,9 +169,12 @@ class Yard implements Switchyard {
     const template = prepareJobTemplate(task, options, this.buildContext());
     // Validate everything before writing anything: one bad payload means no job is stored.
     const jobs: NewJob[] = new Array(payloads.length);
-    for (let index = 0; index < payloads.length; index++) {
+    let index = 0;
+    // Built only when a payload fails; an async schema is awaited before `index` moves on.
+    const what = () => `payload #${index} of task "${task.name}"`;
+    for (; index < payloads.length; index++) {
       const payload = payloads[index];
-      const validated = validateMaybeSync(task.schema, payload, `payload #${index} of task "${task.name}"`);
+      const validated = validateMaybeSync(task.schema, payload, what);
       if (validated instanceof Promise) await validated;
       jobs[index] = jobFromTemplate(template, payload);
     }
@@ -199,7 +202,7 @@ class Yard implements Switchyard {
     const { tracer, metrics } = this.runtime;
     const spans = jobs.map((job) => {
       const span = tracer.startEnqueue(job);
-      Object.assign(job.metadata, span.metadata);
+      if (hasKeys(span.metadata)) job.metadata = { ...job.metadata, ...span.metadata };
       return span;
     });
     let outcomes: Awaited<ReturnType<QueueAdapter['enqueue']>>;
@@ -222,7 +225,8 @@ class Yard implements Switchyard {
         return;
       }
       spans[index]!.end();
-      metrics.increment('jobs_enqueued_total', { queue: job.queue, task: job.task });
+      if (metrics !== noopMetrics)
+        metrics.increment('jobs_enqueued_total', { queue: job.queue, task: job.task });
       if (announce) this.hub.emit('job:enqueued', { job: recordOfNewJob(job, now) });
     });
     if (duplicate) throw duplicate;
@@ -390,4 +394,9 @@ class Yard implements Switchyard {
       remove: (key) => this.open('schedules.remove', () => store().remove(key)),
     };
   }
+}
+
+function hasKeys(record: Record<string, string>): boolean {
+  for (const _key in record) return true;
+  return false;
 }

@@ -1,5 +1,6 @@
 import { describe, expect, it, vi } from 'vitest';
 import { z } from 'zod';
+import { ATTEMPT_FINISHED } from '../src/adapter.js';
 import { type ActiveAttempt, type AttemptHooks, runAttempt } from '../src/attempt.js';
 import { ManualClock } from '../src/clock.js';
 import { NonRetryableError, RetryAfterError } from '../src/errors.js';
@@ -325,6 +326,114 @@ describe('runAttempt', () => {
     await runAttempt(lease, hooks);
     expect(lease.progressValues).toEqual([50]);
     expect(seen).toEqual([50]);
+  });
+
+  describe('a synchronous handler on a lease with completeNow', () => {
+    /** A recording lease whose `complete` can be done synchronously, as an in-process adapter offers. */
+    function syncLease(job: Parameters<typeof recordingLease>[0]) {
+      const lease = recordingLease(job);
+      const completeNow = vi.fn((result: unknown) => {
+        lease.calls.push({ kind: 'complete', result });
+      });
+      return Object.assign(lease, { completeNow });
+    }
+
+    it('completes before runAttempt returns and returns ATTEMPT_FINISHED', () => {
+      const task = defineTask({ name: 't', schema, handler: (payload) => payload.n * 2 });
+      const { hooks, active } = harness([task]);
+      const lease = syncLease({ task: 't', payload: { n: 21 } });
+      expect(runAttempt(lease, hooks)).toBe(ATTEMPT_FINISHED);
+      expect(lease.calls).toEqual([{ kind: 'complete', result: 42 }]);
+      expect(lease.completeNow).toHaveBeenCalledTimes(1);
+      expect(active.size).toBe(0);
+    });
+
+    it('announces job:completed right after, with the result', () => {
+      const task = defineTask({ name: 't', schema, handler: () => 'done' });
+      const { hooks, events } = harness([task]);
+      const seen: unknown[] = [];
+      events.on('job:completed', ({ job, result }) => seen.push([job.state, result]));
+      expect(runAttempt(syncLease({ task: 't', payload: { n: 1 } }), hooks)).toBe(ATTEMPT_FINISHED);
+      expect(seen).toEqual([['completed', 'done']]);
+    });
+
+    it('an async handler still settles through the promise', async () => {
+      const task = defineTask({ name: 't', schema, handler: async () => 'later' });
+      const { hooks } = harness([task]);
+      const lease = syncLease({ task: 't', payload: { n: 1 } });
+      const done = runAttempt(lease, hooks);
+      expect(done).not.toBe(ATTEMPT_FINISHED);
+      await done;
+      expect(lease.calls).toEqual([{ kind: 'complete', result: 'later' }]);
+    });
+
+    it('a synchronous throw retries through the lease as before', async () => {
+      const task = defineTask({
+        name: 't',
+        schema,
+        retry: { attempts: 3 },
+        handler: () => {
+          throw new Error('boom');
+        },
+      });
+      const { hooks } = harness([task]);
+      const lease = syncLease({ task: 't', payload: { n: 1 }, attempt: 1 });
+      await runAttempt(lease, hooks);
+      expect(lease.calls.map((call) => call.kind)).toEqual(['retry']);
+      expect(lease.completeNow).not.toHaveBeenCalled();
+    });
+
+    it('a completeNow that throws is reported, and runAttempt still resolves', () => {
+      const task = defineTask({ name: 't', schema, handler: () => 'done' });
+      const { hooks, errors } = harness([task]);
+      const lease = syncLease({ task: 't', payload: { n: 1 } });
+      lease.completeNow.mockImplementation(() => {
+        throw new Error('store down');
+      });
+      expect(runAttempt(lease, hooks)).toBe(ATTEMPT_FINISHED);
+      expect(errors.map((error) => error.message)).toEqual(['store down']);
+    });
+
+    it('reads lease.aborted, when the adapter offers it, instead of creating the signal', () => {
+      const task = defineTask({ name: 't', schema, handler: () => 'done' });
+      const { hooks } = harness([task], new ManualClock(0), { watchAtStart: false });
+      const lease = syncLease({ task: 't', payload: { n: 1 } });
+      const signal = vi.fn(() => new AbortController().signal);
+      Object.defineProperty(lease, 'signal', { get: signal });
+      Object.defineProperty(lease, 'aborted', { value: false });
+      expect(runAttempt(lease, hooks)).toBe(ATTEMPT_FINISHED);
+      expect(signal).not.toHaveBeenCalled();
+      expect(lease.calls).toEqual([{ kind: 'complete', result: 'done' }]);
+    });
+
+    it('takes lease.startedAtMs as the start of the attempt (the timeout counts from it)', async () => {
+      const task = defineTask({
+        name: 't',
+        schema,
+        timeout: '5s',
+        retry: { attempts: 1 },
+        handler: () => new Promise(() => {}),
+      });
+      const { hooks, clock } = harness([task], new ManualClock(10_000));
+      const lease = Object.assign(recordingLease({ task: 't', payload: { n: 1 }, maxAttempts: 1 }), {
+        startedAtMs: 7_000,
+      });
+      const done = runAttempt(lease, hooks);
+      await clock.advance(1_999);
+      expect(lease.calls).toEqual([]);
+      await clock.advance(1);
+      await done;
+      expect(lease.calls[0]).toMatchObject({ kind: 'fail', error: { code: 'JOB_TIMEOUT' } });
+    });
+
+    it('a lease already aborted by a cancel ends cancelled, not completed', async () => {
+      const task = defineTask({ name: 't', schema, handler: () => 'done' });
+      const { hooks } = harness([task], new ManualClock(0), { watchAtStart: false });
+      const lease = syncLease({ task: 't', payload: { n: 1 } });
+      lease.requestCancel();
+      await runAttempt(lease, hooks);
+      expect(lease.calls).toEqual([{ kind: 'cancelled' }]);
+    });
   });
 
   describe('before the first heartbeat tick', () => {

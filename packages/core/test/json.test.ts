@@ -1,6 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { PayloadTooLargeError, ValidationError } from '../src/errors.js';
-import { assertJson, assertPayloadSize, DEFAULT_MAX_PAYLOAD_BYTES, jsonByteLength } from '../src/json.js';
+import {
+  assertJson,
+  assertJsonWithin,
+  assertPayloadSize,
+  DEFAULT_MAX_PAYLOAD_BYTES,
+  jsonByteLength,
+} from '../src/json.js';
 
 function nested(depth: number): unknown {
   let value: unknown = 'leaf';
@@ -196,5 +202,43 @@ describe('assertPayloadSize', () => {
     } else {
       expect(assertPayloadSize(value, limit)).toBe(expected);
     }
+  });
+});
+
+describe('assertJsonWithin (one walk for the JSON check and the size bound)', () => {
+  it.each<[string, unknown, number, 'ok' | 'too-large']>([
+    ['small object, far under', { a: 1, b: [true, null, 'x'] }, 1000, 'ok'],
+    ['exactly at the limit (bound over it, exact size not)', 'abc', 5, 'ok'],
+    ['one byte over', 'abcd', 5, 'too-large'],
+    ['multi-byte counted in bytes', 'ééé', 7, 'too-large'],
+    ['escapes counted: a control character is 6 bytes', '\u0001', 8, 'ok'],
+    ['escapes counted: one over', '\u0001', 7, 'too-large'],
+    ['keys count', { ['é'.repeat(10)]: 1 }, 20, 'too-large'],
+    [
+      'a long string whose bound exceeds the default limit but not its size',
+      'x'.repeat(50_000),
+      DEFAULT_MAX_PAYLOAD_BYTES,
+      'ok',
+    ],
+    ['numbers at their longest', [-1.2345678901234567e-308, -0.000001234567890123456], 52, 'ok'],
+  ])('%s', (_name, value, limit, expected) => {
+    if (expected === 'ok') {
+      expect(() => assertJsonWithin(value, 'payload', limit)).not.toThrow();
+      expect(jsonByteLength(value)).toBeLessThanOrEqual(limit);
+    } else {
+      let caught: unknown;
+      try {
+        assertJsonWithin(value, 'payload', limit);
+      } catch (error) {
+        caught = error;
+      }
+      expect(caught).toBeInstanceOf(PayloadTooLargeError);
+      expect(caught).toMatchObject({ sizeBytes: jsonByteLength(value), limitBytes: limit });
+    }
+  });
+
+  it('rejects what is not plain JSON with the same ValidationError as assertJson', () => {
+    const error = catchValidation(() => assertJsonWithin({ at: new Date(0) }, 'payload', 1000));
+    expect(error.message).toBe(catchValidation(() => assertJson({ at: new Date(0) }, 'payload')).message);
   });
 });
