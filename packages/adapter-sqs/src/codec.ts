@@ -18,6 +18,12 @@ export interface StoredRecord extends JobRecord {
   leaseToken?: string;
   /** Doorbell generation: a message whose `g` differs is stale and deleted. */
   doorbell: number;
+  /**
+   * Set while the job waits after moving off a shared message (of this generation) to a message
+   * of its own: that shared message is deleted only after the own message was sent, so if it comes
+   * back the send may never have happened, and the receiver sends the job a message again.
+   */
+  movedFrom?: number;
 }
 
 const DATE_FIELDS = ['createdAt', 'runAt', 'startedAt', 'finishedAt'] as const;
@@ -66,7 +72,7 @@ function describeRecordProblem(value: Record<string, unknown>): string | null {
 
 /** The public view of a stored record: bookkeeping removed. */
 export function toJobRecord(record: StoredRecord): JobRecord {
-  const { leaseToken: _leaseToken, doorbell: _doorbell, ...job } = record;
+  const { leaseToken: _leaseToken, doorbell: _doorbell, movedFrom: _movedFrom, ...job } = record;
   return job;
 }
 

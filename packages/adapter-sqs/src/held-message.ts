@@ -3,7 +3,8 @@
  * open here, and what becomes of the message once none is. Every job settled → deleted
  * (batched); a job given back unclaimed (stop, pause) → made visible again (or hidden for a
  * while) instead; the receipt found stale → left alone, SQS hands the message out again and
- * the store's state decides which of its jobs still run. Heartbeats of the jobs sharing the
+ * the store's state decides which of its jobs still run; a job's own message not confirmed sent →
+ * never deleted (see `retain`). Heartbeats of the jobs sharing the
  * message share one ChangeMessageVisibility call.
  */
 import type { AdapterRuntime } from './runtime.js';
@@ -19,7 +20,7 @@ export class HeldMessage {
   visibleSinceMs: number;
   /** Once no job is open: hide it this many seconds instead of deleting it (0 = visible at once). */
   private hideSeconds: number | null = null;
-  /** The message keeps serving a job (its visibility was re-timed for it): never delete it. */
+  /** The message keeps serving a job (re-timed for it, or its own message unsent): never delete it. */
   private kept = false;
   private extension: { startedAtMs: number; seconds: number; done: Promise<boolean> } | null = null;
 
@@ -56,6 +57,15 @@ export class HeldMessage {
 
   /** The message's visibility now serves one job (a single-job retry or defer): it is not deleted. */
   keep(): void {
+    this.kept = true;
+    this.settle();
+  }
+
+  /**
+   * One job's own message could not be sent after it moved off this one: this message must come
+   * back (never deleted here), so whoever receives it next sends the job's message again.
+   */
+  retain(): void {
     this.kept = true;
     this.settle();
   }

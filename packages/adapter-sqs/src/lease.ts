@@ -138,15 +138,20 @@ export class SqsLease implements Lease {
   /**
    * A job whose message names other jobs too cannot re-time it: it gets a new doorbell generation
    * (so the shared message no longer speaks for it) and a message of its own, delayed to its runAt.
-   * The record is written first, so a message that arrives early already finds its generation.
+   * The record is written first, so a message that arrives early already finds its generation; it
+   * also records the generation moved off (`movedFrom`), and the job is settled in the shared
+   * message only once its own message is sent. Dying in between leaves the shared message to come
+   * back, and its receiver sends the job's message again (see `ownMessageUnconfirmed`).
    */
   private async moveToOwnMessage(change: (record: StoredRecord) => StoredRecord, now: Date): Promise<void> {
-    if (!(await this.settle((record) => rehomed(change(record))))) return;
+    if (!(await this.settle((record) => rehomed(change(record), record.doorbell)))) return;
     try {
       await ringDoorbells(this.runtime, [this.current], now.getTime());
-    } finally {
-      this.delivery.settle();
+    } catch (error) {
+      this.delivery.retain();
+      throw error;
     }
+    this.delivery.settle();
   }
 
   /**

@@ -1,7 +1,8 @@
 /**
  * What happens to one received message. The records decide, the message is only a
  * doorbell for one or several jobs: for each job it names, unknown/stale/finished → settled
- * here with nothing to do; not due yet → hide the message until due (or hop past SQS's caps)
+ * here with nothing to do; moved off this message to one of its own not confirmed sent → sent
+ * again (new generation); not due yet → hide the message until due (or hop past SQS's caps)
  * when it names that job alone, else move the job to a message of its own; queue paused →
  * hide the message for a while; otherwise claim the record (compare-and-set, attempt + 1,
  * new lease token) and hand out a lease. The message is deleted once every job it names
@@ -18,7 +19,14 @@ import type { BandQueue } from './queues.js';
 import type { LoadedRecord } from './records.js';
 import type { AdapterRuntime } from './runtime.js';
 import { isTerminalState } from './store/types.js';
-import { cancelled, claimed, MAX_VISIBILITY_SECONDS, rehomed, secondsUntil } from './transitions.js';
+import {
+  cancelled,
+  claimed,
+  MAX_VISIBILITY_SECONDS,
+  ownMessageUnconfirmed,
+  rehomed,
+  secondsUntil,
+} from './transitions.js';
 
 /** Settings of the consumer that received the message. */
 export interface ReceiveSettings {
@@ -151,6 +159,8 @@ async function screen(
   const now = runtime.clock.now();
   const claimables: Claimable[] = [];
   const notDue: Array<{ loaded: LoadedRecord; wait: number }> = [];
+  /** Jobs that moved off this message to one of their own that may never have been sent. */
+  const unsent: Array<{ loaded: LoadedRecord; from: number }> = [];
   let nothingToDo = 0;
   doorbells.forEach((doorbell, index) => {
     const loaded = loadedRecords[index] ?? null;
@@ -164,6 +174,10 @@ async function screen(
       return;
     }
     const { record } = loaded;
+    if (ownMessageUnconfirmed(record, doorbell.generation)) {
+      unsent.push({ loaded, from: doorbell.generation });
+      return;
+    }
     if (doorbell.generation !== record.doorbell || isTerminalState(record.state)) {
       nothingToDo++;
       return;
@@ -183,8 +197,12 @@ async function screen(
     await runtime.messages.changeVisibility(held.url, held.receiptHandle, pausedHideSeconds(runtime));
     return [];
   }
-  await Promise.all(notDue.map(({ loaded }) => moveToOwnMessage(runtime, loaded)));
-  held.settle(nothingToDo + notDue.length);
+  held.settle(nothingToDo);
+  // Each settles its job in the message once its own message is sent; a failed send leaves it open.
+  await Promise.all([
+    ...notDue.map(({ loaded }) => moveToOwnMessage(runtime, held, loaded, loaded.record.doorbell)),
+    ...unsent.map(({ loaded, from }) => moveToOwnMessage(runtime, held, loaded, from)),
+  ]);
   return claimables;
 }
 
@@ -194,20 +212,35 @@ function pausedHideSeconds(runtime: AdapterRuntime): number {
 }
 
 /**
- * A job of a shared message that is not due (its message cannot wait for it alone): a new
- * generation and a message of its own, delayed to its runAt. Rare: shared messages carry jobs due now.
+ * A job of a shared message (generation `from`) that is not due (its message cannot wait for it
+ * alone), or that moved off it and whose own message may never have been sent: a new generation
+ * and a message of its own, delayed to its runAt. The record (marked `movedFrom`) is written before
+ * the send and the shared message settled after it, so a crash in between is recovered the same way.
+ * Rare: shared messages carry jobs due now.
  */
-async function moveToOwnMessage(runtime: AdapterRuntime, loaded: LoadedRecord): Promise<void> {
+async function moveToOwnMessage(
+  runtime: AdapterRuntime,
+  held: HeldMessage,
+  loaded: LoadedRecord,
+  from: number,
+): Promise<void> {
   const generation = loaded.record.doorbell;
   const outcome = await runtime.records.mutate(loaded.record.id, (current) =>
     !current.malformed &&
     current.record.doorbell === generation &&
     !isTerminalState(current.record.state) &&
     current.record.state !== 'running'
-      ? rehomed(current.record)
+      ? rehomed(current.record, from)
       : null,
   );
-  if (outcome.status === 'written') await ringDoorbells(runtime, [outcome.record], runtime.clock.now());
+  if (outcome.status === 'written') {
+    await ringDoorbells(runtime, [outcome.record], runtime.clock.now());
+  } else if (outcome.status === 'declined' && ownMessageUnconfirmed(outcome.record, from)) {
+    // Another holder of this message (a duplicate delivery) is sending it: keep the message until it has.
+    held.retain();
+    return;
+  }
+  held.settle();
 }
 
 /** One job decided again from a fresh read (its record changed between screening and claiming). */
@@ -220,6 +253,10 @@ async function reclaim(runtime: AdapterRuntime, claimable: Claimable): Promise<S
   }
   if (loaded.malformed) return malformedLease(runtime, held, loaded);
   const { record } = loaded;
+  if (ownMessageUnconfirmed(record, doorbell.generation)) {
+    await moveToOwnMessage(runtime, held, loaded, doorbell.generation);
+    return null;
+  }
   if (doorbell.generation !== record.doorbell || isTerminalState(record.state)) {
     held.settle();
     return null;
@@ -229,8 +266,7 @@ async function reclaim(runtime: AdapterRuntime, claimable: Claimable): Promise<S
     if (held.single) {
       await deferUntilDue(runtime, held, record, wait, messageAgeSeconds(message));
     } else {
-      await moveToOwnMessage(runtime, loaded);
-      held.settle();
+      await moveToOwnMessage(runtime, held, loaded, doorbell.generation);
     }
     return null;
   }

@@ -26,7 +26,7 @@ function without(record: StoredRecord, ...fields: Array<keyof StoredRecord>): St
 /** Delivery to a worker: running under a new lease token, one more attempt used. */
 export function claimed(record: StoredRecord, now: Date, leaseToken: string): StoredRecord {
   return {
-    ...without(record, 'cancelRequested'),
+    ...without(record, 'cancelRequested', 'movedFrom'),
     state: 'running',
     attempt: record.attempt + 1,
     startedAt: now,
@@ -66,7 +66,11 @@ export function failed(record: StoredRecord, error: SerializedError, now: Date):
 
 /** → cancelled (a waiting job, or a running one whose holder stopped it). */
 export function cancelled(record: StoredRecord, now: Date): StoredRecord {
-  return { ...without(record, 'leaseToken', 'cancelRequested'), state: 'cancelled', finishedAt: now };
+  return {
+    ...without(record, 'leaseToken', 'cancelRequested', 'movedFrom'),
+    state: 'cancelled',
+    finishedAt: now,
+  };
 }
 
 /** running → pending: the lease is given back and its attempt not counted. */
@@ -90,6 +94,7 @@ export function manuallyRetried(record: StoredRecord, now: Date): StoredRecord {
       'error',
       'progress',
       'startedAt',
+      'movedFrom',
     ),
     state: 'pending',
     attempt: 0,
@@ -100,10 +105,25 @@ export function manuallyRetried(record: StoredRecord, now: Date): StoredRecord {
 
 /**
  * A new doorbell generation: the job moves to a message of its own (a retry or release of a job
- * whose message it shares with others), so the shared message no longer speaks for it.
+ * whose message it shares with others), so the shared message (generation `from`) no longer speaks
+ * for it, except to say that the job's own message may not have been sent yet (`movedFrom`).
  */
-export function rehomed(record: StoredRecord): StoredRecord {
-  return { ...record, doorbell: record.doorbell + 1 };
+export function rehomed(record: StoredRecord, from: number): StoredRecord {
+  return { ...record, doorbell: record.doorbell + 1, movedFrom: from };
+}
+
+/**
+ * True when a message of generation `generation` comes back for a waiting job that moved off it:
+ * the job's own message may never have been sent (its sender died between the record write and
+ * the send), so it must be sent again, under a new generation (a same-generation duplicate
+ * could take over the job while it runs).
+ */
+export function ownMessageUnconfirmed(record: StoredRecord, generation: number): boolean {
+  return (
+    record.movedFrom === generation &&
+    record.doorbell !== generation &&
+    (record.state === 'pending' || record.state === 'retrying' || record.state === 'scheduled')
+  );
 }
 
 /** Seconds to wait before a job due at `runAtMs` is runnable, rounded up (SQS counts whole seconds). */
