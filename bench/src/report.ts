@@ -123,7 +123,7 @@ function targetsMarkdown(targets: TargetResult[]): string[] {
     const measured =
       target.measured === undefined
         ? '–'
-        : spec.check.kind === 'ratio-at-least'
+        : spec.check.kind === 'ratio-at-least' || spec.check.kind === 'ratio-at-most'
           ? formatRatio(target.measured)
           : formatNumber(target.measured);
     const result =

@@ -12,10 +12,11 @@ export interface Target {
   check:
     | { kind: 'at-least'; value: number }
     | { kind: 'below'; value: number }
-    | { kind: 'ratio-at-least'; peer: string; value: number };
+    | { kind: 'ratio-at-least'; peer: string; value: number }
+    | { kind: 'ratio-at-most'; peer: string; value: number };
 }
 
-/** From issue 2 (foundation) and issue 6 (benchmarks). */
+/** From issues 2 (foundation), 3 (BullMQ), 4 (pg-boss), 5 (SQS) and 6 (benchmarks). */
 export const TARGETS: Target[] = [
   {
     id: 'memory-throughput',
@@ -42,6 +43,22 @@ export const TARGETS: Target[] = [
     check: { kind: 'ratio-at-least', peer: 'bullmq', value: 0.9 },
   },
   {
+    id: 'bullmq-enqueue',
+    description: 'BullMQ adapter bulk enqueue ≥ 0.9× raw `addBulk`',
+    section: 'bullmq',
+    scenario: 'side-by-side',
+    metric: 'enqueueRate',
+    check: { kind: 'ratio-at-least', peer: 'bullmq', value: 0.9 },
+  },
+  {
+    id: 'bullmq-latency',
+    description: 'BullMQ adapter idle enqueue-to-start p50 within 1.5× raw BullMQ',
+    section: 'bullmq',
+    scenario: 'side-by-side',
+    metric: 'p50',
+    check: { kind: 'ratio-at-most', peer: 'bullmq', value: 1.5 },
+  },
+  {
     id: 'pgboss-ratio',
     description: 'pg-boss adapter ≥ 1.0× graphile-worker (no-op processing rate)',
     section: 'pgboss',
@@ -56,6 +73,14 @@ export const TARGETS: Target[] = [
     scenario: 'side-by-side',
     metric: 'p50',
     check: { kind: 'below', value: 10 },
+  },
+  {
+    id: 'pgboss-enqueue',
+    description: 'pg-boss adapter bulk enqueue ≥ 0.9× raw pg-boss `insert`',
+    section: 'pgboss',
+    scenario: 'side-by-side',
+    metric: 'enqueueRate',
+    check: { kind: 'ratio-at-least', peer: 'pg-boss', value: 0.9 },
   },
   {
     id: 'sqs-ratio',
@@ -91,7 +116,7 @@ export function evaluateTarget(target: Target, sections: SectionResult[]): Targe
   const { check, ...rest } = target;
   let measured = switchyard.median;
   let met: boolean;
-  if (check.kind === 'ratio-at-least') {
+  if (check.kind === 'ratio-at-least' || check.kind === 'ratio-at-most') {
     const peer = summary(scenario, check.peer, target.metric);
     const paired = peer === undefined ? undefined : pairedRatio(switchyard.samples, peer.samples);
     if (paired === undefined) {
@@ -99,7 +124,7 @@ export function evaluateTarget(target: Target, sections: SectionResult[]): Targe
       return notRun(target, reason);
     }
     measured = paired;
-    met = measured >= check.value;
+    met = check.kind === 'ratio-at-least' ? measured >= check.value : measured <= check.value;
   } else if (check.kind === 'at-least') {
     met = measured >= check.value;
   } else {
@@ -117,5 +142,6 @@ export function evaluateTargets(sections: SectionResult[]): TargetResult[] {
 export function describeCheck(target: Target): string {
   const { check } = target;
   if (check.kind === 'ratio-at-least') return `≥ ${check.value}× ${check.peer}`;
+  if (check.kind === 'ratio-at-most') return `≤ ${check.value}× ${check.peer}`;
   return `${check.kind === 'at-least' ? '≥' : '<'} ${check.value.toLocaleString('en-US')}`;
 }

@@ -49,6 +49,16 @@ describe('evaluateTarget', () => {
     );
   });
 
+  it('checks an upper bound on a ratio (lower is better)', () => {
+    const sections = section([scenario('x', { switchyard: 1.4, peer: 1 })]);
+    const within = evaluateTarget(at({ kind: 'ratio-at-most', peer: 'peer', value: 1.5 }), sections);
+    expect(within).toMatchObject({ status: 'met' });
+    expect(within.measured).toBeCloseTo(1.4, 10);
+    expect(evaluateTarget(at({ kind: 'ratio-at-most', peer: 'peer', value: 1.3 }), sections).status).toBe(
+      'missed',
+    );
+  });
+
   it('says why a figure was not run', () => {
     expect(evaluateTarget(at({ kind: 'below', value: 1 }), [])).toMatchObject({ status: 'not run' });
     const down: SectionResult[] = [{ name: 's', peers: [], notRun: 'Redis unreachable', scenarios: [] }];
