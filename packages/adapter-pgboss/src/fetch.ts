@@ -3,7 +3,7 @@
  * paused ones) in priority → runAt → enqueue order with SKIP LOCKED, and mark
  * them active under a fresh lease token in the same statement. pg-boss's own
  * fetch orders by created_on; Switchyard needs runAt before enqueue order, so
- * it has its own index (switchyard_job_claim) and statement.
+ * it has its own index (switchyard_job_claim) and claim function (schema.ts).
  * Runs as a prepared statement; not retried (see `claimJobs`).
  */
 import { JOB_COLUMNS, type JobRow } from './codec.js';
@@ -24,35 +24,16 @@ export interface ClaimRequest {
 const statements = new Map<string, string>();
 
 /**
- * Picks and marks the jobs in one statement, parameters $1–$4. synchronous_commit is off for it alone
- * (set_config is local to its implicit transaction): a claim lost in a server crash just leaves the job
- * pending, to be delivered again, so it need not wait for the WAL flush.
+ * Picks and marks the jobs through `switchyard_claim` (schema.ts, which explains why it is a function),
+ * parameters $1–$4. synchronous_commit is off for this statement's transaction alone (set_config local, at
+ * this level so the function's own settings do not undo it): a claim lost in a server crash just leaves the
+ * job pending, to be delivered again, so it need not wait for the WAL flush.
  */
 function claimSql(s: string): string {
   let sql = statements.get(s);
   if (sql) return sql;
-  sql = `WITH relaxed AS MATERIALIZED (SELECT set_config('synchronous_commit', 'off', true)),
-     candidates AS (
-       SELECT c.name, c.id
-       FROM relaxed, unnest($1::text[]) AS q(name)
-       CROSS JOIN LATERAL (
-         SELECT j.name, j.id, j.priority, j.start_after
-         FROM ${s}.job j
-         WHERE j.name = q.name AND j.state < 'active' AND j.start_after <= $2
-         ORDER BY j.priority DESC, j.start_after, j.id
-         LIMIT $3
-         FOR UPDATE SKIP LOCKED
-       ) c
-       WHERE NOT EXISTS (SELECT 1 FROM ${s}.switchyard_queue p WHERE p.name = q.name AND p.paused)
-       ORDER BY c.priority DESC, c.start_after, c.id
-       LIMIT $3
-     )
-     UPDATE ${s}.job j
-        SET state = 'active', retry_count = j.retry_count + 1, started_on = $2, heartbeat_on = $2,
-            sy_lease_token = gen_random_uuid(), sy_lease_expires_at = $4, sy_cancel_requested = false
-       FROM candidates
-      WHERE j.name = candidates.name AND j.id = candidates.id
-      RETURNING ${JOB_COLUMNS}`;
+  sql = `WITH relaxed AS MATERIALIZED (SELECT set_config('synchronous_commit', 'off', true))
+     SELECT ${JOB_COLUMNS} FROM relaxed, ${s}.switchyard_claim($1::text[], $2, $3, $4) j`;
   statements.set(s, sql);
   return sql;
 }

@@ -12,7 +12,7 @@ import { PgBoss } from 'pg-boss';
 import type { Database } from './database.js';
 
 /** Bump when `MIGRATIONS` grows. */
-export const SWITCHYARD_SCHEMA_VERSION = 2;
+export const SWITCHYARD_SCHEMA_VERSION = 3;
 
 /** The Switchyard additions, one entry per version. */
 function migrations(s: string): string[][] {
@@ -82,6 +82,46 @@ function migrations(s: string): string[][] {
       // per-queue count). Unfinished states are counted from pg-boss's own job_i14 (name, state, blocked, start_after).
       `DROP INDEX IF EXISTS ${s}.switchyard_job_finished`,
       `CREATE INDEX IF NOT EXISTS switchyard_job_finished ON ${s}.job_common (state, completed_on) INCLUDE (name) WHERE state IN ('completed', 'cancelled', 'failed')`,
+    ],
+    // Version 3: the claim as a function that pins its plan. It must walk switchyard_job_claim in order and stop
+    // after `p_limit` rows; on a table whose statistics are missing or stale (a new queue, a burst of inserts the
+    // planner has not seen yet) PostgreSQL misjudged a bitmap scan plus a sort of every ready row as cheaper,
+    // which made each claim cost O(backlog): 10,000 queued jobs processed 3× slower than 5,000. JIT is off
+    // because a disabled plan node (the final sort across queues, which always remains) costs 1e10, far above
+    // jit_above_cost: every claim would then compile itself with LLVM.
+    [
+      `CREATE OR REPLACE FUNCTION ${s}.switchyard_claim(p_queues text[], p_now timestamptz, p_limit int, p_lease_until timestamptz)
+         RETURNS SETOF ${s}.job
+         LANGUAGE plpgsql
+         SET enable_sort = off
+         SET enable_bitmapscan = off
+         SET jit = off
+       AS $claim$
+       BEGIN
+         RETURN QUERY
+         WITH candidates AS (
+           SELECT c.name, c.id
+           FROM unnest(p_queues) AS q(name)
+           CROSS JOIN LATERAL (
+             SELECT j.name, j.id, j.priority, j.start_after
+             FROM ${s}.job j
+             WHERE j.name = q.name AND j.state < 'active' AND j.start_after <= p_now
+             ORDER BY j.priority DESC, j.start_after, j.id
+             LIMIT p_limit
+             FOR UPDATE SKIP LOCKED
+           ) c
+           WHERE NOT EXISTS (SELECT 1 FROM ${s}.switchyard_queue p WHERE p.name = q.name AND p.paused)
+           ORDER BY c.priority DESC, c.start_after, c.id
+           LIMIT p_limit
+         )
+         UPDATE ${s}.job j
+            SET state = 'active', retry_count = j.retry_count + 1, started_on = p_now, heartbeat_on = p_now,
+                sy_lease_token = gen_random_uuid(), sy_lease_expires_at = p_lease_until, sy_cancel_requested = false
+           FROM candidates
+          WHERE j.name = candidates.name AND j.id = candidates.id
+          RETURNING j.*;
+       END
+       $claim$`,
     ],
   ];
 }

@@ -9,11 +9,17 @@ afterEach(async (context) => {
   await scope.dispose(context.task.result?.state !== 'fail');
 });
 
-/** Turns a current schema back into version 1: the enqueue-order sequence, its fetch index and the task index. */
+/**
+ * Turns a current schema back into version 1: the enqueue-order sequence, its fetch index, the task index,
+ * the finished index without the queue name, and no claim function.
+ */
 async function downgradeToVersion1(scope: PgTestScope): Promise<void> {
   const s = scope.schema;
   await scope.raw.query(`
     DROP INDEX ${s}.switchyard_job_claim;
+    DROP FUNCTION ${s}.switchyard_claim;
+    DROP INDEX ${s}.switchyard_job_finished;
+    CREATE INDEX switchyard_job_finished ON ${s}.job_common (state, completed_on) WHERE completed_on IS NOT NULL;
     CREATE SEQUENCE ${s}.switchyard_job_seq;
     ALTER TABLE ${s}.job ADD COLUMN sy_seq bigint NOT NULL DEFAULT nextval('${s}.switchyard_job_seq');
     CREATE INDEX switchyard_job_fetch ON ${s}.job_common (name, priority DESC, start_after, sy_seq) WHERE state < 'active';
@@ -56,7 +62,7 @@ describe('schema migration', () => {
 
     const adapter = await scope.adapter();
     const { rows: version } = await scope.raw.query(`SELECT version FROM ${scope.schema}.switchyard_version`);
-    expect(version).toEqual([{ version: 2 }]);
+    expect(version).toEqual([{ version: 3 }]);
     const { rows: columns } = await scope.raw.query(
       `SELECT column_name FROM information_schema.columns WHERE table_schema = $1 AND table_name = 'job' AND column_name = 'sy_seq'`,
       [scope.schema],
