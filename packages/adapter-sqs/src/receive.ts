@@ -146,6 +146,29 @@ export async function claimBatch(
   );
 }
 
+/** What one job named by a received message needs, decided from its record (see the file comment). */
+type JobVerdict =
+  /** Gone, stale (a later message rings for it) or finished: settled in the message, nothing else. */
+  | { kind: 'nothing' }
+  /** A record that cannot be decoded: handed out so core fails it. */
+  | { kind: 'malformed'; loaded: LoadedRecord }
+  /** Moved off this message to one of its own that may never have been sent: send it again. */
+  | { kind: 'unsent'; loaded: LoadedRecord }
+  | { kind: 'not-due'; loaded: LoadedRecord; wait: number }
+  | { kind: 'claimable'; loaded: LoadedRecord };
+
+/** Pure: the verdict for one job of a message, given its record as read after the message arrived. */
+function judge(doorbell: Doorbell, loaded: LoadedRecord | null, now: number): JobVerdict {
+  if (!loaded) return { kind: 'nothing' };
+  if (loaded.malformed) return { kind: 'malformed', loaded };
+  const { record } = loaded;
+  if (ownMessageUnconfirmed(record, doorbell.generation)) return { kind: 'unsent', loaded };
+  if (doorbell.generation !== record.doorbell || isTerminalState(record.state)) return { kind: 'nothing' };
+  const wait = secondsUntil(record.runAt.getTime(), now);
+  if (wait > 0 && record.state !== 'running') return { kind: 'not-due', loaded, wait };
+  return { kind: 'claimable', loaded };
+}
+
 /** Deals with the jobs of one message that will not become leases; returns the others as claimable. */
 async function screen(
   runtime: AdapterRuntime,
@@ -159,32 +182,17 @@ async function screen(
   const now = runtime.clock.now();
   const claimables: Claimable[] = [];
   const notDue: Array<{ loaded: LoadedRecord; wait: number }> = [];
-  /** Jobs that moved off this message to one of their own that may never have been sent. */
+  /** Jobs that moved off this message (generation `from`) to one of their own that may never have been sent. */
   const unsent: Array<{ loaded: LoadedRecord; from: number }> = [];
   let nothingToDo = 0;
   doorbells.forEach((doorbell, index) => {
     const loaded = loadedRecords[index] ?? null;
-    if (!loaded) {
-      runtime.logger.debug({ jobId: doorbell.id }, 'sqs: message for a job that no longer exists');
-      nothingToDo++;
-      return;
-    }
-    if (loaded.malformed) {
-      claimables.push({ target, message, held, doorbell, loaded });
-      return;
-    }
-    const { record } = loaded;
-    if (ownMessageUnconfirmed(record, doorbell.generation)) {
-      unsent.push({ loaded, from: doorbell.generation });
-      return;
-    }
-    if (doorbell.generation !== record.doorbell || isTerminalState(record.state)) {
-      nothingToDo++;
-      return;
-    }
-    const wait = secondsUntil(record.runAt.getTime(), now);
-    if (wait > 0 && record.state !== 'running') notDue.push({ loaded, wait });
-    else claimables.push({ target, message, held, doorbell, loaded });
+    if (!loaded) runtime.logger.debug({ jobId: doorbell.id }, 'sqs: message for a job that no longer exists');
+    const verdict = judge(doorbell, loaded, now);
+    if (verdict.kind === 'nothing') nothingToDo++;
+    else if (verdict.kind === 'unsent') unsent.push({ loaded: verdict.loaded, from: doorbell.generation });
+    else if (verdict.kind === 'not-due') notDue.push(verdict);
+    else claimables.push({ target, message, held, doorbell, loaded: verdict.loaded });
   });
   if (held.single && notDue.length === 1) {
     const [{ loaded, wait }] = notDue as [{ loaded: LoadedRecord; wait: number }];
@@ -200,6 +208,7 @@ async function screen(
   held.settle(nothingToDo);
   // Each settles its job in the message once its own message is sent; a failed send leaves it open.
   await Promise.all([
+    // A job not due is on its current generation, so that is the one it moves from.
     ...notDue.map(({ loaded }) => moveToOwnMessage(runtime, held, loaded, loaded.record.doorbell)),
     ...unsent.map(({ loaded, from }) => moveToOwnMessage(runtime, held, loaded, from)),
   ]);
@@ -246,36 +255,28 @@ async function moveToOwnMessage(
 /** One job decided again from a fresh read (its record changed between screening and claiming). */
 async function reclaim(runtime: AdapterRuntime, claimable: Claimable): Promise<SqsLease | null> {
   const { held, doorbell, message } = claimable;
-  const loaded = await runtime.records.load(doorbell.id);
-  if (!loaded) {
-    held.settle();
-    return null;
-  }
-  if (loaded.malformed) return malformedLease(runtime, held, loaded);
-  const { record } = loaded;
-  if (ownMessageUnconfirmed(record, doorbell.generation)) {
-    await moveToOwnMessage(runtime, held, loaded, doorbell.generation);
-    return null;
-  }
-  if (doorbell.generation !== record.doorbell || isTerminalState(record.state)) {
-    held.settle();
-    return null;
-  }
-  const wait = secondsUntil(record.runAt.getTime(), runtime.clock.now());
-  if (wait > 0 && record.state !== 'running') {
-    if (held.single) {
-      await deferUntilDue(runtime, held, record, wait, messageAgeSeconds(message));
-    } else {
-      await moveToOwnMessage(runtime, held, loaded, doorbell.generation);
-    }
-    return null;
+  const verdict = judge(doorbell, await runtime.records.load(doorbell.id), runtime.clock.now());
+  switch (verdict.kind) {
+    case 'nothing':
+      held.settle();
+      return null;
+    case 'malformed':
+      return malformedLease(runtime, held, verdict.loaded);
+    case 'unsent':
+      await moveToOwnMessage(runtime, held, verdict.loaded, doorbell.generation);
+      return null;
+    case 'not-due':
+      if (held.single)
+        await deferUntilDue(runtime, held, verdict.loaded.record, verdict.wait, messageAgeSeconds(message));
+      else await moveToOwnMessage(runtime, held, verdict.loaded, doorbell.generation);
+      return null;
   }
   const paused = await runtime.records.call('read pause flags', () => runtime.options.store.pausedQueues());
-  if (paused.has(record.queue)) {
+  if (paused.has(verdict.loaded.record.queue)) {
     held.giveBack(pausedHideSeconds(runtime));
     return null;
   }
-  return claim(runtime, held, loaded);
+  return claim(runtime, held, verdict.loaded);
 }
 
 function logDropped(runtime: AdapterRuntime, message: Message, error: unknown): void {
