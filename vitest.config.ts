@@ -1,8 +1,8 @@
 import { defineConfig } from 'vitest/config';
 
-// One root config: every package's tests run from `pnpm test`, each package as a project.
+// One root config: every package's tests (and the bench's and scripts' own) run from `pnpm test`.
 export default defineConfig({
   test: {
-    projects: ['packages/*', 'apps/*'],
+    projects: ['packages/*', 'apps/*', 'scripts', 'bench', 'chaos'],
   },
 });

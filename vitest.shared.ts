@@ -9,11 +9,19 @@ export default defineConfig({
   resolve: {
     alias: {
       '@switchyard/core': src('core'),
+      '@switchyard/conformance/tcp-proxy': fileURLToPath(
+        new URL('./packages/conformance/src/tcp-proxy.ts', import.meta.url),
+      ),
       '@switchyard/conformance': src('conformance'),
       '@switchyard/adapter-memory': src('adapter-memory'),
       '@switchyard/adapter-bullmq': src('adapter-bullmq'),
       '@switchyard/adapter-pgboss': src('adapter-pgboss'),
       '@switchyard/adapter-sqs': src('adapter-sqs'),
+      '@switchyard/http/client': fileURLToPath(new URL('./packages/http/src/client.ts', import.meta.url)),
+      '@switchyard/http': src('http'),
+      '@switchyard/prometheus': src('prometheus'),
+      '@switchyard/otel': src('otel'),
+      '@switchyard/cli': src('cli'),
     },
   },
   test: {

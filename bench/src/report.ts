@@ -3,7 +3,7 @@ import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import type { BenchResult, ContenderResult, ScenarioResult, SectionResult, TargetResult } from './results.ts';
 import type { MetricSpec } from './section.ts';
 import { pairedRatio, type Summary } from './stats.ts';
-import { describeCheck, TARGETS } from './targets.ts';
+import { describeCheck, describeVerdict, TARGETS } from './targets.ts';
 
 /** A figure with a sensible number of digits. */
 export function formatNumber(value: number): string {
@@ -44,7 +44,7 @@ function targetCell(section: string, scenario: string, metric: string, targets: 
   const target = targets.find((t) => t.section === section && t.scenario === scenario && t.metric === metric);
   if (target === undefined) return '';
   const spec = TARGETS.find((t) => t.id === target.id)!;
-  const verdict = target.status === 'met' ? 'met' : target.status === 'missed' ? '**MISSED**' : 'not run';
+  const verdict = target.status === 'not run' ? 'not run' : describeVerdict(target);
   return `${describeCheck(spec)}: ${verdict}`;
 }
 
@@ -120,18 +120,16 @@ function targetsMarkdown(targets: TargetResult[]): string[] {
   const lines = ['| Required figure | Required | Measured | Result |', '|---|---|---|---|'];
   for (const target of targets) {
     const spec = TARGETS.find((t) => t.id === target.id)!;
-    const measured =
-      target.measured === undefined
-        ? '–'
-        : spec.check.kind === 'ratio-at-least' || spec.check.kind === 'ratio-at-most'
-          ? formatRatio(target.measured)
-          : formatNumber(target.measured);
-    const result =
-      target.status === 'met'
-        ? 'met'
-        : target.status === 'missed'
-          ? '**MISSED**'
-          : `not run: ${target.reason}`;
+    const format =
+      spec.check.kind === 'ratio-at-least' || spec.check.kind === 'ratio-at-most'
+        ? formatRatio
+        : formatNumber;
+    const spread =
+      target.range === undefined || target.range[0] === target.range[1]
+        ? ''
+        : ` (rounds ${format(target.range[0])} – ${format(target.range[1])})`;
+    const measured = target.measured === undefined ? '–' : `${format(target.measured)}${spread}`;
+    const result = describeVerdict(target);
     lines.push(`| ${target.description} | ${describeCheck(spec)} | ${measured} | ${result} |`);
   }
   return lines;

@@ -43,6 +43,13 @@ export interface TargetResult {
   status: 'met' | 'missed' | 'not run';
   /** The value compared (a Switchyard figure, or a Switchyard ÷ peer ratio). */
   measured?: number;
+  /** Lowest and highest value of that figure over the rounds (per-round ratios for a ratio). */
+  range?: [number, number];
+  /**
+   * Set when some rounds meet the target and others miss it: the verdict rests on the median alone and
+   * another run on the same machine may well flip it.
+   */
+  spreadCrosses?: boolean;
   /** Why it was not run. */
   reason?: string;
 }

@@ -5,13 +5,19 @@
  * did not run instead of failing the whole bench.
  */
 import { existsSync } from 'node:fs';
+import { clusterSection } from './cluster/section.ts';
+import { operationsSection } from './operations/section.ts';
+import { scaleOutSection } from './scale-out/section.ts';
 import { memorySection } from './scenarios/memory.ts';
+import { telemetrySection } from './scenarios/telemetry.ts';
 import type { Section } from './section.ts';
+import { storageSection } from './storage/section.ts';
+import { throttleSection } from './throttle/section.ts';
 
 /** The backend sections, their peers (column order) and the module that adapts their script. */
 const BACKENDS: { name: string; peers: string[] }[] = [
   { name: 'bullmq', peers: ['bullmq'] },
-  { name: 'pgboss', peers: ['pg-boss', 'graphile-worker'] },
+  { name: 'pgboss', peers: ['pg-boss', 'graphile-worker', 'switchyard 10k'] },
   { name: 'sqs', peers: ['sqs-consumer', 'aws-sdk'] },
 ];
 
@@ -40,5 +46,17 @@ export async function loadSections(): Promise<Section[]> {
       sections.push(module.section());
     }
   }
+  // What metrics + tracing cost, on memory and BullMQ.
+  sections.push(telemetrySection());
+  // The operations figures (issue 11) on every backend.
+  sections.push(operationsSection());
+  // Throughput under a cluster-wide rate limit (issue 19) on every backend.
+  sections.push(throttleSection());
+  // Throughput with 1, 2 and 4 worker processes (issue 22) on BullMQ and pg-boss.
+  sections.push(scaleOutSection());
+  // Bytes per queued job in Redis and PostgreSQL (issue 22), beside the raw libraries.
+  sections.push(storageSection());
+  // The BullMQ adapter on a real 3-master Redis Cluster beside one node (issue 22).
+  sections.push(clusterSection());
   return sections;
 }

@@ -1,7 +1,7 @@
 /**
- * SQS side-by-side: the Switchyard SQS adapter (Redis job-state store) against
- * `sqs-consumer` (batchSize 10, handleMessageBatch), on one fauxqs emulator started in this process
- * (or SQS_ENDPOINT), in the same run.
+ * SQS side-by-side: the Switchyard SQS adapter (Redis job-state store, strict priority order from
+ * the store's ready index) against `sqs-consumer` (batchSize 10, handleMessageBatch), on one fauxqs
+ * emulator started in this process (or SQS_ENDPOINT), in the same run.
  *
  *   node bench/src/sqs.ts        (BENCH_JOBS=3000 BENCH_CONCURRENCY=20 REDIS_URL=... SQS_ENDPOINT=...)
  *
@@ -29,8 +29,6 @@ import { sleep } from './wait.ts';
 const JOBS = Number(process.env.BENCH_JOBS ?? 3000);
 const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 20);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
-/** Priority bands of the adapter (3 is its default; each band is one more SQS queue to poll). */
-const BANDS = Number(process.env.BENCH_BANDS ?? 3);
 const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 
 /** Waits poll every 2 ms: the emulator and Redis share the two cores with this process. */
@@ -77,7 +75,6 @@ async function benchSwitchyard(endpoint: string): Promise<Row> {
     client,
     store: redisStore({ url: REDIS_URL, keyPrefix: `{bench:${prefix}}` }),
     queuePrefix: prefix,
-    priorityBands: BANDS,
     waitTimeSeconds: 1,
   });
   await adapter.start({ logger: silentLogger, clock: systemClock, retention: {} });
@@ -115,7 +112,7 @@ async function benchSwitchyard(endpoint: string): Promise<Row> {
   const processCalls = perJob(calls, JOBS);
   await dropPrefix(client, prefix);
   return {
-    system: `switchyard sqs adapter (concurrency ${CONCURRENCY}, ${BANDS} priority bands, Redis store)`,
+    system: `switchyard sqs adapter (concurrency ${CONCURRENCY}, Redis store)`,
     processPerSec,
     enqueueCalls,
     processCalls,

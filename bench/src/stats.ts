@@ -55,10 +55,31 @@ export function ratio(switchyard: number, peer: number | undefined): number | un
  */
 export function pairedRatio(switchyard: readonly number[], peer: readonly number[]): number | undefined {
   if (switchyard.length === 0 || peer.length === 0) return undefined;
-  if (switchyard.length !== peer.length || peer.some((value) => value === 0 || !Number.isFinite(value))) {
-    return ratio(median(switchyard), median(peer));
-  }
-  return median(switchyard.map((value, round) => value / peer[round]!));
+  const rounds = roundRatios(switchyard, peer);
+  return rounds === undefined ? ratio(median(switchyard), median(peer)) : median(rounds);
+}
+
+/** Switchyard ÷ peer for each round; undefined when the rounds do not pair up (or a peer figure is 0). */
+export function roundRatios(switchyard: readonly number[], peer: readonly number[]): number[] | undefined {
+  if (switchyard.length === 0 || switchyard.length !== peer.length) return undefined;
+  if (peer.some((value) => value === 0 || !Number.isFinite(value))) return undefined;
+  return switchyard.map((value, round) => value / peer[round]!);
+}
+
+/**
+ * The lowest and highest Switchyard ÷ peer a run supports: the round-by-round ratios when the rounds pair
+ * up, else the extremes of one side over the other. Undefined when no ratio exists.
+ */
+export function ratioRange(
+  switchyard: readonly number[],
+  peer: readonly number[],
+): [number, number] | undefined {
+  if (switchyard.length === 0 || peer.length === 0) return undefined;
+  const rounds = roundRatios(switchyard, peer);
+  if (rounds !== undefined) return [Math.min(...rounds), Math.max(...rounds)];
+  const low = ratio(Math.min(...switchyard), Math.max(...peer));
+  const high = ratio(Math.max(...switchyard), Math.min(...peer));
+  return low === undefined || high === undefined ? undefined : [low, high];
 }
 
 /**

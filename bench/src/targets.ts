@@ -1,6 +1,6 @@
 /** The figures the issues ask for, and the pure check of a run against them. */
 import type { ScenarioResult, SectionResult, TargetResult } from './results.ts';
-import { pairedRatio } from './stats.ts';
+import { pairedRatio, ratioRange } from './stats.ts';
 
 /** A required figure: an absolute Switchyard number, or a ratio to a named peer. */
 export interface Target {
@@ -16,7 +16,76 @@ export interface Target {
     | { kind: 'ratio-at-most'; peer: string; value: number };
 }
 
-/** From issues 2 (foundation), 3 (BullMQ), 4 (pg-boss), 5 (SQS) and 6 (benchmarks). */
+/** Issue 11's figures, per backend. */
+function operationsTargets(): Target[] {
+  const durable = ['bullmq', 'pgboss', 'sqs'];
+  return [
+    ...['bullmq', 'pgboss'].flatMap((kind): Target[] =>
+      (['metadataP50', 'payloadP50'] as const).map((metric) => ({
+        id: `ops-list-${metric.replace('P50', '')}-${kind}`,
+        description: `${kind}: first page of jobs.list with a ${metric.replace('P50', '')} filter on 100,000 jobs ≤ 50 ms (p50)`,
+        section: 'operations',
+        scenario: `queries-${kind}`,
+        metric,
+        check: { kind: 'below', value: 50 },
+      })),
+    ),
+    ...['memory', ...durable].map(
+      (kind): Target => ({
+        id: `ops-summary-${kind}`,
+        description: `${kind}: stats.summary() on 100,000 jobs ≤ 20 ms (p50)`,
+        section: 'operations',
+        scenario: `queries-${kind}`,
+        metric: 'summaryP50',
+        check: { kind: 'below', value: 20 },
+      }),
+    ),
+    ...durable.map(
+      (kind): Target => ({
+        id: `ops-history-cost-${kind}`,
+        description: `${kind}: recording history costs ≤ 5% of processing throughput`,
+        section: 'operations',
+        scenario: `history-cost-${kind}`,
+        metric: 'rate',
+        check: { kind: 'ratio-at-least', peer: 'history off', value: 0.95 },
+      }),
+    ),
+    ...durable.map(
+      (kind): Target => ({
+        id: `ops-event-latency-${kind}`,
+        description: `${kind}: an event reaches a subscriber in another process ≤ 10 ms p50`,
+        section: 'operations',
+        scenario: `event-latency-${kind}`,
+        metric: 'p50',
+        check: { kind: 'below', value: 10 },
+      }),
+    ),
+  ];
+}
+
+/** Issue 19: throughput under a rate limit equals the limit within 5%, on every backend. */
+function throttleTargets(): Target[] {
+  return ['memory', 'bullmq', 'pgboss', 'sqs'].flatMap((kind): Target[] => [
+    {
+      id: `throttle-rate-min-${kind}`,
+      description: `${kind}: throughput under rateLimit ≥ 0.95× the limit`,
+      section: 'throttling',
+      scenario: `rate-limit-${kind}`,
+      metric: 'ratio',
+      check: { kind: 'at-least', value: 0.95 },
+    },
+    {
+      id: `throttle-rate-max-${kind}`,
+      description: `${kind}: throughput under rateLimit ≤ 1.05× the limit`,
+      section: 'throttling',
+      scenario: `rate-limit-${kind}`,
+      metric: 'ratio',
+      check: { kind: 'below', value: 1.05 },
+    },
+  ]);
+}
+
+/** From issues 2 (foundation), 3 (BullMQ), 4 (pg-boss), 5 (SQS), 6 (benchmarks), 11 (operations), 12 (observability), 19 (throttling) and 22 (backlog). */
 export const TARGETS: Target[] = [
   {
     id: 'memory-throughput',
@@ -90,7 +159,43 @@ export const TARGETS: Target[] = [
     metric: 'rate',
     check: { kind: 'ratio-at-least', peer: 'sqs-consumer', value: 1.5 },
   },
+  {
+    id: 'telemetry-memory',
+    description:
+      'memory adapter with metrics + tracing on ≥ 0.85× telemetry off (no-op jobs, concurrency 100)',
+    section: 'telemetry',
+    scenario: 'memory-on-vs-off',
+    metric: 'rate',
+    check: { kind: 'ratio-at-least', peer: 'telemetry off', value: 0.85 },
+  },
+  {
+    id: 'telemetry-bullmq',
+    description:
+      'BullMQ adapter with metrics + tracing on ≥ 0.95× telemetry off (no-op jobs, concurrency 100)',
+    section: 'telemetry',
+    scenario: 'bullmq-on-vs-off',
+    metric: 'rate',
+    check: { kind: 'ratio-at-least', peer: 'telemetry off', value: 0.95 },
+  },
+  ...operationsTargets(),
+  ...backlogTargets(),
+  ...throttleTargets(),
 ];
+
+/** Issue 22: the processing rate must not fall with the backlog (within 20 % of the rate with 10,000 queued). */
+function backlogTargets(): Target[] {
+  return [
+    { scenario: 'backlog-100k', queued: '100,000' },
+    { scenario: 'backlog-1m', queued: '1,000,000' },
+  ].map(({ scenario, queued }) => ({
+    id: `pgboss-${scenario}`,
+    description: `pg-boss adapter: processing rate with ${queued} jobs queued ≥ 0.8× the rate with 10,000 queued`,
+    section: 'pgboss',
+    scenario,
+    metric: 'processRate',
+    check: { kind: 'ratio-at-least', peer: 'switchyard 10k', value: 0.8 },
+  }));
+}
 
 function summary(scenario: ScenarioResult, contender: string, metric: string) {
   return scenario.contenders.find((c) => c.name === contender)?.summaries[metric];
@@ -115,22 +220,30 @@ export function evaluateTarget(target: Target, sections: SectionResult[]): Targe
   }
   const { check, ...rest } = target;
   let measured = switchyard.median;
-  let met: boolean;
+  let range: [number, number] = [switchyard.min, switchyard.max];
   if (check.kind === 'ratio-at-least' || check.kind === 'ratio-at-most') {
     const peer = summary(scenario, check.peer, target.metric);
     const paired = peer === undefined ? undefined : pairedRatio(switchyard.samples, peer.samples);
-    if (paired === undefined) {
+    const spread = peer === undefined ? undefined : ratioRange(switchyard.samples, peer.samples);
+    if (paired === undefined || spread === undefined) {
       const reason = scenario.notRun.find((n) => n.name === check.peer)?.reason ?? `no ${check.peer} figure`;
       return notRun(target, reason);
     }
     measured = paired;
-    met = check.kind === 'ratio-at-least' ? measured >= check.value : measured <= check.value;
-  } else if (check.kind === 'at-least') {
-    met = measured >= check.value;
-  } else {
-    met = measured < check.value;
+    range = spread;
   }
-  return { ...rest, status: met ? 'met' : 'missed', measured };
+  const met = passes(check, measured);
+  const result: TargetResult = { ...rest, status: met ? 'met' : 'missed', measured, range };
+  // Both ends of the range on different sides of the bound: the rounds disagree about the verdict.
+  if (passes(check, range[0]) !== passes(check, range[1])) result.spreadCrosses = true;
+  return result;
+}
+
+/** Pure: whether one value meets the check (`at-least` and the ratios include the bound; `below` is strict). */
+export function passes(check: Target['check'], value: number): boolean {
+  if (check.kind === 'ratio-at-least' || check.kind === 'at-least') return value >= check.value;
+  if (check.kind === 'ratio-at-most') return value <= check.value;
+  return value < check.value;
 }
 
 /** Checks every target. */
@@ -144,4 +257,17 @@ export function describeCheck(target: Target): string {
   if (check.kind === 'ratio-at-least') return `≥ ${check.value}× ${check.peer}`;
   if (check.kind === 'ratio-at-most') return `≤ ${check.value}× ${check.peer}`;
   return `${check.kind === 'at-least' ? '≥' : '<'} ${check.value.toLocaleString('en-US')}`;
+}
+
+/**
+ * The verdict as the report prints it. A verdict whose rounds disagree says so: "met, but the spread
+ * crosses the target" is a pass this machine does not reproduce every round.
+ */
+export function describeVerdict(result: TargetResult): string {
+  if (result.status === 'not run') return `not run: ${result.reason}`;
+  const verdict = result.status === 'met' ? 'met' : '**MISSED**';
+  if (!result.spreadCrosses) return verdict;
+  return result.status === 'met'
+    ? 'met, but the spread crosses the target'
+    : '**MISSED**, spread crosses the target';
 }

@@ -1,5 +1,14 @@
 import { describe, expect, it } from 'vitest';
-import { median, pairedRatio, percentile, ratio, roundOrder, summarize } from '../src/stats.ts';
+import {
+  median,
+  pairedRatio,
+  percentile,
+  ratio,
+  ratioRange,
+  roundOrder,
+  roundRatios,
+  summarize,
+} from '../src/stats.ts';
 
 describe('percentile', () => {
   it.each([
@@ -75,5 +84,23 @@ describe('pairedRatio', () => {
   it('falls back to the ratio of medians when rounds do not pair up', () => {
     expect(pairedRatio([90], [100, 100, 100])).toBeCloseTo(0.9, 10);
     expect(pairedRatio([], [1])).toBeUndefined();
+  });
+});
+
+describe('roundRatios and ratioRange', () => {
+  it('pair the rounds when they line up', () => {
+    expect(roundRatios([50, 30], [100, 60])).toEqual([0.5, 0.5]);
+    expect(ratioRange([40, 30, 90], [100, 50, 100])).toEqual([0.4, 0.9]);
+  });
+
+  it('fall back to the extremes of each side when they do not', () => {
+    expect(roundRatios([1, 2], [1])).toBeUndefined();
+    expect(roundRatios([1, 2], [1, 0])).toBeUndefined();
+    expect(ratioRange([80, 100], [100, 50, 200])).toEqual([0.4, 2]);
+  });
+
+  it('have no range without figures or with a zero peer', () => {
+    expect(ratioRange([], [1])).toBeUndefined();
+    expect(ratioRange([1], [0])).toBeUndefined();
   });
 });

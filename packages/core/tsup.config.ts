@@ -7,4 +7,6 @@ export default defineConfig({
   sourcemap: true,
   clean: true,
   target: 'node22',
+  // `node:sqlite` (the fallback spool) exists only with its prefix: keep every `node:` as written.
+  removeNodeProtocol: false,
 });

@@ -36,11 +36,11 @@ export interface DemoSettings {
   backend: BackendName;
   /** HTTP port; 0 picks a free one. */
   port: number;
-  /** Keep serving after the scripted scenario instead of exiting. */
+  /** Keep serving (the shop and its dashboard) after the scripted scenario until Ctrl-C; `--no-serve` exits. */
   serve: boolean;
 }
 
-/** Reads `QUEUE_BACKEND`, `PORT`, `--port <n>`, `--backend <name>` and `--serve`. Throws on bad values. */
+/** Reads `QUEUE_BACKEND`, `PORT`, `--port <n>`, `--backend <name>` and `--no-serve`. Throws on bad values. */
 export function parseDemoSettings(
   argv: readonly string[],
   env: Record<string, string | undefined>,
@@ -55,7 +55,8 @@ export function parseDemoSettings(
   if (!Number.isInteger(port) || port < 0 || port > 65535) {
     throw new Error(`port must be an integer 0..65535, got ${JSON.stringify(portText)}`);
   }
-  return { backend, port, serve: argv.includes('--serve') };
+  // Serving is the default (`--serve` is still accepted); scripts pass `--no-serve` to exit at once.
+  return { backend, port, serve: !argv.includes('--no-serve') };
 }
 
 /** Checks a backend name. */

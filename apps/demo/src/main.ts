@@ -1,8 +1,8 @@
 /**
  * `pnpm demo`: the shop on one backend (QUEUE_BACKEND, default memory) with its
  * HTTP server, worker and scheduler in this process. It places a handful of
- * orders over HTTP by itself, prints each job's life as it happens, and exits
- * when the story is told (`--serve` keeps it running).
+ * orders over HTTP by itself, prints each job's life as it happens, then prints
+ * the dashboard's URL and keeps serving until Ctrl-C (`--no-serve` exits at once).
  */
 import { DEMO_TIMINGS, parseDemoSettings } from './config.ts';
 import { newNamespace } from './run.ts';
@@ -35,7 +35,7 @@ print(
     `ordering: ${capabilities.ordering}; transactional enqueue: ${capabilities.transactionalEnqueue}`,
 );
 print(
-  '  POST /orders · GET /orders/:id · GET /jobs/:id · POST /orders/import · POST /reports/:period · GET /schedules\n',
+  '  POST /orders · GET /orders/:id · GET /jobs/:id · POST /orders/import · POST /reports/:period · GET /schedules · GET /metrics\n',
 );
 print(
   `${'time (UTC)'.padEnd(12)}  ${'task'.padEnd(20)} ${'about'.padEnd(SUBJECT_WIDTH)} ${'job'.padEnd(7)}  state`,
@@ -66,6 +66,7 @@ print(
 process.exitCode = problems.length === 0 ? 0 : 1;
 
 if (settings.serve) {
+  print(`\nDashboard: ${shop.dashboardUrl}  (REST API at ${shop.url}/api)`);
   print(
     `Still serving at ${shop.url} (try: curl -XPOST ${shop.url}/orders -H 'content-type: application/json' ` +
       `-d '{"customer":"you@example.com","amount":10,"payment":"card","premium":true}'). Ctrl-C to stop.`,

@@ -16,6 +16,8 @@ export interface RunOptions {
   hooks?: ScenarioHooks;
   /** Called once the shop is up (the demo attaches its timeline here). */
   onShopStarted?(shop: Shop): void;
+  /** Leave the shop running after the scenario (the caller closes it; `onShopStarted` hands it over). */
+  keepOpen?: boolean;
 }
 
 /** Starts a shop on `backend`, runs the scenario, closes the shop. Throws `BackendUnavailableError` when unreachable. */
@@ -26,9 +28,10 @@ export async function runScenarioOn(backend: BackendName, options: RunOptions): 
     namespace: newNamespace(),
     ...(options.port !== undefined ? { port: options.port } : {}),
   });
+  let keep = false;
   try {
     options.onShopStarted?.(shop);
-    return await runScenario(
+    const report = await runScenario(
       {
         baseUrl: shop.url,
         backend,
@@ -37,7 +40,9 @@ export async function runScenarioOn(backend: BackendName, options: RunOptions): 
       },
       options.hooks,
     );
+    keep = options.keepOpen === true;
+    return report;
   } finally {
-    await shop.close();
+    if (!keep) await shop.close();
   }
 }

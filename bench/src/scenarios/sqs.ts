@@ -75,8 +75,6 @@ export function section(): Section {
     async scenarios(options: BenchOptions): Promise<Scenario[]> {
       const jobs = options.quick ? 1000 : 3000;
       const concurrency = 20;
-      // The adapter's default band count, passed explicitly so the recorded settings are what ran.
-      const priorityBands = 3;
       return [
         {
           id: 'throughput',
@@ -94,7 +92,7 @@ export function section(): Section {
           ],
           ...(options.quick ? { rounds: 2 } : {}),
           contenders: [
-            { name: 'switchyard', role: 'switchyard', settings: { priorityBands, store: 'redis' } },
+            { name: 'switchyard', role: 'switchyard', settings: { ordering: 'strict', store: 'redis' } },
             { name: 'sqs-consumer', role: 'peer', settings: { batchSize: 10 } },
           ],
           notRun: [{ name: 'aws-sdk', reason: 'bench/src/sqs.ts has no bare-SDK contender yet' }],
@@ -104,7 +102,6 @@ export function section(): Section {
                 ...process.env,
                 BENCH_JOBS: String(jobs),
                 BENCH_CONCURRENCY: String(concurrency),
-                BENCH_BANDS: String(priorityBands),
                 BENCH_ROUNDS: String(rounds),
               },
               maxBuffer: 64 * 1024 * 1024,

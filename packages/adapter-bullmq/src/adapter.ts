@@ -1,28 +1,28 @@
 /** `bullmqAdapter()`: the Switchyard adapter for BullMQ on Redis. */
-import { type AdapterCapabilities, AdapterError, type QueueAdapter } from '@switchyard/core';
+import { type AdapterCapabilities, AdapterError, type QueueAdapterV2 } from '@switchyard/core';
+import { closeClient, createCommandClient, describeServer } from './connections.js';
 import { type BullmqConsumer, startConsumer } from './consume.js';
 import { AdapterContext } from './context.js';
 import { enqueueJobs } from './enqueue.js';
 import { ADAPTER_NAME } from './errors.js';
-import type { RedisClient } from './options.js';
-import { type BullmqAdapterOptions, createMainClient, resolveOptions } from './options.js';
+import { createEventBus } from './events.js';
+import { createHistoryStore } from './history.js';
+import { IndexSweeper } from './index-sweep.js';
+import { type BullmqAdapterOptions, resolveOptions } from './options.js';
 import { createJobStore } from './queries.js';
 import { createQueueControl } from './queues.js';
+import { checkRedisSettings } from './redis-settings.js';
 import { createScheduleStore } from './schedules.js';
+import { createStatsStore } from './stats.js';
+import { BullmqThrottle } from './throttle.js';
+import { createWorkerRegistry } from './workers.js';
 
 /** How long `start()` waits for Redis before failing. */
 const CONNECT_TIMEOUT_MS = 10_000;
 
-/** host:port of a single Redis, or "the cluster" (for error messages). */
-function describeServer(client: RedisClient): string {
-  const options = client.options as { host?: string; port?: number };
-  return options.host !== undefined ? `${options.host}:${options.port ?? 6379}` : 'the cluster';
-}
-
-/** Waits for the client to answer, or fails with a message naming the server. */
+/** Waits for the command connection to answer, or fails with a message naming the server. */
 async function ping(context: AdapterContext): Promise<void> {
   const { client } = context;
-  if (client.status === 'wait') await client.connect();
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<never>((_, reject) => {
     timer = setTimeout(
@@ -34,37 +34,31 @@ async function ping(context: AdapterContext): Promise<void> {
     );
   });
   try {
-    await Promise.race([client.ping(), timeout]);
+    await Promise.race([
+      (async () => {
+        // The command connection has no offline queue: it must be connected before the first command.
+        if (client.status === 'wait') await client.connect();
+        await client.ping();
+      })(),
+      timeout,
+    ]);
   } finally {
     clearTimeout(timer);
   }
 }
 
-/** Closes a client the adapter owns: QUIT when connected, else just stop reconnecting. */
-async function closeClient(client: RedisClient): Promise<void> {
-  if (client.status === 'ready') {
-    try {
-      await client.quit();
-      return;
-    } catch (error) {
-      // QUIT raced a dropped connection: nothing left to flush, so drop the socket.
-      client.disconnect();
-      if (!/Connection is closed/.test((error as Error).message)) throw error;
-      return;
-    }
-  }
-  client.disconnect();
-}
-
 /**
  * A Switchyard adapter on BullMQ 6 (Redis). Jobs are BullMQ jobs (the Switchyard id is
- * the BullMQ job id), leases are BullMQ locks; schedules are driven by core.
+ * the BullMQ job id), leases are BullMQ locks; schedules are driven by core. Jobs that plain
+ * BullMQ producers add to the queues named in `foreignJobs` run as Switchyard jobs too.
  */
-export function bullmqAdapter(options: BullmqAdapterOptions): QueueAdapter {
+export function bullmqAdapter(options: BullmqAdapterOptions): QueueAdapterV2 {
   const resolved = resolveOptions(options);
-  const { client, owned } = createMainClient(options.connection);
+  const client = createCommandClient(options.connection);
   const context = new AdapterContext(client, resolved);
   const consumers = new Set<BullmqConsumer>();
+  const events = createEventBus(context);
+  const sweeper = new IndexSweeper(context);
   const capabilities: AdapterCapabilities = {
     durable: true,
     transactionalEnqueue: false,
@@ -74,16 +68,20 @@ export function bullmqAdapter(options: BullmqAdapterOptions): QueueAdapter {
     crossProcessCancel: true,
     nativeScheduler: false,
     crossProcessLeases: true,
+    throttle: true,
   };
 
   return {
     name: ADAPTER_NAME,
-    specVersion: 1,
+    specVersion: 2,
     capabilities,
     async start(startContext) {
       context.logger = startContext.logger;
       context.clock = startContext.clock;
       context.retention = startContext.retention;
+      if (startContext.historyRetentionMs !== undefined) {
+        context.historyRetentionMs = startContext.historyRetentionMs;
+      }
       try {
         await ping(context);
       } catch (error) {
@@ -91,12 +89,17 @@ export function bullmqAdapter(options: BullmqAdapterOptions): QueueAdapter {
           cause: error,
         });
       }
+      await checkRedisSettings(client, context.logger);
+      await context.prepareForeignQueues();
+      sweeper.start();
     },
     async close() {
+      await sweeper.stop();
+      await events.close();
       await Promise.all([...consumers].map((consumer) => consumer.close()));
       consumers.clear();
       await context.close();
-      if (owned) await closeClient(client);
+      await closeClient(client);
     },
     enqueue: (jobs) => enqueueJobs(context, jobs),
     consume(queues, consumeOptions, onLease) {
@@ -107,5 +110,10 @@ export function bullmqAdapter(options: BullmqAdapterOptions): QueueAdapter {
     jobs: createJobStore(context),
     queues: createQueueControl(context),
     schedules: createScheduleStore(context),
+    workers: createWorkerRegistry(context),
+    events,
+    history: createHistoryStore(context, () => context.historyRetentionMs),
+    stats: createStatsStore(context),
+    throttle: new BullmqThrottle(context),
   };
 }

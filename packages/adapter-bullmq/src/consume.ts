@@ -5,14 +5,16 @@
  * locked, for a slot). Core owns the attempt budget, so BullMQ never fails a job
  * for stalling (`maxStalledCount` is effectively unlimited) and never retries on its own.
  */
-import type { ConsumeOptions, Consumer, JobRecord, Lease } from '@switchyard/core';
-import { MalformedJobError } from '@switchyard/core';
+import type { ConsumeOptions, Consumer, Lease } from '@switchyard/core';
 import { DelayedError, type Job, type RedisQueueBackend } from 'bullmq';
-import { checkEnvelope, envelopeFields, type JobEnvelope } from './codec.js';
+import { createRidingClient } from './connections.js';
 import type { AdapterContext } from './context.js';
+import { deliveredRecord } from './delivered-job.js';
+import { knownQueuesKey } from './keys.js';
 import { BullmqLease } from './lease.js';
-import { LeaseWorker, parseErrorOf } from './lease-worker.js';
-import { duplicateClient } from './options.js';
+import { LeaseWorker } from './lease-worker.js';
+import { Scripts } from './scripts.js';
+import { mayBePutBack } from './tool-actions.js';
 
 /** BullMQ fails a job that stalled more than this; core enforces the real attempt budget first. */
 const UNLIMITED_STALLS = 1_000_000_000;
@@ -41,34 +43,6 @@ class Slots {
   }
 }
 
-/** Reads a delivered BullMQ job as a running JobRecord; `malformed` when it cannot be decoded. */
-export function runningRecord(job: Job, queue: string): { record: JobRecord; malformed?: Error } {
-  const id = job.id ?? '';
-  let envelope: JobEnvelope | undefined;
-  let malformed: Error | undefined;
-  const parseError = parseErrorOf(job);
-  if (parseError !== undefined) {
-    malformed = new MalformedJobError(`bullmq: job ${id} has data that is not valid JSON`, {
-      cause: parseError,
-    });
-  } else {
-    try {
-      envelope = checkEnvelope(id, job.data);
-    } catch (error) {
-      malformed = error as Error;
-    }
-  }
-  // The envelope's fields object becomes the record (no copy: this runs once per delivery).
-  const record = envelopeFields(envelope, job.timestamp, job.priority) as JobRecord;
-  record.id = id;
-  record.task = job.name;
-  record.queue = queue;
-  record.state = 'running';
-  record.attempt = job.attemptsStarted;
-  record.startedAt = new Date(job.processedOn ?? Date.now());
-  return malformed ? { record, malformed } : { record };
-}
-
 /**
  * The lease of a delivered job, kept on the job itself: a WeakMap entry per job costs
  * about a microsecond plus GC work on the hot path.
@@ -94,16 +68,24 @@ export function startConsumer(
   let stopped = false;
   let idle: (() => void) | undefined;
 
-  /** Extends the lock of a job that waited for a slot; false when it was lost meanwhile. */
-  const stillHeld = async (job: Job, token: string): Promise<boolean> => {
-    const reply = (await context.scripts.heartbeat(
-      context.prefix,
-      job.queueName,
-      job.id ?? '',
-      token,
-      options.leaseDurationMs,
-    )) as [number, string];
-    return reply[0] === 1;
+  /**
+   * Extends the lock of a job that waited for a slot; false when it was lost meanwhile, or cannot be
+   * told (the job then comes back once its lease expires).
+   */
+  const stillHeld = async (scripts: Scripts, job: Job, token: string): Promise<boolean> => {
+    try {
+      const reply = (await scripts.heartbeat(
+        context.prefix,
+        job.queueName,
+        job.id ?? '',
+        token,
+        options.leaseDurationMs,
+      )) as [number, string];
+      return reply[0] === 1;
+    } catch (error) {
+      context.outages.error(`worker:${job.queueName}`, error);
+      return false;
+    }
   };
 
   const hooks = {
@@ -114,14 +96,25 @@ export function startConsumer(
     },
   };
 
+  // A consumed queue is a known one: reads then find jobs other producers put there.
+  context.client
+    .sadd(knownQueuesKey(context.prefix), ...queues)
+    .catch((error: unknown) =>
+      context.logger.debug({ err: error }, 'bullmq: could not record the consumed queues'),
+    );
+
   const workers = queues.map((queue) => {
-    const connection = duplicateClient(context.client);
+    const connection = createRidingClient(context.client);
+    context.outages.watch(connection, `worker:${queue}`);
+    // The lease's own scripts (heartbeat, checks) ride outages on the worker's connection too.
+    const scripts = new Scripts(connection, context.prefix);
     let worker: LeaseWorker;
     /** Hands `job` to core as a lease; resolves with the result to complete, or throws DelayedError once moved. */
     const lease = (job: Job, token: string): Promise<unknown> => {
-      const { record, malformed } = runningRecord(job, queue);
+      const { record, malformed } = deliveredRecord(job, queue, context.foreign, context.clock.now());
       const held = new BullmqLease(
         context,
+        scripts,
         job,
         worker.backend as RedisQueueBackend,
         token,
@@ -143,31 +136,61 @@ export function startConsumer(
         throw new DelayedError();
       });
     };
+    /**
+     * A job that ran before may have been finished and put back by a BullMQ tool (bull-board's
+     * retry): it then starts a fresh attempt budget (one script call, only for jobs with `atm > 0`).
+     */
+    const deliver = (job: Job, token: string): Promise<unknown> => {
+      if (!mayBePutBack(job.attemptsMade)) return lease(job, token);
+      return scripts.checkPutBack(context.prefix, queue, job.id ?? '', token).then(
+        (fresh) => {
+          if (fresh) {
+            job.attemptsStarted = 1;
+            job.attemptsMade = 0;
+            job.stalledCounter = 0;
+          }
+          return lease(job, token);
+        },
+        (error: unknown) => {
+          // Left locked: the lease expires and the job comes back, checked again then.
+          context.outages.error(`worker:${queue}`, error);
+          throw new DelayedError();
+        },
+      );
+    };
     /** With several queues, a job waits for a shared slot first; its lock may expire meanwhile. */
     const leaseInSlot = async (job: Job, token: string, slotsOfConsumer: Slots): Promise<unknown> => {
       const wait = slotsOfConsumer.acquire();
       if (wait) await wait;
       try {
         if (stopped) return await giveBack(job, token);
-        if (wait && !(await stillHeld(job, token))) {
+        if (wait && !(await stillHeld(scripts, job, token))) {
           // The lock expired while the job waited for a slot: another delivery owns it now.
           throw new DelayedError();
         }
-        return await lease(job, token);
+        return await deliver(job, token);
       } finally {
         slotsOfConsumer.release();
       }
     };
-    /** Fetched while stopping: give it back untouched, no onLease after stop(). */
+    /**
+     * Fetched while stopping: give it back untouched, no onLease after stop(). On the command
+     * connection, which fails fast: when Redis is unreachable the job stays locked and comes back
+     * once its lease expires (never a BullMQ failure: the processor throws only DelayedError).
+     */
     const giveBack = async (job: Job, token: string): Promise<never> => {
-      await context.scripts.releaseJob(context.prefix, queue, job.id ?? '', token);
+      try {
+        await context.scripts.releaseJob(context.prefix, queue, job.id ?? '', token);
+      } catch (error) {
+        context.outages.error(`worker:${queue}`, error);
+      }
       throw new DelayedError();
     };
     const processor = (job: Job, token?: string): Promise<unknown> => {
       const jobToken = token ?? '';
       if (slots) return leaseInSlot(job, jobToken, slots);
       if (stopped) return giveBack(job, jobToken);
-      return lease(job, jobToken);
+      return deliver(job, jobToken);
     };
     worker = new LeaseWorker(
       queue,
@@ -188,7 +211,8 @@ export function startConsumer(
       },
       hooks,
     );
-    worker.on('error', (error) => context.logger.warn({ err: error, queue }, 'bullmq: worker error'));
+    // Connection errors are part of an outage (logged once by the outage log); others are warnings.
+    worker.on('error', (error) => context.outages.error(`worker:${queue}`, error));
     return { worker, connection };
   });
 

@@ -11,7 +11,7 @@ import { type AddableJob, queueAdd } from './add-command.js';
 import { toEnvelope } from './codec.js';
 import type { AdapterContext } from './context.js';
 import { wrapErrors } from './errors.js';
-import { knownQueuesKey, queueKey } from './keys.js';
+import { idIndexKey, knownQueuesKey, queueKey } from './keys.js';
 import { toBullPriority } from './state-mapping.js';
 
 /**
@@ -90,6 +90,7 @@ export function enqueueJobs(context: AdapterContext, jobs: NewJob[]): Promise<En
           argumentErrors.push(error),
         );
       }
+      queueIndexing(pipeline, context.prefix, chunk);
       pipelines.push(pipeline);
     }
     await Promise.resolve();
@@ -119,9 +120,31 @@ export function enqueueJobs(context: AdapterContext, jobs: NewJob[]): Promise<En
         earlier.add(key);
         outcomes.push(outcomeOf(job, existed, replies[offset + 1 + index]));
       }
+      // The id index writes follow the adds; a failed one fails the call (enqueueing again indexes the ids).
+      for (let index = offset + 1 + count; index < replies.length; index++) {
+        const error = replies[index]?.[0];
+        if (error) throw error;
+      }
     });
     return outcomes;
   });
+}
+
+/**
+ * Queues the id index writes of a chunk, after its adds (an index entry never precedes its
+ * job, which the search would take for a deleted one): one ZADD per queue of the chunk.
+ */
+function queueIndexing(pipeline: ChainableCommander, prefix: string, chunk: NewJob[]): void {
+  const byQueue = new Map<string, Array<string | number>>();
+  for (const job of chunk) {
+    let members = byQueue.get(job.queue);
+    if (!members) {
+      members = [];
+      byQueue.set(job.queue, members);
+    }
+    members.push(0, job.id);
+  }
+  for (const [queue, members] of byQueue) pipeline.zadd(idIndexKey(prefix, queue), ...members);
 }
 
 type Reply = [error: Error | null, result: unknown] | undefined;

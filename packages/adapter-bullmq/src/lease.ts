@@ -17,7 +17,9 @@ import {
 import type { Job, RedisQueueBackend } from 'bullmq';
 import type { AdapterContext } from './context.js';
 import { ADAPTER_NAME, isLeaseLostError, toAdapterError, wrapErrors } from './errors.js';
-import { FIELD } from './keys.js';
+import { CANCELLED_REASON, CANCELLED_STATE, cancelledKey, FIELD, failedKey, retriedKey } from './keys.js';
+import type { RedisClient } from './options.js';
+import type { Scripts } from './scripts.js';
 
 /** What the processor does once the lease is settled. */
 export type Settlement = { kind: 'complete'; result: unknown } | { kind: 'moved' };
@@ -37,6 +39,8 @@ export class BullmqLease implements Lease {
 
   constructor(
     private readonly context: AdapterContext,
+    /** Scripts on the worker's connection (it rides outages); `release` uses the fail-fast one. */
+    private readonly scripts: Scripts,
     readonly bullJob: Job,
     private readonly backend: RedisQueueBackend,
     private readonly token: string,
@@ -82,7 +86,7 @@ export class BullmqLease implements Lease {
   async heartbeat(): Promise<void> {
     if (this.settling) return;
     const reply = (await wrapErrors('heartbeat', () =>
-      this.context.scripts.heartbeat(
+      this.scripts.heartbeat(
         this.context.prefix,
         this.job.queue,
         this.job.id,
@@ -96,7 +100,17 @@ export class BullmqLease implements Lease {
 
   async progress(value: unknown): Promise<void> {
     if (this.settling) return;
-    await wrapErrors('progress', () => this.bullJob.updateProgress(value as object));
+    // Fenced by the lock token (BullMQ's own updateProgress is not): a lost lease writes nothing.
+    const stored = await wrapErrors('progress', () =>
+      this.scripts.progress(
+        this.context.prefix,
+        this.job.queue,
+        this.job.id,
+        this.token,
+        JSON.stringify(value),
+      ),
+    );
+    if (stored !== 1) this.abort(new LeaseExpiredError());
   }
 
   complete(result: unknown): Promise<void> {
@@ -110,16 +124,21 @@ export class BullmqLease implements Lease {
 
   async retry(at: Date, error: SerializedError): Promise<void> {
     if (!this.begin()) return;
-    const now = Date.now();
+    // Core's clock, as for every time the adapter writes: BullMQ scores the job at now + delay = `at`.
+    const now = this.context.clock.now();
     const delay = at.getTime() - now;
     const fieldsToUpdate = {
       [FIELD.error]: JSON.stringify(error),
       [FIELD.runAt]: String(at.getTime()),
+      // Both moves below add one to BullMQ's `atm`; a tool's retry of a finished job does not match it.
+      [FIELD.attemptsMade]: String(this.bullJob.attemptsMade + 1),
       failedReason: error.message,
       // The next delivery is not a redelivery: this one ended properly.
       stc: '0',
     };
     const backend = this.backend;
+    // Back in `delayed` after a delivery = retrying: the marker lets counts tell it from scheduled.
+    if (delay > 0) this.mark(retriedKey(this.context.prefix, this.job.queue), true);
     await this.move('retry', () =>
       delay > 0
         ? backend.moveToDelayed(this.job.id, now, delay, this.token, { fieldsToUpdate, fetchNext: false })
@@ -127,11 +146,46 @@ export class BullmqLease implements Lease {
     );
   }
 
+  /**
+   * Back to waiting until `at` without consuming the attempt (a throttle refused the start):
+   * BullMQ's own move to `delayed`, told to skip its attempt count, with `ats` put back.
+   */
+  async defer(at: Date): Promise<void> {
+    if (!this.begin()) return;
+    const now = this.context.clock.now();
+    const delay = at.getTime() - now;
+    const { prefix } = this.context;
+    if (delay <= 0) {
+      await this.move('defer', () =>
+        this.context.scripts.releaseJob(prefix, this.job.queue, this.job.id, this.token),
+      );
+      return;
+    }
+    const fieldsToUpdate = {
+      ats: String(Math.max(0, this.job.attempt - 1)),
+      [FIELD.runAt]: String(at.getTime()),
+      stc: '0',
+    };
+    this.mark(retriedKey(prefix, this.job.queue), true);
+    await this.move('defer', () =>
+      this.backend.moveToDelayed(this.job.id, now, delay, this.token, {
+        fieldsToUpdate,
+        fetchNext: false,
+        skipAttempt: true,
+      }),
+    );
+  }
+
   async fail(error: SerializedError): Promise<void> {
     if (!this.begin()) return;
-    const fields: Record<string, string> = { [FIELD.error]: JSON.stringify(error) };
+    // An empty state clears a cancel mark left by an earlier life (cancelled, then put back by a tool).
+    const fields: Record<string, string> = { [FIELD.error]: JSON.stringify(error), [FIELD.state]: '' };
     if (error.stack) fields.stacktrace = JSON.stringify([error.stack]);
-    await this.move('fail', () =>
+    // The marker lets a search walk failed jobs newest first without passing every other job.
+    const marker = failedKey(this.context.prefix, this.job.queue);
+    this.mark(marker, true);
+    this.mark(cancelledKey(this.context.prefix, this.job.queue), false);
+    const moved = await this.move('fail', () =>
       this.backend.moveToFailed(
         this.bullJob,
         error.message,
@@ -141,21 +195,29 @@ export class BullmqLease implements Lease {
         fields,
       ),
     );
+    // Lost lease: the job is someone else's now.
+    if (!moved) this.mark(marker, false);
   }
 
   async cancelled(): Promise<void> {
     if (!this.begin()) return;
-    const fields = { [FIELD.state]: 'cancelled', [FIELD.cancel]: '0' };
-    await this.move('cancel', () =>
+    const fields = { [FIELD.state]: CANCELLED_STATE, [FIELD.cancel]: '0' };
+    const marker = cancelledKey(this.context.prefix, this.job.queue);
+    // The marker lets counts tell cancelled from failed jobs in BullMQ's failed set.
+    this.mark(marker, true);
+    this.mark(failedKey(this.context.prefix, this.job.queue), false);
+    const moved = await this.move('cancel', () =>
       this.backend.moveToFailed(
         this.bullJob,
-        'job was cancelled',
+        CANCELLED_REASON,
         this.bullJob.opts.removeOnFail ?? false,
         this.token,
         false,
         fields,
       ),
     );
+    // Lost lease: the job is someone else's now and may still fail for real.
+    if (!moved) this.mark(marker, false);
   }
 
   async release(): Promise<void> {
@@ -173,20 +235,40 @@ export class BullmqLease implements Lease {
   }
 
   /**
-   * Runs a move the lease makes itself. A lost lease makes it a no-op (another delivery
+   * Adds (or removes) this job in a state marker (`keys.ts`), written on the connection the move then
+   * uses, so it is sent just before the move, without a round trip of its own. A failed write
+   * is logged: it only skews the scheduled/retrying or failed/cancelled split of the counts
+   * (or leaves a failed job out of a state-filtered search walking the marker).
+   */
+  private mark(key: string, add: boolean): void {
+    const id = this.job.id;
+    void this.backend.client
+      .then((bullClient) => {
+        // BullMQ's Redis backend hands out the ioredis client it runs its scripts on.
+        const client = bullClient as unknown as RedisClient;
+        return add ? client.zadd(key, 0, id) : client.zrem(key, id);
+      })
+      .catch((error: unknown) =>
+        this.context.logger.warn({ err: error, jobId: id }, 'bullmq: could not update a job state marker'),
+      );
+  }
+
+  /**
+   * Runs a move the lease makes itself (true when it took effect). A lost lease makes it a no-op (another delivery
    * owns the job now). Either way the processor is told the job is no longer its own,
    * so BullMQ stops renewing the lock: after a failed move the job is redelivered.
    */
-  private async move(what: string, operation: () => Promise<unknown>): Promise<void> {
+  private async move(what: string, operation: () => Promise<unknown>): Promise<boolean> {
     try {
       await operation();
+      return true;
     } catch (error) {
       if (isLeaseLostError(error)) {
         this.context.logger.debug(
           { jobId: this.job.id, err: error },
           `bullmq: ${what} after the lease was lost had no effect`,
         );
-        return;
+        return false;
       }
       throw new AdapterError(
         ADAPTER_NAME,

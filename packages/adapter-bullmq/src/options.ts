@@ -1,6 +1,7 @@
 /** Options of `bullmqAdapter()` and how they turn into Redis connections. */
 import { InvalidOptionsError } from '@switchyard/core';
-import { Cluster, Redis, type RedisOptions } from 'ioredis';
+import type { Cluster, Redis, RedisOptions } from 'ioredis';
+import type { ForeignJobMapping, ForeignJobsOption } from './foreign-jobs.js';
 
 /** A connection the adapter can use: a single Redis or a Redis Cluster client. */
 export type RedisClient = Redis | Cluster;
@@ -8,8 +9,9 @@ export type RedisClient = Redis | Cluster;
 /** Options for `bullmqAdapter()`. */
 export interface BullmqAdapterOptions {
   /**
-   * Where Redis is: an ioredis `Redis` or `Cluster` instance (the adapter duplicates it for
-   * workers and never closes it), a `redis://` URL, or ioredis connection options.
+   * Where Redis is: an ioredis `Redis` or `Cluster` instance (the adapter makes its own
+   * connections from it with `duplicate()` and never closes yours), a `redis://` URL, or ioredis
+   * connection options.
    */
   connection: RedisClient | string | RedisOptions;
   /** BullMQ key prefix (default `bull`). Use a hash tag such as `{sy}` on Redis Cluster. */
@@ -20,6 +22,18 @@ export interface BullmqAdapterOptions {
   stalledIntervalMs?: number;
   /** Delay before a worker retries after a Redis error, in ms (default 1000). */
   retryDelayMs?: number;
+  /**
+   * Job event messages kept in the event stream for subscribers to resume from
+   * (approximate `MAXLEN ~` trimming; default 10,000). Each message holds a batch of events.
+   */
+  eventLogLength?: number;
+  /**
+   * Queues whose jobs may come from plain BullMQ producers (`queue.add(name, data)`): per queue
+   * name, the task that runs them (`{ task: 'resize-image' }`, payload = the job's `data`) or a
+   * function of the raw BullMQ job returning `{ task, payload, ... }`. Off by default: a job
+   * without Switchyard's envelope is failed as malformed.
+   */
+  foreignJobs?: ForeignJobsOption;
 }
 
 /** Options after defaults and validation. */
@@ -28,10 +42,15 @@ export interface ResolvedOptions {
   maxPayloadBytes: number;
   stalledIntervalMs: number | undefined;
   retryDelayMs: number;
+  eventLogLength: number;
+  foreignJobs: ForeignJobsOption;
 }
 
 /** Default payload cap: twice core's default, well inside Redis' 512 MB string limit. */
 export const DEFAULT_MAX_PAYLOAD_BYTES = 512 * 1024;
+
+/** Default length of the job event stream, in messages. */
+export const DEFAULT_EVENT_LOG_LENGTH = 10_000;
 
 /** Validates options and fills defaults (pure). */
 export function resolveOptions(options: BullmqAdapterOptions): ResolvedOptions {
@@ -52,29 +71,51 @@ export function resolveOptions(options: BullmqAdapterOptions): ResolvedOptions {
   if (stalledIntervalMs !== undefined && !(stalledIntervalMs > 0)) {
     throw new InvalidOptionsError('bullmqAdapter: stalledIntervalMs must be > 0');
   }
-  return { prefix, maxPayloadBytes, stalledIntervalMs, retryDelayMs: options.retryDelayMs ?? 1000 };
-}
-
-/** Settings every connection needs: BullMQ workers block, so commands must wait out reconnects. */
-const REQUIRED: RedisOptions = { maxRetriesPerRequest: null };
-
-/** The adapter's main client, and whether the adapter owns (and must close) it. */
-export function createMainClient(connection: BullmqAdapterOptions['connection']): {
-  client: RedisClient;
-  owned: boolean;
-} {
-  if (connection instanceof Redis || connection instanceof Cluster)
-    return { client: connection, owned: false };
-  if (typeof connection === 'string')
-    return { client: new Redis(connection, { ...REQUIRED, lazyConnect: true }), owned: true };
-  return { client: new Redis({ ...connection, ...REQUIRED, lazyConnect: true }), owned: true };
-}
-
-/** A fresh connection with the same settings (for a worker, which needs its own sockets). */
-export function duplicateClient(client: RedisClient): RedisClient {
-  // Cluster.duplicate takes node options first and per-node options under `redisOptions`.
-  if (client instanceof Cluster) {
-    return client.duplicate(undefined, { redisOptions: { ...client.options.redisOptions, ...REQUIRED } });
+  const eventLogLength = options.eventLogLength ?? DEFAULT_EVENT_LOG_LENGTH;
+  if (!Number.isInteger(eventLogLength) || eventLogLength < 1) {
+    throw new InvalidOptionsError('bullmqAdapter: eventLogLength must be a positive integer');
   }
-  return client.duplicate(REQUIRED);
+  const foreignJobs = options.foreignJobs ?? {};
+  if (typeof foreignJobs !== 'object' || foreignJobs === null || Array.isArray(foreignJobs)) {
+    throw new InvalidOptionsError('bullmqAdapter: foreignJobs must be an object of queue name → mapping');
+  }
+  for (const [queue, mapping] of Object.entries(foreignJobs)) checkForeignMapping(queue, mapping);
+  return {
+    prefix,
+    maxPayloadBytes,
+    stalledIntervalMs,
+    retryDelayMs: options.retryDelayMs ?? 1000,
+    eventLogLength,
+    foreignJobs,
+  };
+}
+
+/** A Switchyard queue name BullMQ accepts (no `:`, its key separator). */
+const QUEUE_NAME = /^[A-Za-z0-9._-]{1,128}$/;
+
+function checkForeignMapping(queue: string, mapping: ForeignJobMapping): void {
+  if (!QUEUE_NAME.test(queue)) {
+    throw new InvalidOptionsError(`bullmqAdapter: foreignJobs has an invalid queue name "${queue}"`);
+  }
+  if (typeof mapping === 'function') return;
+  if (
+    typeof mapping !== 'object' ||
+    mapping === null ||
+    typeof mapping.task !== 'string' ||
+    mapping.task === ''
+  ) {
+    throw new InvalidOptionsError(
+      `bullmqAdapter: foreignJobs["${queue}"] must be { task: '<task name>' } or a function of the BullMQ job`,
+    );
+  }
+  const { maxAttempts } = mapping;
+  if (
+    maxAttempts !== undefined &&
+    maxAttempts !== null &&
+    !(Number.isInteger(maxAttempts) && maxAttempts >= 1)
+  ) {
+    throw new InvalidOptionsError(
+      `bullmqAdapter: foreignJobs["${queue}"].maxAttempts must be a positive integer or null`,
+    );
+  }
 }

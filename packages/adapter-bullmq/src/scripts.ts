@@ -1,29 +1,20 @@
 /**
  * The adapter's own Lua scripts. They read BullMQ's key layout (pinned by the
  * bullmq ^6 dependency) to find where a job sits and to do what BullMQ has no
- * single command for, atomically: cancel a waiting job, list and count by
- * Switchyard state, compare-and-set a schedule tick.
+ * single command for, atomically: cancel, retry or remove a job keeping the
+ * adapter's index and markers in step, heartbeat and release a lease,
+ * compare-and-set a schedule tick. The operations scripts (search, bulk, stats,
+ * history, workers, index sweep) live in `lua/` and are registered here too.
  */
 
 import type { ChainableCommander } from 'ioredis';
-import { FIELD, knownQueuesKey } from './keys.js';
+import { CANCELLED_STATE, FIELD, knownQueuesKey } from './keys.js';
+import { LUA_JOB_ACTIONS } from './lua/job-actions.js';
+import { OPERATION_SCRIPTS, type OperationScriptName } from './lua/operations.js';
+import { LUA_LOCATE, LUA_OWN_KEY } from './lua/shared.js';
 import type { RedisClient } from './options.js';
 
-/** Finds where a job sits in its queue; `base` is `${prefix}:${queue}:`. */
-const LOCATE = `
-local rcall = redis.call
-local function locate(base, id)
-  if rcall('ZSCORE', base .. 'completed', id) then return 'completed', '' end
-  if rcall('ZSCORE', base .. 'failed', id) then return 'failed', '' end
-  local score = rcall('ZSCORE', base .. 'delayed', id)
-  if score then return 'delayed', score end
-  if rcall('ZSCORE', base .. 'prioritized', id) then return 'prioritized', '' end
-  if rcall('LPOS', base .. 'active', id) then return 'active', '' end
-  if rcall('LPOS', base .. 'wait', id) then return 'wait', '' end
-  if rcall('LPOS', base .. 'paused', id) then return 'wait', '' end
-  return 'unknown', ''
-end
-`;
+const LOCATE = `${LUA_LOCATE}${LUA_OWN_KEY}`;
 
 /** ARGV: prefix, id, queue... → {queue, place, delayedScore, hgetall} of the first queue holding the job, or nil. */
 const FIND_JOB = `${LOCATE}
@@ -71,110 +62,64 @@ for i = 1, count do out[i] = rcall('EXISTS', ARGV[i]) end
 return out
 `;
 
-/** ARGV: prefix, queue, state, task ('' = any) → ids of that queue in that Switchyard state. */
-const LIST_IDS = `
-local rcall = redis.call
-local base = ARGV[1] .. ':' .. ARGV[2] .. ':'
-local state = ARGV[3]
-local task = ARGV[4]
-local ids = {}
-local function keep(id)
-  if string.sub(id, 1, 2) == '0:' then return end
-  if state == 'scheduled' or state == 'retrying' then
-    local started = tonumber(rcall('HGET', base .. id, 'ats') or '0') or 0
-    if (state == 'retrying') ~= (started > 0) then return end
-  elseif state == 'failed' or state == 'cancelled' then
-    local cancelled = rcall('HGET', base .. id, '${FIELD.state}') == 'cancelled'
-    if (state == 'cancelled') ~= cancelled then return end
-  end
-  if task ~= '' and rcall('HGET', base .. id, 'name') ~= task then return end
-  ids[#ids + 1] = id
-end
-local function fromList(key) for _, id in ipairs(rcall('LRANGE', key, 0, -1)) do keep(id) end end
-local function fromZset(key) for _, id in ipairs(rcall('ZRANGE', key, 0, -1)) do keep(id) end end
-if state == 'pending' then
-  fromList(base .. 'wait'); fromList(base .. 'paused'); fromZset(base .. 'prioritized')
-elseif state == 'running' then fromList(base .. 'active')
-elseif state == 'scheduled' or state == 'retrying' then fromZset(base .. 'delayed')
-elseif state == 'completed' then fromZset(base .. 'completed')
-else fromZset(base .. 'failed') end
-return ids
-`;
-
-/** ARGV: prefix, queue → counts {scheduled, pending, running, retrying, completed, failed, cancelled}. */
-const COUNT_STATES = `
-local rcall = redis.call
-local base = ARGV[1] .. ':' .. ARGV[2] .. ':'
-local pending = rcall('LLEN', base .. 'wait') + rcall('LLEN', base .. 'paused') + rcall('ZCARD', base .. 'prioritized')
-local scheduled, retrying, failed, cancelled = 0, 0, 0, 0
-for _, id in ipairs(rcall('ZRANGE', base .. 'delayed', 0, -1)) do
-  if (tonumber(rcall('HGET', base .. id, 'ats') or '0') or 0) > 0 then retrying = retrying + 1 else scheduled = scheduled + 1 end
-end
-for _, id in ipairs(rcall('ZRANGE', base .. 'failed', 0, -1)) do
-  if rcall('HGET', base .. id, '${FIELD.state}') == 'cancelled' then cancelled = cancelled + 1 else failed = failed + 1 end
-end
-return {scheduled, pending, rcall('LLEN', base .. 'active'), retrying, rcall('ZCARD', base .. 'completed'), failed, cancelled}
-`;
-
 /**
  * ARGV: prefix, id, now, queue... → 'cancelled' | 'requested' | 'finished' | 'not_found'.
  * A waiting job leaves its list/set for BullMQ's failed set, marked cancelled, and frees
  * its deduplication (unique) key; a running job gets the cancel flag its holder polls.
  */
-const CANCEL_JOB = `${LOCATE}
+const CANCEL_JOB = `${LOCATE}${LUA_JOB_ACTIONS}
 local id = ARGV[2]
 local now = ARGV[3]
 for i = 4, #ARGV do
   local base = ARGV[1] .. ':' .. ARGV[i] .. ':'
-  local jobKey = base .. id
-  if rcall('EXISTS', jobKey) == 1 then
+  if rcall('EXISTS', base .. id) == 1 then
     local place = locate(base, id)
     if place == 'completed' or place == 'failed' then return 'finished' end
     if place == 'active' then
-      rcall('HSET', jobKey, '${FIELD.cancel}', '1')
+      requestCancel(base, id)
       return 'requested'
     end
-    if place == 'delayed' then rcall('ZREM', base .. 'delayed', id)
-    elseif place == 'prioritized' then rcall('ZREM', base .. 'prioritized', id)
-    elseif place == 'wait' then rcall('LREM', base .. 'wait', 0, id); rcall('LREM', base .. 'paused', 0, id)
-    else return 'not_found' end
-    rcall('HSET', jobKey, '${FIELD.state}', 'cancelled', 'finishedOn', now, 'failedReason', 'job was cancelled')
-    rcall('ZADD', base .. 'failed', now, id)
-    local dedupId = rcall('HGET', jobKey, 'deid')
-    if dedupId then
-      local dedupKey = base .. 'de:' .. dedupId
-      if rcall('GET', dedupKey) == id then rcall('DEL', dedupKey) end
-    end
-    rcall('XADD', base .. 'events', 'MAXLEN', '~', 10000, '*', 'event', 'failed', 'jobId', id,
-      'failedReason', 'job was cancelled', 'prev', place)
-    return 'cancelled'
+    if cancelWaiting(ARGV[1], ARGV[i], base, id, place, now) then return 'cancelled' end
+    return 'not_found'
   end
 end
 return 'not_found'
 `;
 
 /**
- * ARGV: prefix, id, queue... → {queue, hgetall} when the job is failed or cancelled and was
- * made ready for BullMQ's reprocess (outcome, attempts and adapter fields cleared, unique key
- * re-taken when free); else {'', place}, or false when absent.
+ * ARGV: prefix, id, queue... → {queue, hgetall} when the failed or cancelled job went back
+ * to waiting with a fresh attempt budget (see `retryFinished`); {'', place} when it is in
+ * another state; false when absent.
  */
-const PREPARE_RETRY = `${LOCATE}
+const RETRY_JOB = `${LOCATE}${LUA_JOB_ACTIONS}
 local id = ARGV[2]
 for i = 3, #ARGV do
   local base = ARGV[1] .. ':' .. ARGV[i] .. ':'
-  local jobKey = base .. id
-  if rcall('EXISTS', jobKey) == 1 then
+  if rcall('EXISTS', base .. id) == 1 then
     local place = locate(base, id)
     if place ~= 'failed' then return {'', place} end
-    rcall('HDEL', jobKey, '${FIELD.error}', '${FIELD.state}', '${FIELD.cancel}', '${FIELD.runAt}', 'stacktrace', 'defa',
-      'progress', 'returnvalue', 'failedReason', 'finishedOn', 'processedOn', 'ats', 'atm')
-    rcall('HSET', jobKey, 'stc', 0)
-    local dedupId = rcall('HGET', jobKey, 'deid')
-    if dedupId then rcall('SET', base .. 'de:' .. dedupId, id, 'NX') end
-    return {ARGV[i], rcall('HGETALL', jobKey)}
+    retryFinished(ARGV[1], ARGV[i], base, id)
+    return {ARGV[i], rcall('HGETALL', base .. id)}
   end
 end
 return false
+`;
+
+/**
+ * ARGV: prefix, id, queue... → 1 when the job was deleted (its unique key freed); 0 when it is
+ * absent or locked by a running worker (BullMQ's `Queue.remove` refuses those too).
+ */
+const REMOVE_JOB = `${LOCATE}${LUA_JOB_ACTIONS}
+local id = ARGV[2]
+for i = 3, #ARGV do
+  local base = ARGV[1] .. ':' .. ARGV[i] .. ':'
+  if rcall('EXISTS', base .. id) == 1 then
+    if rcall('EXISTS', base .. id .. ':lock') == 1 then return 0 end
+    removeJob(ARGV[1], ARGV[i], base, id, (locate(base, id)))
+    return 1
+  end
+end
+return 0
 `;
 
 /**
@@ -189,6 +134,17 @@ if redis.call('GET', jobKey .. ':lock') == ARGV[4] then
   held = 1
 end
 return {held, redis.call('HGET', jobKey, '${FIELD.cancel}') or ''}
+`;
+
+/**
+ * ARGV: prefix, queue, id, token, progress JSON → 1 when stored; 0 when the lock is no longer
+ * this lease's (a frozen worker woken after its job was redelivered must not write it).
+ */
+const PROGRESS = `
+local jobKey = ARGV[1] .. ':' .. ARGV[2] .. ':' .. ARGV[3]
+if redis.call('GET', jobKey .. ':lock') ~= ARGV[4] then return 0 end
+redis.call('HSET', jobKey, 'progress', ARGV[5])
+return 1
 `;
 
 /**
@@ -220,6 +176,18 @@ rcall('XADD', base .. 'events', 'MAXLEN', '~', 10000, '*', 'event', 'waiting', '
 return 1
 `;
 
+/**
+ * ARGV: prefix, queue, id, token → 'fresh' when the delivered job had finished and was put back
+ * by a BullMQ tool (see \`tool-actions.ts\`) and now starts a fresh attempt budget; '' otherwise.
+ */
+const CHECK_PUT_BACK = `${LOCATE}${LUA_JOB_ACTIONS}
+local base = ARGV[1] .. ':' .. ARGV[2] .. ':'
+local f = rcall('HMGET', base .. ARGV[3], 'atm', '${FIELD.attemptsMade}', '${FIELD.state}')
+local putBack = (tonumber(f[1]) or 0) ~= (tonumber(f[2]) or 0) or f[3] == '${CANCELLED_STATE}'
+if putBack and restartBudget(ARGV[1], ARGV[2], base, ARGV[3], ARGV[4]) then return 'fresh' end
+return ''
+`;
+
 /** KEYS[1] schedule hash; ARGV: from, to (ms) → 1 when nextRunAt was `from` and is now `to`. */
 const ADVANCE_SCHEDULE = `
 if redis.call('HGET', KEYS[1], 'nextRunAt') == ARGV[1] then
@@ -242,12 +210,14 @@ const DEFINITIONS = {
   syFindJob: { numberOfKeys: 1, lua: FIND_JOB },
   syReadJobs: { numberOfKeys: 1, lua: READ_JOBS },
   syExistingJobs: { numberOfKeys: 1, lua: EXISTING_JOBS },
-  syListIds: { numberOfKeys: 1, lua: LIST_IDS },
-  syCountStates: { numberOfKeys: 1, lua: COUNT_STATES },
   syCancelJob: { numberOfKeys: 1, lua: CANCEL_JOB },
-  syPrepareRetry: { numberOfKeys: 1, lua: PREPARE_RETRY },
+  syRetryJob: { numberOfKeys: 1, lua: RETRY_JOB },
+  syRemoveJob: { numberOfKeys: 1, lua: REMOVE_JOB },
+  ...OPERATION_SCRIPTS,
   syHeartbeat: { numberOfKeys: 1, lua: HEARTBEAT },
+  syProgress: { numberOfKeys: 1, lua: PROGRESS },
   syReleaseJob: { numberOfKeys: 1, lua: RELEASE_JOB },
+  syCheckPutBack: { numberOfKeys: 1, lua: CHECK_PUT_BACK },
   syAdvanceSchedule: { numberOfKeys: 1, lua: ADVANCE_SCHEDULE },
   sySetSchedulePaused: { numberOfKeys: 1, lua: SET_SCHEDULE_PAUSED },
 } as const;
@@ -298,24 +268,24 @@ export class Scripts {
     );
   }
 
-  /** Ids of one queue in one Switchyard state, optionally of one task. */
-  listIds(prefix: string, queue: string, state: string, task: string): Promise<RawReply> {
-    return this.run('syListIds', [prefix, queue, state, task]);
-  }
-
-  /** Counts of one queue in `JOB_STATES` order. */
-  countStates(prefix: string, queue: string): Promise<RawReply> {
-    return this.run('syCountStates', [prefix, queue]);
-  }
-
   /** Cancels a waiting job, or flags a running one. */
   cancelJob(prefix: string, id: string, now: number, queues: string[]): Promise<RawReply> {
     return this.run('syCancelJob', [prefix, id, now, ...queues]);
   }
 
-  /** Clears a failed/cancelled job's adapter fields before BullMQ reprocesses it. */
-  prepareRetry(prefix: string, id: string, queues: string[]): Promise<RawReply> {
-    return this.run('syPrepareRetry', [prefix, id, ...queues]);
+  /** Puts a failed/cancelled job back to waiting with a fresh attempt budget. */
+  retryJob(prefix: string, id: string, queues: string[]): Promise<RawReply> {
+    return this.run('syRetryJob', [prefix, id, ...queues]);
+  }
+
+  /** Deletes a job that no worker holds. */
+  removeJob(prefix: string, id: string, queues: string[]): Promise<RawReply> {
+    return this.run('syRemoveJob', [prefix, id, ...queues]);
+  }
+
+  /** Runs one of the operations scripts (search, bulk, stats, history, workers, sweep). */
+  call(name: OperationScriptName, args: Array<string | number>): Promise<RawReply> {
+    return this.run(name, args);
   }
 
   /** Extends a held lock and reads the cancel flag. */
@@ -323,9 +293,19 @@ export class Scripts {
     return this.run('syHeartbeat', [prefix, queue, id, token, leaseMs]);
   }
 
+  /** Stores progress while the lock is still this lease's; 1 when stored. */
+  progress(prefix: string, queue: string, id: string, token: string, json: string): Promise<RawReply> {
+    return this.run('syProgress', [prefix, queue, id, token, json]);
+  }
+
   /** Gives a held job back to its queue without consuming the attempt. */
   releaseJob(prefix: string, queue: string, id: string, token: string): Promise<RawReply> {
     return this.run('syReleaseJob', [prefix, queue, id, token]);
+  }
+
+  /** On a delivery that may be of a job a tool put back: gives it a fresh budget; true when it did. */
+  async checkPutBack(prefix: string, queue: string, id: string, token: string): Promise<boolean> {
+    return (await this.run('syCheckPutBack', [prefix, queue, id, token])) === 'fresh';
   }
 
   /** Compare-and-set of a schedule's next tick. */

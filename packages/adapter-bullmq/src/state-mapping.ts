@@ -35,14 +35,19 @@ export function toJobState(place: BullPlace, hints: StateHints): JobState | null
   }
 }
 
-/** Switchyard priority (0..9, lower first) → BullMQ priority (1 = highest). Every job is prioritized, so order is strict. */
+/**
+ * Switchyard priority (0..9, lower first) → BullMQ priority: the same number, so bull-board and
+ * `job.priority` read what Switchyard reads. BullMQ keeps priority 0 in its plain `wait` list and
+ * serves that list before every prioritized job (1 = highest, then 2, ...), which is exactly
+ * Switchyard's order: 0 first, then 1..9, each band first in, first out.
+ */
 export function toBullPriority(priority: number): number {
-  return priority + 1;
+  return priority;
 }
 
-/** BullMQ priority → Switchyard priority (best effort for foreign jobs). */
+/** BullMQ priority → Switchyard priority; beyond 9 (a foreign producer, a bull-board edit) reads as 9. */
 export function fromBullPriority(priority: number): number {
-  return Number.isFinite(priority) && priority > 0 ? Math.min(9, priority - 1) : 0;
+  return Number.isInteger(priority) && priority > 0 ? Math.min(9, priority) : 0;
 }
 
 /** The BullMQ places that hold jobs of a Switchyard state (for listing and counting). */

@@ -27,6 +27,19 @@ async function queueOf(prefix: string, jobId: string): Promise<string | null> {
 
 const mod: ConformanceAdapterModule = {
   createAdapter: ({ prefix }) => bullmqAdapter({ connection: REDIS_URL, prefix }),
+  // Measured on local Redis: a due delayed job starts ≤ 93 ms late, a retry ≤ 27 ms, a freed slot
+  // ≤ 26 ms (max over 3 runs of the timing groups); 300 ms leaves room for a loaded CI machine.
+  deliveryLatencyMs: 300,
+  // The other kinds (priority, metadata, attempt) are the adapter owner's to add.
+  corruptionKinds: ['payload'],
+
+  async createAdapterThrough({ prefix }, route) {
+    const url = new URL(REDIS_URL);
+    const { host, port } = await route({ host: url.hostname, port: Number(url.port || 6379) });
+    url.hostname = host;
+    url.port = String(port);
+    return bullmqAdapter({ connection: url.href, prefix });
+  },
 
   async corruptJob({ prefix }, jobId) {
     const queue = await queueOf(prefix, jobId);

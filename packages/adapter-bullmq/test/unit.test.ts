@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { decodeRecord, envelopeFields, parseEnvelope, toEnvelope } from '../src/codec.js';
 import { deduplicationId, toJobOptions } from '../src/enqueue.js';
 import { resolveOptions } from '../src/options.js';
-import { decodeCursor, encodeCursor } from '../src/queries.js';
+import { decodeCursor, encodeCursor } from '../src/search.js';
 import { fromBullPriority, toBullPriority, toJobState } from '../src/state-mapping.js';
 import { newJob } from './harness.js';
 
@@ -26,22 +26,32 @@ describe('state mapping', () => {
     },
   );
 
-  it('maps Switchyard priorities 0..9 onto BullMQ 1..10 and back, keeping the order', () => {
+  it('Switchyard and BullMQ read the same priority number (0 = BullMQ wait list, served first)', () => {
     const mapped = [0, 1, 5, 9].map(toBullPriority);
-    expect(mapped).toEqual([1, 2, 6, 10]);
+    expect(mapped).toEqual([0, 1, 5, 9]);
     expect(mapped.map(fromBullPriority)).toEqual([0, 1, 5, 9]);
-    // Priority 0 in BullMQ means "no priority" (the wait list, ahead of every prioritized job): never used.
-    expect(Math.min(...mapped)).toBeGreaterThan(0);
+  });
+
+  it.each([
+    [0, 0],
+    [9, 9],
+    [10, 9],
+    [2_097_151, 9],
+    [-1, 0],
+    [Number.NaN, 0],
+    [1.5, 0],
+  ])('BullMQ priority %s reads as Switchyard priority %s', (bull, switchyard) => {
+    expect(fromBullPriority(bull)).toBe(switchyard);
   });
 });
 
 describe('job options', () => {
-  it('a ready job: id, creation timestamp, mapped priority, no delay', () => {
+  it('a ready job: id, creation timestamp, the same priority, no delay', () => {
     const job = newJob({ priority: 3 });
     expect(toJobOptions(job, job.createdAt.getTime(), {})).toEqual({
       jobId: job.id,
       timestamp: job.createdAt.getTime(),
-      priority: 4,
+      priority: 3,
     });
   });
 
@@ -100,20 +110,25 @@ describe('codec', () => {
 
   it('decodes a retrying job: attempt, error, runAt from the delayed score', () => {
     const job = newJob();
-    const record = decodeRecord({
-      queue: 'default',
-      id: job.id,
-      place: 'delayed',
-      delayedScore: 2_000_000 * 0x1000 + 7,
-      fields: {
-        name: 'echo',
-        data: JSON.stringify(toEnvelope(job)),
-        timestamp: String(job.createdAt.getTime()),
-        ats: '1',
-        processedOn: '1500',
-        syErr: JSON.stringify({ name: 'Error', message: 'boom', code: 'X' }),
+    const record = decodeRecord(
+      {
+        queue: 'default',
+        id: job.id,
+        place: 'delayed',
+        delayedScore: 2_000_000 * 0x1000 + 7,
+        fields: {
+          name: 'echo',
+          data: JSON.stringify(toEnvelope(job)),
+          timestamp: String(job.createdAt.getTime()),
+          ats: '1',
+          atm: '1',
+          syAtm: '1',
+          processedOn: '1500',
+          syErr: JSON.stringify({ name: 'Error', message: 'boom', code: 'X' }),
+        },
       },
-    });
+      { now: 1_000_000 },
+    );
     expect(record).toMatchObject({
       state: 'retrying',
       attempt: 1,
@@ -124,25 +139,28 @@ describe('codec', () => {
   });
 
   it('a corrupt record is still reported with what can be read', () => {
-    const record = decodeRecord({
-      queue: 'q',
-      id: 'id-1',
-      place: 'failed',
-      fields: {
-        name: 'echo',
-        data: '{"broken',
-        timestamp: '1000',
-        priority: '3',
-        ats: '1',
-        failedReason: 'bad data',
+    const record = decodeRecord(
+      {
+        queue: 'q',
+        id: 'id-1',
+        place: 'failed',
+        fields: {
+          name: 'echo',
+          data: '{"broken',
+          timestamp: '1000',
+          priority: '3',
+          ats: '1',
+          failedReason: 'bad data',
+        },
       },
-    });
+      { now: 2000 },
+    );
     expect(record).toMatchObject({
       id: 'id-1',
       task: 'echo',
       queue: 'q',
       state: 'failed',
-      priority: 2,
+      priority: 3,
       error: { message: 'bad data' },
     });
     expect(record?.payload).toBeUndefined();
@@ -162,5 +180,39 @@ describe('options and cursors', () => {
   it('cursors are opaque and refuse foreign input', () => {
     expect(decodeCursor(encodeCursor('01a2-id'))).toBe('01a2-id');
     expect(() => decodeCursor('!!')).toThrow(/invalid cursor/);
+  });
+});
+
+describe('codec: jobs BullMQ tools changed', () => {
+  const job = newJob({ createdAt: new Date(1_000_000), runAt: new Date(9_000_000), maxAttempts: 2 });
+  const fields = {
+    name: 'echo',
+    data: JSON.stringify(toEnvelope(job)),
+    timestamp: '1000000',
+    priority: '5',
+  };
+
+  it('a failed job a tool put back reads as pending with a fresh budget and no stale error', () => {
+    const record = decodeRecord(
+      {
+        queue: 'default',
+        id: job.id,
+        place: 'prioritized',
+        fields: { ...fields, ats: '2', atm: '2', syAtm: '1', syErr: '{"name":"Error","message":"old"}' },
+      },
+      { now: 2_000_000 },
+    );
+    expect(record).toMatchObject({ state: 'pending', attempt: 0 });
+    expect(record?.error).toBeUndefined();
+  });
+
+  it('a job promoted before its runAt reads as runnable now', () => {
+    const record = decodeRecord({ queue: 'default', id: job.id, place: 'wait', fields }, { now: 2_000_000 });
+    expect(record?.runAt).toEqual(new Date(2_000_000));
+    const delayed = decodeRecord(
+      { queue: 'default', id: job.id, place: 'delayed', delayedScore: 9_000_000 * 0x1000, fields },
+      { now: 2_000_000 },
+    );
+    expect(delayed).toMatchObject({ state: 'scheduled', runAt: new Date(9_000_000) });
   });
 });

@@ -218,6 +218,10 @@ export class MemoryBackend implements LeaseHost {
         row.attempt = Math.max(0, row.attempt - 1);
         this.makeReady(row);
         return;
+      case 'defer':
+        row.attempt = Math.max(0, row.attempt - 1);
+        this.makeRunnableAt(row, settlement.at.getTime(), now);
+        return;
     }
   }
 

@@ -7,7 +7,9 @@ export type Settlement =
   | { kind: 'retry'; at: Date; error: SerializedError }
   | { kind: 'fail'; error: SerializedError }
   | { kind: 'cancelled' }
-  | { kind: 'release' };
+  | { kind: 'release' }
+  /** Back to waiting until `at` without consuming the attempt (a throttle refused the start). */
+  | { kind: 'defer'; at: Date };
 
 /** What a lease asks of the backend that issued it. */
 export interface LeaseHost {

@@ -15,12 +15,3 @@ export function decodeCursor(cursor: string): string {
   }
   return text.slice(PREFIX.length);
 }
-
-/** Page size: default 50, at most 1000. */
-export function pageSize(limit: number | undefined): number {
-  if (limit === undefined) return 50;
-  if (!Number.isInteger(limit) || limit < 1) {
-    throw new InvalidOptionsError(`jobs.list limit must be a positive integer, got ${JSON.stringify(limit)}`);
-  }
-  return Math.min(limit, 1000);
-}

@@ -11,14 +11,20 @@ import {
   type Lease,
   type NewJob,
   parseDuration,
-  type QueueAdapter,
+  type QueueAdapterV2,
   type QueueControl,
+  type ThrottleStore,
 } from '@switchyard/core';
 import { MemoryBackend } from './backend.js';
 import { MemoryConsumer } from './delivery.js';
 import { createJobStore } from './job-queries.js';
 import type { JobRow } from './job-row.js';
+import { InProcessEventBus } from './operations/event-bus.js';
+import { InProcessHistory } from './operations/history-store.js';
+import { createStatsStore } from './operations/queue-stats.js';
+import { InProcessWorkerRegistry } from './operations/worker-registry.js';
 import { MemoryScheduleStore } from './schedule-store.js';
+import { MemoryThrottle } from './throttle.js';
 
 /** Options of `memoryAdapter()`. */
 export interface MemoryAdapterOptions {
@@ -43,10 +49,11 @@ export interface MemoryStorage {
 }
 
 /** The in-process adapter: a `QueueAdapter` plus raw access to its store. */
-export interface MemoryAdapter extends QueueAdapter {
+export interface MemoryAdapter extends QueueAdapterV2 {
   readonly name: 'memory';
   /** Raw access to the stored rows (what a backdoor read of a database would see). */
   readonly storage: MemoryStorage;
+  readonly throttle: ThrottleStore;
 }
 
 const DEFAULT_MAX_PAYLOAD_BYTES = 256 * 1024;
@@ -76,8 +83,10 @@ export function memoryAdapter(options: MemoryAdapterOptions = {}): MemoryAdapter
     crossProcessCancel: false,
     nativeScheduler: false,
     crossProcessLeases: false,
+    throttle: true,
   });
 
+  const history = new InProcessHistory(() => backend.now());
   const queues: QueueControl = {
     async pause(queue) {
       backend.ready.pause(queue);
@@ -95,10 +104,11 @@ export function memoryAdapter(options: MemoryAdapterOptions = {}): MemoryAdapter
 
   return {
     name: 'memory',
-    specVersion: 1,
+    specVersion: 2,
     capabilities,
     async start(context: AdapterStartContext) {
       backend.start(context);
+      if (context.historyRetentionMs !== undefined) history.retentionMs = context.historyRetentionMs;
     },
     async close() {
       backend.close();
@@ -119,6 +129,11 @@ export function memoryAdapter(options: MemoryAdapterOptions = {}): MemoryAdapter
     jobs: createJobStore(backend),
     queues,
     schedules: new MemoryScheduleStore(),
+    throttle: new MemoryThrottle(backend),
+    workers: new InProcessWorkerRegistry(),
+    events: new InProcessEventBus(),
+    history,
+    stats: createStatsStore(backend, () => queues.list()),
     storage: { row: (id) => backend.table.get(id) },
   };
 }

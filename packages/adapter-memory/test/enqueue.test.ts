@@ -12,7 +12,7 @@ describe('memory adapter: enqueue', () => {
   it('declares its capabilities', async () => {
     h = await startHarness({ adapter: { maxPayloadBytes: 1000 } });
     expect(h.adapter.name).toBe('memory');
-    expect(h.adapter.specVersion).toBe(1);
+    expect(h.adapter.specVersion).toBe(2);
     expect(h.adapter.capabilities).toEqual({
       durable: false,
       transactionalEnqueue: false,
@@ -22,6 +22,7 @@ describe('memory adapter: enqueue', () => {
       crossProcessCancel: false,
       nativeScheduler: false,
       crossProcessLeases: false,
+      throttle: true,
     });
     expect(memoryAdapter().capabilities.maxPayloadBytes).toBe(256 * 1024);
   });

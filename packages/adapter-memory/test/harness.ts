@@ -18,7 +18,12 @@ export async function startHarness(
 ): Promise<Harness> {
   const clock = new ManualClock(Date.UTC(2030, 0, 1));
   const adapter = memoryAdapter(options.adapter);
-  await adapter.start({ logger: silentLogger, clock, retention: options.retention ?? {} });
+  await adapter.start({
+    logger: silentLogger,
+    clock,
+    retention: options.retention ?? {},
+    historyRetentionMs: 7 * 24 * 3600_000,
+  });
   return {
     clock,
     adapter,

@@ -64,7 +64,7 @@ export function statePredicate(state: JobState, nowParam: string): string {
 export const JOB_COLUMNS = `j.id, j.name, j.data, j.priority, j.state, j.retry_count, j.start_after, j.created_on,
   j.started_on, j.completed_on, j.output, (j.output IS NULL) AS no_output, j.singleton_key, j.sy_task,
   j.sy_max_attempts, j.sy_options, j.sy_metadata, j.sy_progress, j.sy_error, j.sy_cancel_requested,
-  j.sy_redelivered, j.sy_lease_token`;
+  j.sy_redelivered, j.sy_lease_token, j.retry_limit, j.retry_delay, j.retry_backoff`;
 
 /** The row shape `JOB_COLUMNS` yields. */
 export interface JobRow extends Row {
@@ -90,6 +90,10 @@ export interface JobRow extends Row {
   sy_cancel_requested: boolean;
   sy_redelivered: boolean;
   sy_lease_token: string | null;
+  /** pg-boss's retry settings, read for rows a plain pg-boss producer wrote (foreign-jobs.ts). */
+  retry_limit: number;
+  retry_delay: number;
+  retry_backoff: boolean;
 }
 
 /** Per-job options Switchyard stores in `sy_options`. */

@@ -1,14 +1,17 @@
 /**
  * A consumer: a loop that claims jobs while it has free slots and ready jobs
  * exist (fetching again at once after a full batch), and otherwise sleeps until
- * a NOTIFY, a settled lease, a known due time, or the fallback poll wakes it.
+ * a NOTIFY, a settled lease, a known due time (`due-times.ts`), or the fallback poll wakes it.
  * A completed lease frees its slot as soon as `complete` is called (the write
  * is batched by the settler and runs beside the next claim; see lease.ts).
  */
 import type { Clock, ConsumeOptions, Consumer, Lease, Logger, TimerHandle } from '@switchyard/core';
 import { decodeJob } from './codec.js';
 import type { Database } from './database.js';
+import { DueTimes } from './due-times.js';
 import { type ClaimedRow, claimJobs } from './fetch.js';
+import { foreignDelivery } from './foreign-delivery.js';
+import type { ForeignJobs } from './foreign-jobs.js';
 import { type LeaseHost, PgLease } from './lease.js';
 import type { Notification } from './notify.js';
 import type { Settler } from './settle.js';
@@ -24,6 +27,8 @@ export interface ConsumerEnvironment {
   fetchBatchSize: number;
   /** Leases held by this process, by job id (cross-process cancel notifications look them up). */
   leases: Map<string, PgLease>;
+  /** The `foreignJobs` mappings, for rows a plain pg-boss producer wrote. */
+  foreign: ForeignJobs;
 }
 
 /** How long the loop backs off after a failed fetch (connection lost, database restarting). */
@@ -34,22 +39,25 @@ export class PgConsumer implements Consumer, LeaseHost {
   readonly settler: Settler;
   readonly leaseDurationMs: number;
   private inFlight = 0;
+  /** Completions whose slot is free but whose write has not returned yet. */
+  private unwritten = 0;
   private stopped = false;
   private woken = false;
   private wakeWaiter: (() => void) | undefined;
-  private dueTimer: { at: number; handle: TimerHandle } | undefined;
+  private readonly dueTimes: DueTimes;
   private loopDone: Promise<void> = Promise.resolve();
   private readonly queueSet: Set<string>;
 
   constructor(
     private readonly env: ConsumerEnvironment,
-    private readonly queues: string[],
+    readonly queues: string[],
     private readonly options: ConsumeOptions,
     private readonly onLease: (lease: Lease) => Promise<void>,
   ) {
     this.settler = env.settler;
     this.leaseDurationMs = options.leaseDurationMs;
     this.queueSet = new Set(queues);
+    this.dueTimes = new DueTimes(env.clock, () => this.wake());
   }
 
   /** Starts the claim loop. */
@@ -59,7 +67,7 @@ export class PgConsumer implements Consumer, LeaseHost {
 
   async stop(): Promise<void> {
     this.stopped = true;
-    this.clearDueTimer();
+    this.dueTimes.clear();
     this.wake();
     await this.loopDone;
   }
@@ -73,7 +81,7 @@ export class PgConsumer implements Consumer, LeaseHost {
     if (notification.kind !== 'ready' || !this.queueSet.has(notification.queue)) return;
     const delay = notification.readyAt - this.env.clock.now();
     if (delay <= 0) this.wake();
-    else this.wakeAt(notification.readyAt);
+    else if (!this.stopped) this.dueTimes.add(notification.readyAt);
   }
 
   /** Wakes the loop: something may be claimable now. */
@@ -84,26 +92,19 @@ export class PgConsumer implements Consumer, LeaseHost {
     waiter?.();
   }
 
+  completionPending(written: Promise<void>): void {
+    this.unwritten++;
+    const done = () => {
+      this.unwritten--;
+      this.wake();
+    };
+    written.then(done, done);
+  }
+
   onSettled(lease: PgLease): void {
     this.inFlight--;
     if (this.env.leases.get(lease.job.id) === lease) this.env.leases.delete(lease.job.id);
     this.wake();
-  }
-
-  /** Arms a timer (on the injected clock) for a job known to become ready at `at`. */
-  private wakeAt(at: number): void {
-    if (this.stopped || (this.dueTimer && this.dueTimer.at <= at)) return;
-    this.clearDueTimer();
-    const handle = this.env.clock.setTimeout(() => {
-      this.dueTimer = undefined;
-      this.wake();
-    }, at - this.env.clock.now());
-    this.dueTimer = { at, handle };
-  }
-
-  private clearDueTimer(): void {
-    if (this.dueTimer) this.env.clock.clearTimeout(this.dueTimer.handle);
-    this.dueTimer = undefined;
   }
 
   private async loop(): Promise<void> {
@@ -113,7 +114,7 @@ export class PgConsumer implements Consumer, LeaseHost {
       // this tick's settlements arrive, so one claim refills them all instead of one claim per slot.
       if (this.inFlight > 0 && this.options.concurrency - this.inFlight < this.env.fetchBatchSize)
         await yieldTick();
-      const free = this.options.concurrency - this.inFlight;
+      const free = freeSlots(this.options.concurrency, this.inFlight, this.unwritten);
       if (free <= 0) {
         await this.sleep(false);
         continue;
@@ -141,8 +142,31 @@ export class PgConsumer implements Consumer, LeaseHost {
     }
   }
 
-  private deliver(row: ClaimedRow): void {
-    const { job, malformed } = decodeJob(row, this.env.clock.now());
+  private deliver(claimed: ClaimedRow): void {
+    if (claimed.sy_task === null) {
+      // Written by a plain pg-boss producer: mapped (and adopted) first, or delivered as malformed.
+      this.inFlight++;
+      foreignDelivery(this.env, claimed)
+        .then((delivery) => {
+          this.inFlight--;
+          if (delivery) this.startLease(delivery.row, delivery.malformed);
+          else this.wake();
+        })
+        .catch((error: unknown) => {
+          // The row stays active under its lease, which expires and redelivers it.
+          this.inFlight--;
+          this.env.logger.error({ err: error, jobId: claimed.id }, 'pgboss: adopting a foreign job failed');
+          this.wake();
+        });
+      return;
+    }
+    this.startLease(claimed);
+  }
+
+  private startLease(row: ClaimedRow, foreignMalformed?: Error): void {
+    const decoded = decodeJob(row, this.env.clock.now());
+    const job = decoded.job;
+    const malformed = foreignMalformed ?? decoded.malformed;
     const token = row.sy_lease_token ?? '';
     const lease = new PgLease(
       job,
@@ -180,4 +204,13 @@ export class PgConsumer implements Consumer, LeaseHost {
 /** Resolves on the next turn of the event loop (setImmediate), after this tick's pending callbacks. */
 function yieldTick(): Promise<void> {
   return new Promise((resolve) => setImmediate(resolve));
+}
+
+/**
+ * How many jobs a claim may take (pure). A completion frees its slot before its batched write returns, so
+ * the next claim runs beside the write; but up to `concurrency` such writes only: past that, writes are
+ * lagging, and claiming on would let the jobs marked running outgrow `concurrency` without bound.
+ */
+export function freeSlots(concurrency: number, running: number, unwritten: number): number {
+  return concurrency - running - Math.max(0, unwritten - concurrency);
 }

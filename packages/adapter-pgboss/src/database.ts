@@ -96,6 +96,39 @@ export class Database {
     return { name, text, values: values ?? [] };
   }
 
+  /**
+   * Runs one read-only statement with planner settings pinned for it alone (`SET LOCAL` in a
+   * READ ONLY transaction: three round trips), for statements whose plan must not depend on
+   * the table's statistics (`settings` are fixed strings of this package, never user input).
+   */
+  async queryPinned<T extends Row = Row>(
+    what: string,
+    settings: Readonly<Record<string, string>>,
+    text: string,
+    values: unknown[],
+  ): Promise<T[]> {
+    let client: pg.PoolClient;
+    try {
+      client = await this.pool.connect();
+    } catch (error) {
+      throw wrapError(what, error);
+    }
+    try {
+      const set = Object.entries(settings).map(([name, value]) => `SET LOCAL ${name} = ${value}`);
+      await client.query(['BEGIN READ ONLY', ...set].join('; '));
+      const result = await client.query(text, values);
+      await client.query('COMMIT');
+      return result.rows as T[];
+    } catch (error) {
+      await client.query('ROLLBACK').catch((rollbackError: unknown) => {
+        this.onIdleError(rollbackError as Error);
+      });
+      throw wrapError(what, error);
+    } finally {
+      client.release();
+    }
+  }
+
   /** Runs `fn` on one client inside a transaction. */
   async transaction<T>(what: string, fn: (client: pg.PoolClient) => Promise<T>): Promise<T> {
     let client: pg.PoolClient;

@@ -19,6 +19,7 @@
 import type { EnqueueOutcome, NewJob } from '@switchyard/core';
 import { type Database, pgErrorCode, type SqlExecutor } from './database.js';
 import { type EncodedBatch, encodeBatch } from './enqueue-batch.js';
+import { PGBOSS_SAFE_COLUMNS, PGBOSS_SAFE_VALUES } from './pgboss-columns.js';
 import { createQueueSql } from './schema.js';
 
 /** PostgreSQL's unique_violation. */
@@ -164,12 +165,12 @@ export class Enqueuer {
        lists AS MATERIALIZED (SELECT $2::jsonb AS payloads, $5::jsonb AS metadata),
        ins AS (
          INSERT INTO ${s}.job (id, name, data, priority, state, retry_limit, start_after, created_on, singleton_key,
-                              policy, sy_task, sy_max_attempts, sy_options, sy_metadata)
+                              policy, ${PGBOSS_SAFE_COLUMNS}, sy_task, sy_max_attempts, sy_options, sy_metadata)
          SELECT x.id, t.q, NULLIF(lists.payloads -> (x.n::int - 1), 'null'::jsonb), t.p, 'created',
                 -- pg-boss counts retries after the first run; shown in pg-boss tools, not used by Switchyard.
                 CASE WHEN t.m IS NULL THEN 2147483647 ELSE GREATEST(t.m - 1, 0) END,
                 ${millis('COALESCE(t.r, t.c)')}, ${millis('t.c')},
-                ${uniqueKeys?.value ?? 'NULL'}, 'standard', t.t, t.m, t.o,
+                ${uniqueKeys?.value ?? 'NULL'}, 'standard', ${PGBOSS_SAFE_VALUES}, t.t, t.m, t.o,
                 NULLIF(lists.metadata -> (x.n::int - 1), 'null'::jsonb)
          FROM unnest(string_to_array($1, ',')::uuid[], string_to_array($3, ',')::int[]${uniqueKeys?.input ?? ''})
               WITH ORDINALITY AS x(id, k, ${uniqueKeys?.column ?? ''}n)

@@ -18,13 +18,22 @@ export interface LeaseHost {
   leaseDurationMs: number;
   /** Called once when the lease is settled (or its settlement failed): the slot is free again. */
   onSettled(lease: PgLease): void;
+  /** A completion was handed to the batch writer and frees its slot before `written` settles. */
+  completionPending(written: Promise<void>): void;
 }
 
 /** A pg-boss job row leased to this process. */
 export class PgLease implements Lease {
   readonly signal: AbortSignal;
   private readonly controller = new AbortController();
-  private settled = false;
+  /** A settle was called: the handler is done, so no more heartbeats or progress. */
+  private ended = false;
+  /** A settle statement is in flight: a second call meanwhile has no effect. */
+  private settling = false;
+  /** The outcome is stored: later calls have no effect. */
+  private stored = false;
+  /** The consumer's slot was handed back (once, whether or not the outcome is stored yet). */
+  private slotFreed = false;
 
   constructor(
     readonly job: JobRecord,
@@ -42,7 +51,7 @@ export class PgLease implements Lease {
   }
 
   async heartbeat(): Promise<void> {
-    if (this.settled) return;
+    if (this.ended) return;
     const outcome = await this.host.settler.heartbeat(this.key, this.host.leaseDurationMs);
     if (outcome === null) {
       if (!this.controller.signal.aborted) this.controller.abort(new LeaseExpiredError());
@@ -52,22 +61,23 @@ export class PgLease implements Lease {
   }
 
   async progress(value: unknown): Promise<void> {
-    if (this.settled) return;
+    if (this.ended) return;
     await this.host.settler.progress(this.key, value);
   }
 
   /**
    * Frees the slot at once, then resolves when the completion is stored. The handler is done, so the
    * concurrency cap (running handlers) allows the next claim to run beside this batched write instead of
-   * after it; the job's row stays `active` until the write commits, and a write that fails leaves it to
-   * expire and be redelivered, as a lost lease would.
+   * after it; the job's row stays `active` until the write commits. A write that fails may be called
+   * again (core does, through an outage); given up, the lease expires and the job is redelivered.
    */
-  async complete(result: unknown): Promise<void> {
-    if (this.settled) return;
-    this.settled = true;
-    const written = this.host.settler.complete(this.key, result);
-    this.host.onSettled(this);
-    await written;
+  complete(result: unknown): Promise<void> {
+    return this.settle(() => {
+      const written = this.host.settler.complete(this.key, result);
+      this.host.completionPending(written);
+      this.freeSlot();
+      return written;
+    });
   }
 
   retry(at: Date, error: SerializedError): Promise<void> {
@@ -78,6 +88,11 @@ export class PgLease implements Lease {
     return this.settle(() => this.host.settler.fail(this.key, error));
   }
 
+  /** running → failed in one transaction with `hook(tx)` (see `Settler.failWithin`). */
+  failWithin(error: SerializedError, hook: (tx: unknown) => Promise<void>): Promise<void> {
+    return this.settle(() => this.host.settler.failWithin(this.key, error, hook));
+  }
+
   cancelled(): Promise<void> {
     return this.settle(() => this.host.settler.cancelled(this.key));
   }
@@ -86,14 +101,27 @@ export class PgLease implements Lease {
     return this.settle(() => this.host.settler.release(this.key));
   }
 
-  /** Settles at most once; the slot is freed whether or not the statement succeeded (the lease then expires). */
+  /**
+   * Stores the outcome at most once. A statement that failed (the backend was unreachable) leaves the
+   * lease settleable again, so core's retry through an outage writes it; the token guard makes a repeat
+   * of a statement that did commit a no-op. The slot is freed after the first try, stored or not.
+   */
   private async settle(run: () => Promise<void>): Promise<void> {
-    if (this.settled) return;
-    this.settled = true;
+    if (this.stored || this.settling) return;
+    this.ended = true;
+    this.settling = true;
     try {
       await run();
+      this.stored = true;
     } finally {
-      this.host.onSettled(this);
+      this.settling = false;
+      this.freeSlot();
     }
+  }
+
+  private freeSlot(): void {
+    if (this.slotFreed) return;
+    this.slotFreed = true;
+    this.host.onSettled(this);
   }
 }

@@ -1,15 +1,21 @@
 /**
  * Periodic upkeep any adapter instance runs: redeliver jobs whose lease
- * expired (their worker died or hung) and delete finished jobs past retention.
- * Both are single set-based statements, safe to run from many processes at once.
+ * expired (their worker died or hung), delete finished jobs past retention,
+ * and prune throughput history and dead workers' rows. Each is a set-based
+ * statement, safe to run from many processes at once.
  */
 import type { AdapterStartContext } from '@switchyard/core';
 import type { Database } from './database.js';
+import { pruneHistory } from './history.js';
+import { PGBOSS_QUEUED_EXPIRY } from './pgboss-columns.js';
+import { deleteExpiredWorkers } from './workers.js';
 
 /**
  * running → pending for every expired lease: the attempt stays consumed and the
  * next delivery is flagged `redelivered`. A job whose cancel was requested while
- * its holder died ends `cancelled` instead of running again. NOTIFYs the queues so idle workers
+ * its holder died ends `cancelled` instead of running again. A row some other writer (a pg-boss worker,
+ * a script) marked active without a Switchyard lease expires by pg-boss's own rule, `started_on +
+ * expire_seconds`, so it is not stuck for ever when that writer died. NOTIFYs the queues so idle workers
  * anywhere pick the jobs up at once. Returns how many were redelivered.
  */
 export async function redeliverExpiredLeases(
@@ -24,8 +30,11 @@ export async function redeliverExpiredLeases(
        UPDATE ${schema}.job
           SET state = CASE WHEN sy_cancel_requested THEN 'cancelled'::${schema}.job_state ELSE 'created' END,
               completed_on = CASE WHEN sy_cancel_requested THEN $1 ELSE completed_on END,
-              sy_redelivered = NOT sy_cancel_requested, sy_lease_token = NULL, sy_lease_expires_at = NULL
-        WHERE state = 'active' AND sy_lease_expires_at < $1
+              sy_redelivered = NOT sy_cancel_requested, sy_lease_token = NULL, sy_lease_expires_at = NULL,
+              ${PGBOSS_QUEUED_EXPIRY}
+        WHERE state = 'active'
+          AND (sy_lease_expires_at < $1
+               OR (sy_lease_expires_at IS NULL AND started_on + expire_seconds * interval '1 second' < $1))
         RETURNING name, state
      )
      SELECT (SELECT count(*) FROM expired) AS redelivered,
@@ -72,4 +81,26 @@ export function retentionIntervalMs(retention: AdapterStartContext['retention'])
 /** How often the expired-lease sweep runs for a lease duration: a quarter of it, between 25 ms and 5 s. */
 export function leaseSweepIntervalMs(leaseDurationMs: number): number {
   return Math.min(5_000, Math.max(25, Math.floor(leaseDurationMs / 4)));
+}
+
+/** How often the operations upkeep (history pruning, dead workers) runs: a tenth of the history window, 1 s – 60 s. */
+export function upkeepIntervalMs(historyRetentionMs: number): number {
+  return Math.min(60_000, Math.max(1_000, Math.floor(historyRetentionMs / 10)));
+}
+
+/**
+ * Deletes history older than the window and the rows of workers that stopped heartbeating.
+ * Returns how many rows of each went.
+ */
+export async function runUpkeep(
+  db: Database,
+  schema: string,
+  historyRetentionMs: number,
+  now: number,
+): Promise<{ history: number; workers: number }> {
+  const [history, workers] = await Promise.all([
+    pruneHistory(db, schema, now - historyRetentionMs),
+    deleteExpiredWorkers(db, schema, now),
+  ]);
+  return { history, workers };
 }

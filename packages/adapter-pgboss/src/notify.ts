@@ -6,11 +6,17 @@
  */
 import { createHash } from 'node:crypto';
 import type { Logger } from '@switchyard/core';
-import pg from 'pg';
+import type pg from 'pg';
+import { ListenConnection } from './listen-connection.js';
 
 /** The channel for a schema (channels are database-global, so it is derived from the schema). */
 export function channelFor(schema: string): string {
   return `switchyard_${createHash('sha1').update(schema).digest('hex').slice(0, 24)}`;
+}
+
+/** The channel job events are published on (see `events.ts`): the wake-up channel's name plus `_events`. */
+export function eventsChannelFor(schema: string): string {
+  return `${channelFor(schema)}_events`;
 }
 
 /** What a notification says. */
@@ -34,22 +40,24 @@ export function cancelPayload(jobId: string): string {
   return `!cancel|${jobId}`;
 }
 
-/** Keeps one LISTEN connection alive and fans notifications out to subscribers. */
+/** Keeps the wake-up LISTEN connection alive and fans notifications out to subscribers. */
 export class Listener {
-  private client: pg.Client | undefined;
-  private closed = false;
-  private reconnectDelayMs = 50;
+  private readonly connection: ListenConnection;
   private readonly subscribers = new Set<(notification: Notification | 'reconnected') => void>();
 
-  constructor(
-    private readonly clientConfig: pg.ClientConfig,
-    private readonly channel: string,
-    private readonly logger: Logger,
-  ) {}
+  constructor(clientConfig: pg.ClientConfig, channel: string, logger: Logger) {
+    this.connection = new ListenConnection(clientConfig, channel, logger, {
+      payload: (text) => {
+        const notification = parseNotification(text);
+        if (notification) this.emit(notification);
+      },
+      reconnected: () => this.emit('reconnected'),
+    });
+  }
 
   /** Connects and LISTENs; rejects when the first connection fails. */
   async start(): Promise<void> {
-    await this.connect();
+    await this.connection.start();
   }
 
   /** Receives every notification, and `'reconnected'` after the connection was re-established. */
@@ -59,59 +67,7 @@ export class Listener {
   }
 
   async close(): Promise<void> {
-    this.closed = true;
-    const client = this.client;
-    this.client = undefined;
-    if (client)
-      await client
-        .end()
-        .catch((error: unknown) =>
-          this.logger.debug({ err: error }, 'pgboss: LISTEN connection close failed'),
-        );
-  }
-
-  private async connect(): Promise<void> {
-    const client = new pg.Client(this.clientConfig);
-    client.on('error', (error) => {
-      this.logger.warn({ err: error }, 'pgboss: LISTEN connection lost; reconnecting');
-      this.replace(client);
-    });
-    client.on('end', () => this.replace(client));
-    client.on('notification', (message) => {
-      if (message.channel !== this.channel || message.payload === undefined) return;
-      const notification = parseNotification(message.payload);
-      if (notification) this.emit(notification);
-    });
-    await client.connect();
-    await client.query(`LISTEN ${this.channel}`);
-    if (this.closed) {
-      await client.end();
-      return;
-    }
-    this.client = client;
-    this.reconnectDelayMs = 50;
-  }
-
-  /** Drops a dead client and reconnects with backoff; subscribers hear `'reconnected'` to catch up. */
-  private replace(dead: pg.Client): void {
-    if (this.client !== dead || this.closed) return;
-    this.client = undefined;
-    dead
-      .end()
-      .catch((error: unknown) =>
-        this.logger.debug({ err: error }, 'pgboss: closing the dead LISTEN connection failed'),
-      );
-    const retry = (): void => {
-      if (this.closed) return;
-      this.connect()
-        .then(() => this.emit('reconnected'))
-        .catch((error: unknown) => {
-          this.logger.warn({ err: error }, 'pgboss: LISTEN reconnect failed; retrying');
-          this.reconnectDelayMs = Math.min(this.reconnectDelayMs * 2, 2000);
-          setTimeout(retry, this.reconnectDelayMs).unref();
-        });
-    };
-    setTimeout(retry, this.reconnectDelayMs).unref();
+    await this.connection.close();
   }
 
   private emit(notification: Notification | 'reconnected'): void {

@@ -1,5 +1,6 @@
 import { InvalidOptionsError } from '@switchyard/core';
 import type pg from 'pg';
+import type { ForeignJobsOption } from './foreign-jobs.js';
 
 /** Options for `pgBossAdapter`. Give either `connectionString` or `pool`. */
 export interface PgBossAdapterOptions {
@@ -17,6 +18,12 @@ export interface PgBossAdapterOptions {
   maxConnections?: number;
   /** `application_name` of the adapter's own connections (visible in `pg_stat_activity`). Default `switchyard-pgboss`. */
   applicationName?: string;
+  /**
+   * Queues whose rows a plain pg-boss producer (`boss.send(queue, data)`) adds, and how such a row becomes a
+   * Switchyard job: `{ task }` (payload = the row's `data`) or a function of the raw row. Rows without a
+   * Switchyard task on other queues are failed as malformed. See docs/adapters/pgboss.md, "Works with your tools".
+   */
+  foreignJobs?: ForeignJobsOption;
 }
 
 /** Options with defaults applied and checked. */
@@ -28,6 +35,7 @@ export interface ResolvedOptions {
   fetchBatchSize: number;
   maxConnections: number;
   applicationName: string;
+  foreignJobs?: ForeignJobsOption;
 }
 
 const SCHEMA_NAME = /^[a-z_][a-z0-9_]{0,62}$/;
@@ -52,6 +60,7 @@ export function resolveOptions(options: PgBossAdapterOptions): ResolvedOptions {
   };
   if (options.connectionString) resolved.connectionString = options.connectionString;
   if (options.pool) resolved.pool = options.pool;
+  if (options.foreignJobs !== undefined) resolved.foreignJobs = checkForeignJobs(options.foreignJobs);
   return resolved;
 }
 
@@ -61,4 +70,24 @@ function positiveInteger(name: string, value: number | undefined, fallback: numb
     throw new InvalidOptionsError(`pgBossAdapter: ${name} must be a positive integer; got ${value}`);
   }
   return value;
+}
+
+function checkForeignJobs(option: ForeignJobsOption): ForeignJobsOption {
+  if (typeof option !== 'object' || option === null || Array.isArray(option)) {
+    throw new InvalidOptionsError('pgBossAdapter: foreignJobs must be an object of queue name → mapping');
+  }
+  for (const [queue, mapping] of Object.entries(option)) {
+    const valid =
+      typeof mapping === 'function' ||
+      (typeof mapping === 'object' &&
+        mapping !== null &&
+        typeof mapping.task === 'string' &&
+        mapping.task !== '');
+    if (!valid) {
+      throw new InvalidOptionsError(
+        `pgBossAdapter: foreignJobs["${queue}"] must be { task: string, ... } or a function of the pg-boss row`,
+      );
+    }
+  }
+  return option;
 }

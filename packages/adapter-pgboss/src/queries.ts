@@ -1,8 +1,10 @@
 /**
- * `jobs`: get, list (cursor pagination newest first by id, on indexes: never a
- * scan of finished jobs), counts, cancel, retry and remove, on pg-boss's job table.
+ * `jobs`: get, list (filtered, newest first by id, a bounded walk: see `search.ts`),
+ * counts, cancel, retry, remove and bulk actions (`bulk.ts`), on pg-boss's job table.
  */
 import {
+  type BulkAction,
+  type BulkOutcome,
   type CancelOutcome,
   InvalidOptionsError,
   isUuid,
@@ -10,31 +12,30 @@ import {
   type JobCounts,
   type JobPage,
   type JobRecord,
+  type JobState,
   type JobStore,
-  type ListJobsQuery,
+  type JobStoreOperations,
+  type NormalizedListQuery,
 } from '@switchyard/core';
-import {
-  decodeJob,
-  JOB_COLUMNS,
-  type JobRow,
-  type PgBossState,
-  statePredicate,
-  toJobState,
-} from './codec.js';
+import { PgBulkActions } from './bulk.js';
+import { decodeJob, JOB_COLUMNS, type JobRow, type PgBossState, toJobState } from './codec.js';
 import { type Database, pgErrorCode } from './database.js';
 import { cancelPayload } from './notify.js';
-
-const DEFAULT_LIMIT = 50;
-const MAX_LIMIT = 1000;
+import { PGBOSS_QUEUED_EXPIRY } from './pgboss-columns.js';
+import { buildListStatement, LIST_PLANNER_SETTINGS, type ListedRow, pageOf } from './search.js';
 
 /** The job store of one adapter. */
-export class PgJobStore implements JobStore {
+export class PgJobStore implements Omit<JobStore, 'list'>, JobStoreOperations {
+  private readonly bulkActions: PgBulkActions;
+
   constructor(
     private readonly db: Database,
     private readonly schema: string,
     private readonly channel: string,
     private readonly now: () => number,
-  ) {}
+  ) {
+    this.bulkActions = new PgBulkActions(db, schema, channel, now);
+  }
 
   async get(id: string): Promise<JobRecord | null> {
     if (!isUuid(id)) return null;
@@ -46,44 +47,28 @@ export class PgJobStore implements JobStore {
     return rows[0] ? decodeJob(rows[0], this.now()).job : null;
   }
 
-  async list(query: ListJobsQuery): Promise<JobPage> {
-    const limit = query.limit ?? DEFAULT_LIMIT;
-    if (!Number.isInteger(limit) || limit < 1 || limit > MAX_LIMIT) {
-      throw new InvalidOptionsError(`list limit must be an integer in [1, ${MAX_LIMIT}]; got ${limit}`);
+  /** A filtered page, newest first, walking at most `query.scanLimit` rows (see `search.ts`). */
+  async list(query: NormalizedListQuery): Promise<JobPage> {
+    if (query.cursor !== undefined && !isUuid(query.cursor)) {
+      throw new InvalidOptionsError(`jobs.list: invalid cursor "${query.cursor}" (not from this adapter)`);
     }
-    const values: unknown[] = [];
-    const where: string[] = [];
-    if (query.state) {
-      const predicate = statePredicate(query.state, '$1');
-      // Only scheduled/pending/retrying depend on the time; an unused parameter would have no type.
-      if (predicate.includes('$1')) values.push(new Date(this.now()));
-      where.push(predicate);
-    }
-    if (query.task !== undefined) {
-      values.push(query.task);
-      where.push(`j.sy_task = $${values.length}`);
-    }
-    if (query.queue !== undefined) {
-      values.push(query.queue);
-      where.push(`j.name = $${values.length}`);
-    }
-    if (query.cursor !== undefined) {
-      if (!isUuid(query.cursor)) throw new InvalidOptionsError(`invalid list cursor "${query.cursor}"`);
-      values.push(query.cursor);
-      where.push(`j.id < $${values.length}`);
-    }
-    values.push(limit + 1);
-    const rows = await this.db.query<JobRow>(
-      'list jobs',
-      `SELECT ${JOB_COLUMNS} FROM ${this.schema}.job j
-        ${where.length > 0 ? `WHERE ${where.join(' AND ')}` : ''}
-        ORDER BY j.id DESC LIMIT $${values.length}`,
-      values,
-    );
     const now = this.now();
-    const jobs = rows.slice(0, limit).map((row) => decodeJob(row, now).job);
-    const last = jobs[jobs.length - 1];
-    return rows.length > limit && last ? { jobs, nextCursor: last.id } : { jobs };
+    const statement = buildListStatement(this.schema, query, now);
+    if (statement === null) return { jobs: [] };
+    const rows = await this.db.queryPinned<JobRow & ListedRow>(
+      'list jobs',
+      LIST_PLANNER_SETTINGS,
+      statement.text,
+      statement.values,
+    );
+    const page = pageOf(rows, query.limit, query.scanLimit);
+    const jobs = page.rows.map((row) => decodeJob(row, now).job);
+    return page.nextCursor === undefined ? { jobs } : { jobs, nextCursor: page.nextCursor };
+  }
+
+  /** Applies a bulk action to the jobs of `ids` still in one of `onlyIn` (see `bulk.ts`). */
+  bulk(ids: string[], action: BulkAction, onlyIn: JobState[]): Promise<BulkOutcome> {
+    return this.bulkActions.run(ids, action, onlyIn);
   }
 
   /**
@@ -150,7 +135,8 @@ export class PgJobStore implements JobStore {
         `WITH retried AS (
            UPDATE ${this.schema}.job j
               SET state = 'created', retry_count = 0, start_after = $2, started_on = NULL, completed_on = NULL,
-                  output = NULL, sy_error = NULL, sy_progress = NULL, sy_cancel_requested = false, sy_redelivered = false
+                  output = NULL, sy_error = NULL, sy_progress = NULL, sy_cancel_requested = false, sy_redelivered = false,
+                  ${PGBOSS_QUEUED_EXPIRY}
             WHERE j.id = $1 AND j.state IN ('failed', 'cancelled')
             RETURNING ${JOB_COLUMNS}
          )

@@ -4,15 +4,18 @@
  *    job_state enum, create_queue(), version) through its `start({ migrate })`.
  * 2. Switchyard adds what pg-boss has no column for (task, lease token and
  *    expiry, progress, cancel flag, metadata, ...) to pg-boss's job table, the
- *    indexes its queries need, and three small tables of its own. Versioned in
+ *    indexes its queries need, and small tables of its own (pause flags, schedules, workers, history). Versioned in
  *    `switchyard_version`, applied under an advisory lock so several processes
  *    starting at once apply it once.
  */
 import { PgBoss } from 'pg-boss';
 import type { Database } from './database.js';
+import { claimFunctionSql, safeUnderPgBossSql } from './pgboss-interop-schema.js';
+import { reinsertGuardSql } from './pgboss-reinsert.js';
+import { throttleMigration } from './throttle.js';
 
 /** Bump when `MIGRATIONS` grows. */
-export const SWITCHYARD_SCHEMA_VERSION = 3;
+export const SWITCHYARD_SCHEMA_VERSION = 6;
 
 /** The Switchyard additions, one entry per version. */
 function migrations(s: string): string[][] {
@@ -123,6 +126,36 @@ function migrations(s: string): string[][] {
        END
        $claim$`,
     ],
+    // Version 4: the operations contract. Nothing here touches the job table, so enqueue, claim and settle
+    // write exactly what they wrote before.
+    [
+      // Live workers: one row per worker process, refreshed on its heartbeat; rows past expires_at are dead.
+      `CREATE TABLE IF NOT EXISTS ${s}.switchyard_worker (
+         id text PRIMARY KEY,
+         data text NOT NULL,
+         expires_at timestamptz NOT NULL
+       )`,
+      // Throughput history: a minute cell and its hour roll-up ('m' / 'h') per (queue, task), counts added by
+      // upserts. Reads are a range of the primary key for one grain; pruning deletes a range of it.
+      `CREATE TABLE IF NOT EXISTS ${s}.switchyard_history (
+         grain "char" NOT NULL,
+         at timestamptz NOT NULL,
+         queue text NOT NULL,
+         task text NOT NULL,
+         completed bigint NOT NULL,
+         failed bigint NOT NULL,
+         retried bigint NOT NULL,
+         durations bigint[] NOT NULL,
+         PRIMARY KEY (grain, at, queue, task)
+       )`,
+    ],
+    // Version 5: rows safe under a co-running pg-boss's supervisor and maintenance (pgboss-columns.ts): the
+    // claim writes pg-boss's expiry columns too (a row a plain pg-boss `send` wrote becomes Switchyard's when
+    // claimed), rows written before this version get the values enqueue now writes, and pg-boss's
+    // delete-and-re-insert of a failed job keeps Switchyard's columns (pgboss-reinsert.ts).
+    [claimFunctionSql(s), ...safeUnderPgBossSql(s), ...reinsertGuardSql(s)],
+    // Version 6: throttling (rate windows, per-key slots), see `throttle.ts`.
+    throttleMigration(s),
   ];
 }
 

@@ -1,12 +1,16 @@
 /**
  * Settlement statements. Each is one UPDATE guarded by the lease token and
- * `state = 'active'`, so a worker that lost its lease (and whose job was
+ * `state = 'active'` (lease-guard.ts), so a worker that lost its lease (and whose job was
  * redelivered, with a new token) cannot overwrite anything. Completions are
  * batched: every `complete` issued in the same tick goes out as one statement,
  * and while that statement is in flight the next completions wait and grow.
  */
+
 import type { SerializedError } from '@switchyard/core';
 import type { Database } from './database.js';
+import { failInTransaction } from './fail-transaction.js';
+import { leaseHeld } from './lease-guard.js';
+import { PGBOSS_QUEUED_EXPIRY } from './pgboss-columns.js';
 
 /** Identifies one delivery. */
 export interface LeaseKey {
@@ -83,15 +87,13 @@ export class Settler {
     this.flushesInFlight++;
     const [names, ids, tokens, outputs] = completionArrays(batch);
     this.db
-      .queryRetrying(
-        'complete',
-        `UPDATE ${this.schema}.job j
-            SET state = 'completed', completed_on = $5, output = x.output -> 'v', sy_lease_token = NULL,
-                sy_lease_expires_at = NULL, sy_redelivered = false, sy_error = NULL
-           FROM unnest($1::text[], $2::uuid[], $3::uuid[], $4::jsonb[]) AS x(name, id, token, output)
-          WHERE j.name = x.name AND j.id = x.id AND j.sy_lease_token = x.token AND j.state = 'active'`,
-        [names, ids, tokens, outputs, new Date(this.now())],
-      )
+      .queryRetrying('complete', completionSql(this.schema), [
+        names,
+        ids,
+        tokens,
+        outputs,
+        new Date(this.now()),
+      ])
       .then(
         () => {
           for (const entry of batch) entry.resolve();
@@ -112,10 +114,10 @@ export class Settler {
     await this.db.queryRetrying(
       'retry',
       `WITH retried AS (
-         UPDATE ${this.schema}.job
+         UPDATE ${this.schema}.job j
             SET state = 'retry', start_after = $4, sy_error = $5, sy_lease_token = NULL, sy_lease_expires_at = NULL,
-                sy_redelivered = false
-          WHERE name = $1 AND id = $2 AND sy_lease_token = $3 AND state = 'active'
+                sy_redelivered = false, ${PGBOSS_QUEUED_EXPIRY}
+          WHERE ${leaseHeld('j', '$1', '$2', '$3')}
           RETURNING name
        )
        SELECT pg_notify($6, name || '|' || $7) FROM retried`,
@@ -131,6 +133,26 @@ export class Settler {
     ]);
   }
 
+  /**
+   * running → failed inside one transaction that also runs `hook` (with the transaction's
+   * client), so the hook's writes commit with the failure. A hook that throws rolls both
+   * back, and the job is then failed on its own; a lost lease changes nothing and skips the hook.
+   */
+  async failWithin(
+    key: LeaseKey,
+    error: SerializedError,
+    hook: (tx: unknown) => Promise<void>,
+  ): Promise<void> {
+    await failInTransaction(
+      this.db,
+      this.schema,
+      key,
+      [new Date(this.now()), JSON.stringify(error)],
+      hook,
+      () => this.fail(key, error),
+    );
+  }
+
   /** running → cancelled. */
   async cancelled(key: LeaseKey): Promise<void> {
     await this.update('cancelled', key, `state = 'cancelled', completed_on = $4`, [new Date(this.now())]);
@@ -141,7 +163,7 @@ export class Settler {
     await this.update(
       'release',
       key,
-      `state = 'created', retry_count = GREATEST(retry_count - 1, 0), started_on = NULL`,
+      `state = 'created', retry_count = GREATEST(retry_count - 1, 0), started_on = NULL, ${PGBOSS_QUEUED_EXPIRY}`,
       [],
     );
   }
@@ -151,8 +173,8 @@ export class Settler {
     const now = this.now();
     const rows = await this.db.queryRetrying<{ sy_cancel_requested: boolean }>(
       'heartbeat',
-      `UPDATE ${this.schema}.job SET sy_lease_expires_at = $4, heartbeat_on = $5
-        WHERE name = $1 AND id = $2 AND sy_lease_token = $3 AND state = 'active'
+      `UPDATE ${this.schema}.job j SET sy_lease_expires_at = $4, heartbeat_on = $5
+        WHERE ${leaseHeld('j', '$1', '$2', '$3')}
         RETURNING sy_cancel_requested`,
       [key.queue, key.id, key.token, new Date(now + leaseDurationMs), new Date(now)],
     );
@@ -164,8 +186,8 @@ export class Settler {
   async progress(key: LeaseKey, value: unknown): Promise<void> {
     await this.db.queryRetrying(
       'progress',
-      `UPDATE ${this.schema}.job SET sy_progress = $4::jsonb -> 'v'
-        WHERE name = $1 AND id = $2 AND sy_lease_token = $3 AND state = 'active'`,
+      `UPDATE ${this.schema}.job j SET sy_progress = $4::jsonb -> 'v'
+        WHERE ${leaseHeld('j', '$1', '$2', '$3')}`,
       [key.queue, key.id, key.token, JSON.stringify({ v: value ?? null })],
     );
   }
@@ -173,12 +195,21 @@ export class Settler {
   private async update(what: string, key: LeaseKey, assignments: string, extra: unknown[]): Promise<void> {
     await this.db.queryRetrying(
       what,
-      `UPDATE ${this.schema}.job
+      `UPDATE ${this.schema}.job j
           SET ${assignments}, sy_lease_token = NULL, sy_lease_expires_at = NULL, sy_redelivered = false
-        WHERE name = $1 AND id = $2 AND sy_lease_token = $3 AND state = 'active'`,
+        WHERE ${leaseHeld('j', '$1', '$2', '$3')}`,
       [key.queue, key.id, key.token, ...extra],
     );
   }
+}
+
+/** The batched completion: $1–$4 queue names, ids, lease tokens and wrapped outputs (`completionArrays`), $5 the time. */
+export function completionSql(schema: string): string {
+  return `UPDATE ${schema}.job j
+            SET state = 'completed', completed_on = $5, output = x.output -> 'v', sy_lease_token = NULL,
+                sy_lease_expires_at = NULL, sy_redelivered = false, sy_error = NULL
+           FROM unnest($1::text[], $2::uuid[], $3::uuid[], $4::jsonb[]) AS x(name, id, token, output)
+          WHERE ${leaseHeld('j', 'x.name', 'x.id', 'x.token')}`;
 }
 
 /** The array parameters of the completion UPDATE: queue names, ids, lease tokens, wrapped outputs. */

@@ -30,6 +30,9 @@ function row(overrides: Partial<JobRow> = {}): JobRow {
     sy_cancel_requested: false,
     sy_redelivered: false,
     sy_lease_token: null,
+    retry_limit: 2,
+    retry_delay: 0,
+    retry_backoff: false,
     ...overrides,
   };
 }

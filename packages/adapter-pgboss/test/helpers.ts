@@ -2,11 +2,11 @@
 
 import { randomBytes } from 'node:crypto';
 import { type PgBossAdapterOptions, pgBossAdapter } from '@switchyard/adapter-pgboss';
-import { testJob } from '@switchyard/conformance';
+import { testJob, waitUntil } from '@switchyard/conformance';
 import {
   type AdapterStartContext,
   type NewJob,
-  type QueueAdapter,
+  type QueueAdapterV2,
   silentLogger,
   systemClock,
 } from '@switchyard/core';
@@ -17,7 +17,7 @@ import { DATABASE_URL } from './database-url.js';
 export class PgTestScope {
   readonly schema = `sytest_${randomBytes(5).toString('hex')}`;
   readonly raw = new pg.Pool({ connectionString: DATABASE_URL, max: 3 });
-  private readonly adapters: QueueAdapter[] = [];
+  private readonly adapters: QueueAdapterV2[] = [];
 
   constructor() {
     this.raw.on('error', (error) => console.warn('raw test connection error', error));
@@ -27,10 +27,16 @@ export class PgTestScope {
   async adapter(
     options: Partial<PgBossAdapterOptions> = {},
     context: Partial<AdapterStartContext> = {},
-  ): Promise<QueueAdapter> {
+  ): Promise<QueueAdapterV2> {
     const adapter = pgBossAdapter({ connectionString: DATABASE_URL, schema: this.schema, ...options });
     this.adapters.push(adapter);
-    await adapter.start({ logger: silentLogger, clock: systemClock, retention: {}, ...context });
+    await adapter.start({
+      logger: silentLogger,
+      clock: systemClock,
+      retention: {},
+      historyRetentionMs: 7 * 24 * 3_600_000,
+      ...context,
+    });
     return adapter;
   }
 
@@ -46,15 +52,14 @@ export function newJob(overrides: Partial<NewJob> = {}): NewJob {
   return testJob({ queue: 'q', ...overrides });
 }
 
-/** Resolves when `predicate` holds (polled every 10 ms), or rejects after `timeoutMs`. */
+/**
+ * Resolves when `predicate` holds (polled every 10 ms), or rejects after `timeoutMs`: the suite's
+ * `waitUntil` without its value. New tests call `waitUntil(probe, timeoutMs, what)` directly.
+ */
 export async function waitFor(
   predicate: () => boolean | Promise<boolean>,
   timeoutMs = 5000,
   what = 'condition',
 ): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await predicate())) {
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
+  await waitUntil(predicate, timeoutMs, what, 10);
 }

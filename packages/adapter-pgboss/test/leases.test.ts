@@ -143,6 +143,41 @@ describe('leases on pg-boss', () => {
     await consumer.stop();
   });
 
+  it('a row another writer marked active without a lease is redelivered once pg-boss expiry passed, not before', async () => {
+    scope = new PgTestScope();
+    const adapter = await scope.adapter();
+    const abandoned = newJob();
+    const held = newJob();
+    await adapter.enqueue([abandoned, held]);
+    // As a pg-boss worker marks what it fetched: active, started, no Switchyard lease.
+    const markActive = (id: string, startedSecondsAgo: number) =>
+      scope.raw.query(
+        `UPDATE ${scope.schema}.job SET state = 'active', expire_seconds = 60,
+                started_on = now() - make_interval(secs => $2) WHERE id = $1`,
+        [id, startedSecondsAgo],
+      );
+    await markActive(abandoned.id, 120);
+    await markActive(held.id, 1);
+    const c = collector();
+    const consumer = adapter.consume(['q'], { concurrency: 2, leaseDurationMs: 200 }, async (lease) => {
+      c.leases.push(lease);
+      await lease.complete(null);
+    });
+    await waitFor(() => c.leases.length === 1, 3000, 'the abandoned row redelivered');
+    expect(c.leases[0]).toMatchObject({ redelivered: true, job: { id: abandoned.id } });
+    // Several sweeps later, the row whose pg-boss expiry is still ahead is untouched.
+    await waitFor(
+      async () => (await adapter.jobs.get(abandoned.id))?.state === 'completed',
+      3000,
+      'the abandoned job completed',
+    );
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    const row = await scope.raw.query(`SELECT state FROM ${scope.schema}.job WHERE id = $1`, [held.id]);
+    expect(row.rows[0]).toEqual({ state: 'active' });
+    expect(c.leases).toHaveLength(1);
+    await consumer.stop();
+  });
+
   it('a duplicate id or a held unique key reports the existing job; the key is free once it finishes', async () => {
     scope = new PgTestScope();
     const adapter = await scope.adapter();

@@ -1,15 +1,17 @@
 /**
  * Encoding of what the adapter stores: job records (JSON with dates as epoch ms),
- * schedules, and the SQS message body (a doorbell: `{ v: 1, id, g }` for one job,
- * `{ v: 2, j: [[id, g], ...] }` for several).
+ * schedules, and the SQS message body. FIFO doorbells name their job
+ * (`{ v: 1, id, g }` for one job, `{ v: 2, j: [[id, g], ...] }` for several); strict ordering's
+ * doorbells are tickets (`{ v: 3, n }`: n jobs of this queue are ready, whichever they are), and a
+ * delayed job's ticket names the job it waits for (`{ v: 3, n: 1, id, g }`).
  */
 import {
-  JOB_STATES,
   type JobRecord,
   type JobState,
   MalformedJobError,
   type ScheduleRecord,
   type SerializedError,
+  storedRecordProblems,
 } from '@switchyard/core';
 
 /** A job record plus the adapter's bookkeeping, as kept in the store. */
@@ -19,16 +21,31 @@ export interface StoredRecord extends JobRecord {
   /** Doorbell generation: a message whose `g` differs is stale and deleted. */
   doorbell: number;
   /**
-   * Set while the job waits after moving off a shared message (of this generation) to a message
-   * of its own: that shared message is deleted only after the own message was sent, so if it comes
-   * back the send may never have happened, and the receiver sends the job a message again.
+   * Set while the job waits after moving off a message (its MessageId) to a ticket of its own: that
+   * message is deleted only after the own ticket was sent, so if it comes back the send may never
+   * have happened, and its receiver sends the ticket again (kept beside the record).
    */
-  movedFrom?: number;
+  movedOff?: string;
 }
 
 const DATE_FIELDS = ['createdAt', 'runAt', 'startedAt', 'finishedAt'] as const;
 
-/** Serializes a stored record (dates become epoch ms). */
+/**
+ * Fields the store keeps beside the record (`JobLifecycle` and the state), so a claim can change
+ * them without decoding it: they are left out of the encoded record and put back on decoding.
+ */
+const BESIDE_FIELDS = ['state', 'attempt', 'startedAt', 'leaseToken', 'movedOff'] as const;
+
+/** What the store keeps beside a record: its state and lifecycle fields (absent in records stored before they existed). */
+export interface RecordBeside {
+  state: JobState;
+  attempt?: number;
+  startedAt?: number;
+  leaseToken?: string;
+  movedOff?: string;
+}
+
+/** Serializes a stored record (dates become epoch ms), without the fields kept beside it. */
 export function encodeRecord(record: StoredRecord): string {
   const plain: Record<string, unknown> = { ...record };
   for (const field of DATE_FIELDS) {
@@ -36,11 +53,47 @@ export function encodeRecord(record: StoredRecord): string {
     if (value instanceof Date) plain[field] = value.getTime();
     else delete plain[field];
   }
+  for (const field of BESIDE_FIELDS) delete plain[field];
   return JSON.stringify(plain);
 }
 
-/** Parses a stored record; throws `MalformedJobError` naming the job when the data is not a record. */
-export function decodeRecord(id: string, data: string): StoredRecord {
+/**
+ * Strings the encoded record of every job matching these metadata / payload conditions contains
+ * (`encodeRecord` is plain `JSON.stringify`, so `"key":value` appears as such), letting the store
+ * skip most non-matching records without decoding them. A necessary condition only: the decoded
+ * record is still checked. A value whose serialization depends on key order (an object with
+ * several keys, at any depth) contributes only `"key":` and its first character.
+ */
+export function recordSubstrings(filter: {
+  metadata?: Record<string, string>;
+  payload?: Record<string, unknown>;
+}): string[] {
+  const needles: string[] = [];
+  for (const [key, value] of Object.entries(filter.metadata ?? {})) {
+    needles.push(`${JSON.stringify(key)}:${JSON.stringify(value)}`);
+  }
+  for (const [key, value] of Object.entries(filter.payload ?? {})) {
+    const text = JSON.stringify(value);
+    needles.push(`${JSON.stringify(key)}:${orderFree(value) ? text : text.slice(0, 1)}`);
+  }
+  return needles;
+}
+
+/** True when `JSON.stringify(value)` is the same whatever the key order of its objects. */
+function orderFree(value: unknown): boolean {
+  if (Array.isArray(value)) return value.every(orderFree);
+  if (typeof value !== 'object' || value === null) return true;
+  const entries = Object.values(value);
+  return entries.length <= 1 && entries.every(orderFree);
+}
+
+/**
+ * Parses a stored record: this adapter's encoding (JSON, dates as epoch ms) is undone here, then
+ * core's shared validator (`storedRecordProblems`) judges the job, so a corrupt record is
+ * malformed here exactly when it is on every other backend; only the adapter's own bookkeeping
+ * fields are checked locally. Throws `MalformedJobError` naming the job and every problem.
+ */
+export function decodeRecord(id: string, data: string, beside: RecordBeside): StoredRecord {
   let parsed: unknown;
   try {
     parsed = JSON.parse(data);
@@ -48,31 +101,39 @@ export function decodeRecord(id: string, data: string): StoredRecord {
     throw new MalformedJobError(`sqs: stored record of job ${id} is not valid JSON`, { cause });
   }
   if (!isObject(parsed)) throw new MalformedJobError(`sqs: stored record of job ${id} is not an object`);
-  const problem = describeRecordProblem(parsed);
-  if (problem) throw new MalformedJobError(`sqs: stored record of job ${id} is malformed: ${problem}`);
-  const record = { ...parsed } as unknown as StoredRecord;
-  for (const field of DATE_FIELDS) {
-    const value = parsed[field];
-    if (typeof value === 'number') (record as unknown as Record<string, unknown>)[field] = new Date(value);
+  const record: Record<string, unknown> = { ...parsed, state: beside.state };
+  // A record stored before the lifecycle fields moved beside it carries them itself.
+  if (beside.attempt !== undefined) {
+    for (const field of ['attempt', 'startedAt', 'leaseToken', 'movedOff'] as const) {
+      if (beside[field] === undefined) delete record[field];
+      else record[field] = beside[field];
+    }
   }
-  return record;
+  for (const field of DATE_FIELDS) {
+    const value = record[field];
+    if (typeof value === 'number') record[field] = new Date(value);
+  }
+  const problems = [...storedRecordProblems(record), ...bookkeepingProblems(record)];
+  if (problems.length > 0) {
+    throw new MalformedJobError(`sqs: stored job ${id} is malformed: ${problems.join('; ')}`);
+  }
+  return record as unknown as StoredRecord;
 }
 
-function describeRecordProblem(value: Record<string, unknown>): string | null {
-  for (const field of ['id', 'task', 'queue'] as const) {
-    if (typeof value[field] !== 'string') return `${field} is not a string`;
-  }
-  if (!JOB_STATES.includes(value.state as JobState)) return `unknown state ${JSON.stringify(value.state)}`;
-  for (const field of ['priority', 'attempt', 'createdAt', 'runAt', 'doorbell'] as const) {
-    if (typeof value[field] !== 'number') return `${field} is not a number`;
-  }
-  if (!isObject(value.metadata)) return 'metadata is not an object';
-  return null;
+/** Problems of the fields only this adapter stores beside the job (core's validator knows the rest). */
+export function bookkeepingProblems(record: Record<string, unknown>): string[] {
+  const problems: string[] = [];
+  if (!Number.isInteger(record.doorbell)) problems.push('doorbell is not an integer');
+  if (record.leaseToken !== undefined && typeof record.leaseToken !== 'string')
+    problems.push('leaseToken is not a string');
+  if (record.movedOff !== undefined && typeof record.movedOff !== 'string')
+    problems.push('movedOff is not a string');
+  return problems;
 }
 
 /** The public view of a stored record: bookkeeping removed. */
 export function toJobRecord(record: StoredRecord): JobRecord {
-  const { leaseToken: _leaseToken, doorbell: _doorbell, movedFrom: _movedFrom, ...job } = record;
+  const { leaseToken: _leaseToken, doorbell: _doorbell, movedOff: _movedOff, ...job } = record;
   return job;
 }
 
@@ -99,8 +160,31 @@ export function decodeDoorbell(body: string | undefined): Doorbell | null {
   return doorbells?.length === 1 ? doorbells[0]! : null;
 }
 
-/** The jobs a message body names; null when it is not a Switchyard doorbell (foreign or not JSON). */
+/** The jobs a message body names; null when it is not a named doorbell (a ticket, foreign, or not JSON). */
 export function decodeDoorbells(body: string | undefined): Doorbell[] | null {
+  const decoded = decodeMessageBody(body);
+  return decoded?.kind === 'named' ? decoded.doorbells : null;
+}
+
+/** Strict ordering: a message standing for `count` ready jobs of its queue. */
+export function encodeTickets(count: number): string {
+  return JSON.stringify({ v: 3, n: count });
+}
+
+/** Strict ordering: the ticket of a delayed job, which keeps it hidden until the job is due. */
+export function encodeReservedTicket(doorbell: Doorbell): string {
+  return JSON.stringify({ v: 3, n: 1, id: doorbell.id, g: doorbell.generation });
+}
+
+/** What a message body says. */
+export type MessageBody =
+  /** Doorbells naming their jobs (FIFO mode; several ids: written by an earlier version). */
+  | { kind: 'named'; doorbells: Doorbell[] }
+  /** Tickets: `count` jobs of the queue are ready; `reserved` names a delayed job it waits for. */
+  | { kind: 'tickets'; count: number; reserved?: Doorbell };
+
+/** Decodes a message body; null when it is not a Switchyard doorbell (foreign or not JSON). */
+export function decodeMessageBody(body: string | undefined): MessageBody | null {
   if (body === undefined) return null;
   let parsed: unknown;
   try {
@@ -112,16 +196,25 @@ export function decodeDoorbells(body: string | undefined): Doorbell[] | null {
   if (!isObject(parsed)) return null;
   if (parsed.v === 1) {
     return typeof parsed.id === 'string' && typeof parsed.g === 'number'
-      ? [{ id: parsed.id, generation: parsed.g }]
+      ? { kind: 'named', doorbells: [{ id: parsed.id, generation: parsed.g }] }
       : null;
   }
+  if (parsed.v === 3) return decodeTickets(parsed);
   if (parsed.v !== 2 || !Array.isArray(parsed.j) || parsed.j.length === 0) return null;
   const doorbells: Doorbell[] = [];
   for (const entry of parsed.j as unknown[]) {
     if (!Array.isArray(entry) || typeof entry[0] !== 'string' || typeof entry[1] !== 'number') return null;
     doorbells.push({ id: entry[0], generation: entry[1] });
   }
-  return doorbells;
+  return { kind: 'named', doorbells };
+}
+
+function decodeTickets(parsed: Record<string, unknown>): MessageBody | null {
+  const { n, id, g } = parsed;
+  if (typeof n !== 'number' || !Number.isInteger(n) || n < 1 || n > 1_000) return null;
+  if (id === undefined && g === undefined) return { kind: 'tickets', count: n };
+  if (n !== 1 || typeof id !== 'string' || typeof g !== 'number') return null;
+  return { kind: 'tickets', count: 1, reserved: { id, generation: g } };
 }
 
 /** Serializes a schedule (dates become epoch ms). */

@@ -1,17 +1,15 @@
 /**
- * Building doorbell messages (pure). Standard queues carry the delay (up to 15 min);
- * FIFO queues accept no per-message delay, so their doorbells go out at once and the
- * receiver hides a not-yet-due message until its time (holding its group, as FIFO order asks).
- * Jobs due now on a standard queue share messages (see `jobsPerMessage`).
+ * Building doorbell messages (pure). Standard queues get tickets: messages that stand for a number
+ * of ready jobs of their queue (up to `jobsPerMessage` each), not for named jobs; a delayed job's
+ * own ticket names it and carries the delay (up to 15 min). FIFO queues get a message per job
+ * naming it, with no delay (FIFO queues take none): the receiver hides a not-yet-due message until
+ * its time (holding its group, as FIFO order asks).
  */
 import type { StoredRecord } from './codec.js';
-import { encodeDoorbell, encodeDoorbells } from './codec.js';
+import { encodeDoorbell, encodeReservedTicket, encodeTickets } from './codec.js';
 import type { OutgoingMessage } from './messages.js';
 import type { ResolvedOptions } from './options.js';
 import { MAX_DELAY_SECONDS } from './transitions.js';
-
-/** Most bytes of ids in one shared doorbell: far below SQS's message limit, whatever the id lengths. */
-const SHARED_BODY_BUDGET = 64 * 1024;
 
 /** The message group of a job in FIFO mode: its metadata value, else the default group. */
 export function messageGroupOf(record: StoredRecord, fifo: NonNullable<ResolvedOptions['fifo']>): string {
@@ -34,27 +32,20 @@ export function doorbellMessage(
   return { body, delaySeconds: 0, fifo: { groupId: messageGroupOf(record, options.fifo), deduplicationId } };
 }
 
-/**
- * Doorbells for jobs due now on one standard queue: up to `jobsPerMessage` ids per message
- * (and at most 64 KiB of ids), in the order given.
- */
-export function sharedDoorbellMessages(options: ResolvedOptions, records: StoredRecord[]): OutgoingMessage[] {
+/** Strict ordering: tickets for `count` ready jobs, up to `jobsPerMessage` per message. */
+export function ticketMessages(options: ResolvedOptions, count: number): OutgoingMessage[] {
   const messages: OutgoingMessage[] = [];
-  let chunk: StoredRecord[] = [];
-  let bytes = 0;
-  const flush = (): void => {
-    if (chunk.length === 0) return;
-    const doorbells = chunk.map((record) => ({ id: record.id, generation: record.doorbell }));
-    messages.push({ body: encodeDoorbells(doorbells), delaySeconds: 0 });
-    chunk = [];
-    bytes = 0;
-  };
-  for (const record of records) {
-    const size = Buffer.byteLength(record.id) + 16;
-    if (chunk.length >= options.jobsPerMessage || bytes + size > SHARED_BODY_BUDGET) flush();
-    chunk.push(record);
-    bytes += size;
+  for (let left = count; left > 0; left -= options.jobsPerMessage) {
+    messages.push({ body: encodeTickets(Math.min(left, options.jobsPerMessage)), delaySeconds: 0 });
   }
-  flush();
   return messages;
+}
+
+/**
+ * Strict ordering: the ticket of a delayed job, delayed by `waitSeconds` (capped at 15 min); it
+ * names the job so a receiver that gets it early hides it until the job is due.
+ */
+export function reservedTicketMessage(record: StoredRecord, waitSeconds: number): OutgoingMessage {
+  const body = encodeReservedTicket({ id: record.id, generation: record.doorbell });
+  return { body, delaySeconds: Math.min(MAX_DELAY_SECONDS, waitSeconds) };
 }

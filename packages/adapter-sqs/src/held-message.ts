@@ -6,7 +6,13 @@
  * the store's state decides which of its jobs still run; a job's own message not confirmed sent →
  * never deleted (see `retain`). Heartbeats of the jobs sharing the
  * message share one ChangeMessageVisibility call.
+ *
+ * Strict ordering: the message holds tickets, and each ticket spent becomes a job bound to it
+ * in the store (`claimHeads`); a job released or retried at once hands its ticket back
+ * (`returnTicket`), so the message is still needed and stays open.
  */
+import { randomUUID } from 'node:crypto';
+import { realNow } from './real-time.js';
 import type { AdapterRuntime } from './runtime.js';
 
 export class HeldMessage {
@@ -16,26 +22,58 @@ export class HeldMessage {
   taken = 0;
   /** The receipt turned out stale: the message is someone else's now. */
   lost = false;
-  /** When its visibility timeout was last set (receive or extension), real time. */
+  /** When its visibility timeout was last set (receive, or an extension SQS confirmed: from when it was asked), real time. */
   visibleSinceMs: number;
+  /** When a visibility change was last asked for (or the receive), confirmed or not: paces the next ask. */
+  askedAtMs: number;
   /** Once no job is open: hide it this many seconds instead of deleting it (0 = visible at once). */
   private hideSeconds: number | null = null;
   /** The message keeps serving a job (re-timed for it, or its own message unsent): never delete it. */
   private kept = false;
   private extension: { startedAtMs: number; seconds: number; done: Promise<boolean> } | null = null;
+  /** Strict ordering: whether jobs an earlier receipt of this message left behind were put back yet. */
+  recovered = false;
+  /** Strict ordering: where a ticket handed back by one of its jobs goes (the consumer's waiting list). */
+  onTicketReturned: (() => void) | null = null;
+
+  /** The SQS queue URL of the message. */
+  readonly url: string;
+  readonly receiptHandle: string;
+  /** How many jobs (or tickets) the message stands for (1 for a single-job doorbell). */
+  readonly jobs: number;
+  readonly leaseDurationMs: number;
+  /** When the message was received (real time: SQS counts its 12-hour visibility cap from here). */
+  readonly receivedAtMs: number;
+  /** SQS's id of the message (the same in every receipt): what the store binds claimed jobs to. */
+  readonly messageId: string;
+  /** Names this receipt of the message (strict ordering binds claimed jobs to it too). */
+  readonly receipt = randomUUID();
+  /** The visibility timeout last set (at the receive, or by a confirmed extension), in ms. */
+  visibilityMs: number;
 
   constructor(
     private readonly runtime: AdapterRuntime,
-    readonly url: string,
-    readonly receiptHandle: string,
-    /** How many jobs the message names (1 for a single-job doorbell). */
-    readonly jobs: number,
-    readonly leaseDurationMs: number,
-    /** When the message was received (real time: SQS counts its 12-hour visibility cap from here). */
-    readonly receivedAtMs: number,
+    init: {
+      url: string;
+      receiptHandle: string;
+      jobs: number;
+      leaseDurationMs: number;
+      receivedAtMs: number;
+      /** The visibility timeout the receive asked for (a long poll asks for less than a lease). */
+      visibilitySeconds: number;
+      messageId?: string;
+    },
   ) {
-    this.open = jobs;
-    this.visibleSinceMs = receivedAtMs;
+    this.url = init.url;
+    this.receiptHandle = init.receiptHandle;
+    this.jobs = init.jobs;
+    this.leaseDurationMs = init.leaseDurationMs;
+    this.receivedAtMs = init.receivedAtMs;
+    this.messageId = init.messageId ?? '';
+    this.visibilityMs = init.visibilitySeconds * 1000;
+    this.open = init.jobs;
+    this.visibleSinceMs = init.receivedAtMs;
+    this.askedAtMs = init.receivedAtMs;
   }
 
   /** True when the message names one job only: its visibility is that job's to re-time. */
@@ -70,6 +108,21 @@ export class HeldMessage {
     this.settle();
   }
 
+  /**
+   * Strict ordering: a job of this message went back to the ready index at once (release, retry
+   * due now): its ticket is spent again by the consumer, or, once that has stopped, the message
+   * comes back (it is never deleted with a ticket outstanding).
+   */
+  returnTicket(): void {
+    if (this.onTicketReturned && !this.lost) this.onTicketReturned();
+    else this.giveBack(0);
+  }
+
+  /** Keeps the message open while a job it names is dealt with on the side (a resend); `settle` ends it. */
+  hold(): void {
+    this.open++;
+  }
+
   /** Marks the receipt stale: the message is left to reappear. */
   markLost(): void {
     this.lost = true;
@@ -80,7 +133,7 @@ export class HeldMessage {
    * Calls for the same length within a short window share one ChangeMessageVisibility.
    */
   extend(seconds: number): Promise<boolean> {
-    const now = Date.now();
+    const now = realNow();
     const shareWindowMs = Math.min(1_000, this.leaseDurationMs / 10);
     if (
       this.extension &&
@@ -91,6 +144,12 @@ export class HeldMessage {
     }
     const done = this.runtime.messages.changeVisibility(this.url, this.receiptHandle, seconds).then((ok) => {
       if (!ok) this.lost = true;
+      // Only an extension SQS confirmed moves the deadline: one that failed (an outage) extended
+      // nothing, and a ticket spent on the strength of it could recover jobs a new holder runs.
+      else if (now >= this.visibleSinceMs) {
+        this.visibleSinceMs = now;
+        this.visibilityMs = seconds * 1000;
+      }
       return ok;
     });
     // A failed call is not shared with later heartbeats.
@@ -98,7 +157,7 @@ export class HeldMessage {
       if (this.extension?.done === done) this.extension = null;
     });
     this.extension = { startedAtMs: now, seconds, done };
-    this.visibleSinceMs = now;
+    this.askedAtMs = now;
     return done;
   }
 

@@ -2,8 +2,10 @@
  * One delivery of one job: the SQS receipt handle of its message is the lease, its
  * visibility timeout the lease length. Settling writes the record under compare-and-set
  * on the lease token (a lost lease changes nothing), then settles the job in its message
- * (deleted once every job it names is settled). A job that must run again re-times its
- * message when it has it to itself, else moves to a message of its own (new generation).
+ * (deleted once every job it stands for is settled). A job that must run again at once hands
+ * its ticket back to the consumer (`returnTicket`); one that must wait moves to a ticket of its
+ * own, delayed to its runAt. FIFO mode: the message names the job alone, and a job that must
+ * run again re-times it.
  */
 import {
   JobCancelledError,
@@ -13,17 +15,18 @@ import {
   type SerializedError,
 } from '@switchyard/core';
 import { type StoredRecord, toJobRecord } from './codec.js';
-import { ringDoorbells } from './enqueue.js';
+import { sendOwnTicket } from './enqueue.js';
 import type { HeldMessage } from './held-message.js';
+import { realNow } from './real-time.js';
 import type { LoadedRecord } from './records.js';
 import type { AdapterRuntime } from './runtime.js';
 import {
   cancelled,
   completed,
+  deferred,
   failed,
   leaseSeconds,
   MAX_VISIBILITY_SECONDS,
-  rehomed,
   released,
   retried,
   secondsUntil,
@@ -101,15 +104,31 @@ export class SqsLease implements Lease {
 
   async retry(at: Date, error: SerializedError): Promise<void> {
     const now = this.now();
-    if (!this.delivery.single) {
-      await this.moveToOwnMessage((record) => retried(record, at, error, now), now);
+    await this.waitUntil(at, now, (record) => retried(record, at, error, now));
+  }
+
+  /** Back to waiting until `at` without consuming the attempt (a throttle refused the start). */
+  async defer(at: Date): Promise<void> {
+    const now = this.now();
+    await this.waitUntil(at, now, (record) => deferred(record, at, now));
+  }
+
+  /** Settles with `change` (a retry or a deferral), the job runnable again at `at`. */
+  private async waitUntil(
+    at: Date,
+    now: Date,
+    change: (record: StoredRecord) => StoredRecord,
+  ): Promise<void> {
+    if (this.strict) {
+      if (at.getTime() > now.getTime()) await this.moveToOwnTicket(change);
+      else if (await this.settle(change)) this.delivery.returnTicket();
       return;
     }
-    if (!(await this.settle((record) => retried(record, at, error, now)))) return;
+    // FIFO: the job has its message to itself; the same message comes back when due.
+    if (!(await this.settle(change))) return;
     // The same message comes back when due. SQS allows 12 h of visibility per receive in total;
     // past what is left of it the message comes back early and the receiver hides it again.
-    const leftOfCap =
-      MAX_VISIBILITY_SECONDS - Math.ceil((Date.now() - this.delivery.receivedAtMs) / 1000) - 1;
+    const leftOfCap = MAX_VISIBILITY_SECONDS - Math.ceil((realNow() - this.delivery.receivedAtMs) / 1000) - 1;
     const seconds = Math.max(0, Math.min(leftOfCap, secondsUntil(at.getTime(), now.getTime())));
     this.delivery.keep();
     await this.runtime.messages.changeVisibility(this.delivery.url, this.delivery.receiptHandle, seconds);
@@ -126,8 +145,8 @@ export class SqsLease implements Lease {
   }
 
   async release(): Promise<void> {
-    if (!this.delivery.single) {
-      await this.moveToOwnMessage((record) => released(record), this.now());
+    if (this.strict) {
+      if (await this.settle((record) => released(record))) this.delivery.returnTicket();
       return;
     }
     if (!(await this.settle((record) => released(record)))) return;
@@ -136,22 +155,31 @@ export class SqsLease implements Lease {
   }
 
   /**
-   * A job whose message names other jobs too cannot re-time it: it gets a new doorbell generation
-   * (so the shared message no longer speaks for it) and a message of its own, delayed to its runAt.
-   * The record is written first, so a message that arrives early already finds its generation; it
-   * also records the generation moved off (`movedFrom`), and the job is settled in the shared
-   * message only once its own message is sent. Dying in between leaves the shared message to come
-   * back, and its receiver sends the job's message again (see `ownMessageUnconfirmed`).
+   * Strict ordering: a job that waits before running again gets a ticket of its own, delayed to
+   * its runAt (a new generation, so an older ticket naming it is no longer reserved for it). The
+   * record names this message as the one it moved off (`movedOff`), and the job is settled in it
+   * only once the ticket is sent: dying in between leaves the message to come back, and its next
+   * receiver sends the ticket again (see `claimHeads`' `unsent`).
    */
-  private async moveToOwnMessage(change: (record: StoredRecord) => StoredRecord, now: Date): Promise<void> {
-    if (!(await this.settle((record) => rehomed(change(record), record.doorbell)))) return;
+  private async moveToOwnTicket(change: (record: StoredRecord) => StoredRecord): Promise<void> {
+    const moved = (record: StoredRecord): StoredRecord => ({
+      ...change(record),
+      doorbell: record.doorbell + 1,
+      movedOff: this.delivery.messageId,
+    });
+    if (!(await this.settle(moved))) return;
     try {
-      await ringDoorbells(this.runtime, [this.current], now.getTime());
+      await sendOwnTicket(this.runtime, this.current);
     } catch (error) {
       this.delivery.retain();
       throw error;
     }
     this.delivery.settle();
+  }
+
+  /** True when the adapter orders jobs strictly (tickets rather than named doorbells). */
+  private get strict(): boolean {
+    return this.runtime.options.ordering === 'strict';
   }
 
   /**

@@ -59,6 +59,8 @@ export class SqsMessages {
   constructor(
     private readonly client: SQSClient,
     private readonly logger: () => Logger,
+    /** Told when a receive is given up for want of an answer (see `receive`). */
+    private readonly onAbandoned: () => void = () => {},
   ) {}
 
   /** Sends messages to one queue, 10 per call; throws when SQS rejects any of them. */
@@ -97,26 +99,54 @@ export class SqsMessages {
     );
   }
 
-  /** ReceiveMessage: up to `max` (≤ 10) messages, hidden for `visibilitySeconds`, waiting up to `waitSeconds`. */
+  /**
+   * ReceiveMessage: up to `max` (≤ 10) messages, hidden for `visibilitySeconds`, waiting up to
+   * `waitSeconds`. With `giveUpAfterMs`, a call not answered by then is aborted (its connection is
+   * presumed dead: a half-open socket never answers) and rejects with an `AdapterError`.
+   */
   async receive(
     url: string,
     max: number,
     visibilitySeconds: number,
     waitSeconds: number,
+    options: { giveUpAfterMs?: number } = {},
   ): Promise<Message[]> {
-    const output = await this.send('ReceiveMessage', () =>
-      this.client.send(
-        new ReceiveMessageCommand({
-          QueueUrl: url,
-          MaxNumberOfMessages: Math.min(BATCH_SIZE, Math.max(1, max)),
-          VisibilityTimeout: visibilitySeconds,
-          WaitTimeSeconds: waitSeconds,
-          // Its age decides whether a long wait may keep this message or needs a fresh one.
-          MessageSystemAttributeNames: ['SentTimestamp'],
-        }),
-      ),
-    );
-    return output.Messages ?? [];
+    const controller = options.giveUpAfterMs === undefined ? null : new AbortController();
+    const timer = controller
+      ? setTimeout(() => {
+          this.onAbandoned();
+          controller.abort();
+        }, options.giveUpAfterMs)
+      : null;
+    try {
+      const output = await this.send('ReceiveMessage', () =>
+        this.client.send(
+          new ReceiveMessageCommand({
+            QueueUrl: url,
+            MaxNumberOfMessages: Math.min(BATCH_SIZE, Math.max(1, max)),
+            VisibilityTimeout: visibilitySeconds,
+            WaitTimeSeconds: waitSeconds,
+            // Its age decides whether a long wait may keep this message or needs a fresh one. The group and
+            // the producer's attributes are for foreignJobs mappings (Switchyard's own messages have none).
+            MessageSystemAttributeNames: ['SentTimestamp', 'MessageGroupId'],
+            MessageAttributeNames: ['All'],
+          }),
+          controller ? { abortSignal: controller.signal } : {},
+        ),
+      );
+      return output.Messages ?? [];
+    } catch (error) {
+      if (controller?.signal.aborted) {
+        throw new AdapterError(
+          'sqs',
+          `ReceiveMessage gave no answer within ${options.giveUpAfterMs} ms; abandoned it (a broken connection?)`,
+          { cause: error },
+        );
+      }
+      throw error;
+    } finally {
+      if (timer) clearTimeout(timer);
+    }
   }
 
   /** ChangeMessageVisibility; false when the receipt handle is no longer valid (the lease is lost). */

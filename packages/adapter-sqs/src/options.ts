@@ -1,6 +1,7 @@
 /** Options of `sqsAdapter`, and their validation (pure). */
 import type { SQSClient } from '@aws-sdk/client-sqs';
 import { InvalidOptionsError } from '@switchyard/core';
+import type { ForeignJobsOption } from './foreign-jobs.js';
 import type { JobStateStore } from './store/types.js';
 
 /** SQS's own limit on one message (and the default cap on a payload, see `maxPayloadBytes`). */
@@ -14,23 +15,28 @@ export interface SqsAdapterOptions {
   store: JobStateStore;
   /**
    * FIFO queues: strict order within a message group (`MessageGroupId` from a job's metadata),
-   * one band per queue, and one message per ReceiveMessage. Default false (standard queues).
+   * and one message per ReceiveMessage. Default false (standard queues: strict priority order).
    */
   fifo?: boolean | FifoOptions;
-  /** Prefix of every SQS queue name: `${queuePrefix}-${queue}-p${band}`. Default `'switchyard'`. */
+
+  /** Prefix of every SQS queue name: `${queuePrefix}-${queue}-p0`. Default `'switchyard'`. */
   queuePrefix?: string;
   /** Create missing SQS queues (CreateQueue); when false they must exist (GetQueueUrl). Default true. */
   createQueues?: boolean;
   /** Switchyard queues whose SQS queues `start()` creates/resolves up front (others are resolved on first use). */
   queues?: string[];
-  /** Number of priority bands (separate SQS queues per Switchyard queue), 1..10. Default 3. */
-  priorityBands?: number;
   /** Long-poll wait of ReceiveMessage when idle, 0..20 s. Default 20 (use 1 in tests). */
   waitTimeSeconds?: number;
   /** How long a message of a paused queue stays hidden before it is looked at again, and how often an all-paused consumer re-checks. Default 5000 ms. */
   pausedRecheckMs?: number;
   /** Queue URL where foreign / undecodable messages are moved; without it they are logged and deleted. */
   deadLetterQueueUrl?: string;
+  /**
+   * Queues whose messages any SQS producer sends (a plain `SendMessage`, S3 / SNS notifications), and how
+   * such a message becomes a Switchyard job: `{ task }` (payload = the body, parsed when JSON) or a
+   * function of the raw SQS message. See docs/adapters/sqs.md, "Works with your tools".
+   */
+  foreignJobs?: ForeignJobsOption;
   /** Largest payload accepted, in bytes. Default 1 MiB (SQS's message limit; the payload itself lives in the store). */
   maxPayloadBytes?: number;
   /** Attributes for queues the adapter creates (e.g. `KmsMasterKeyId`). */
@@ -43,8 +49,16 @@ export interface SqsAdapterOptions {
    */
   maxMessageAgeSeconds?: number;
   /**
-   * Most jobs one SQS message stands for. Jobs due now that one `enqueue` call puts on the same
-   * band queue share messages of up to this many ids: one send, receive and delete serve them all.
+   * How often waiting jobs that no message stands for are looked for (a producer that died between
+   * storing jobs and sending their messages, a message lost outside the adapter). Standard queues:
+   * each consumer checks its queues, and one with ready jobs nobody claimed from for a whole
+   * interval gets fresh tickets. FIFO: jobs whose message was not confirmed sent within an interval
+   * get it again. Default 30000 ms.
+   */
+  doorbellSweepIntervalMs?: number;
+  /**
+   * Most jobs one SQS message (a ticket message) stands for. The jobs due now of one `enqueue`
+   * call share messages of up to this many tickets: one send, receive and delete serve them all.
    * 1 gives every job its own message. Standard queues only (FIFO keeps one job per message).
    * Default 10, at most 100.
    */
@@ -66,11 +80,17 @@ export interface ResolvedOptions {
   queuePrefix: string;
   createQueues: boolean;
   queues: string[];
-  priorityBands: number;
   fifo: Required<FifoOptions> | null;
+  /**
+   * Standard queues: `'strict'` (tickets, the store's ready index decides). FIFO queues:
+   * `'best-effort'` across the queue (each message names its job; order holds within a group).
+   */
+  ordering: 'strict' | 'best-effort';
+  doorbellSweepIntervalMs: number;
   waitTimeSeconds: number;
   pausedRecheckMs: number;
   deadLetterQueueUrl?: string;
+  foreignJobs?: ForeignJobsOption;
   maxPayloadBytes: number;
   queueAttributes: Record<string, string>;
   retentionSweepIntervalMs: number;
@@ -95,19 +115,23 @@ export function resolveOptions(options: SqsAdapterOptions): ResolvedOptions {
       `sqs: queuePrefix must match [A-Za-z0-9_-]{1,40}, got ${JSON.stringify(queuePrefix)}`,
     );
   }
+  refuseRemovedOptions(options);
   const fifo = resolveFifo(options.fifo);
-  if (fifo && options.priorityBands !== undefined && options.priorityBands !== 1) {
-    throw new InvalidOptionsError(
-      'sqs: FIFO mode keeps one band per queue (order within a group beats priority); drop priorityBands',
-    );
-  }
   if (fifo && options.jobsPerMessage !== undefined && options.jobsPerMessage !== 1) {
     throw new InvalidOptionsError(
       'sqs: FIFO mode sends one job per message (a group keeps its order one message at a time); drop jobsPerMessage',
     );
   }
+  const ordering = fifo ? 'best-effort' : 'strict';
+  if (
+    ordering === 'strict' &&
+    (typeof options.store.claimHeads !== 'function' || typeof options.store.missingTickets !== 'function')
+  ) {
+    throw new InvalidOptionsError(
+      `sqs: standard queues run jobs in strict order from the store's ready index, which needs a job-state store with claimHeads and missingTickets (redisStore() and memoryStore() have them); the ${options.store.name} store has not`,
+    );
+  }
   const jobsPerMessage = fifo ? 1 : integerIn(options.jobsPerMessage ?? 10, 1, 100, 'jobsPerMessage');
-  const priorityBands = fifo ? 1 : integerIn(options.priorityBands ?? 3, 1, 10, 'priorityBands');
   const waitTimeSeconds = integerIn(options.waitTimeSeconds ?? 20, 0, 20, 'waitTimeSeconds');
   const pausedRecheckMs = integerIn(options.pausedRecheckMs ?? 5_000, 10, 43_200_000, 'pausedRecheckMs');
   const maxPayloadBytes = integerIn(
@@ -128,11 +152,18 @@ export function resolveOptions(options: SqsAdapterOptions): ResolvedOptions {
     queuePrefix,
     createQueues: options.createQueues ?? true,
     queues: options.queues ?? [],
-    priorityBands,
     fifo,
+    ordering,
+    doorbellSweepIntervalMs: integerIn(
+      options.doorbellSweepIntervalMs ?? 30_000,
+      10,
+      86_400_000,
+      'doorbellSweepIntervalMs',
+    ),
     waitTimeSeconds,
     pausedRecheckMs,
     ...(options.deadLetterQueueUrl ? { deadLetterQueueUrl: options.deadLetterQueueUrl } : {}),
+    ...(options.foreignJobs !== undefined ? { foreignJobs: checkForeignJobs(options.foreignJobs) } : {}),
     maxPayloadBytes,
     queueAttributes: options.queueAttributes ?? {},
     retentionSweepIntervalMs,
@@ -144,6 +175,21 @@ export function resolveOptions(options: SqsAdapterOptions): ResolvedOptions {
     ),
     jobsPerMessage,
   };
+}
+
+/** Options of earlier versions that no longer exist: refused with what replaced them, never ignored. */
+function refuseRemovedOptions(options: SqsAdapterOptions): void {
+  const given = options as SqsAdapterOptions & { priorityBands?: unknown; ordering?: unknown };
+  if (given.priorityBands !== undefined) {
+    throw new InvalidOptionsError(
+      "sqs: priorityBands was removed: jobs run in strict priority order from the store's ready index, with one SQS queue per Switchyard queue; drop the option (see docs/adapters/sqs.md)",
+    );
+  }
+  if (given.ordering !== undefined) {
+    throw new InvalidOptionsError(
+      'sqs: ordering is not an option: standard queues always run jobs in strict priority, then runAt, then enqueue order; FIFO queues keep order within a message group',
+    );
+  }
 }
 
 function resolveFifo(fifo: SqsAdapterOptions['fifo']): Required<FifoOptions> | null {
@@ -165,4 +211,24 @@ function integerIn(value: unknown, min: number, max: number, name: string): numb
     );
   }
   return value;
+}
+
+function checkForeignJobs(option: ForeignJobsOption): ForeignJobsOption {
+  if (typeof option !== 'object' || option === null || Array.isArray(option)) {
+    throw new InvalidOptionsError('sqs: foreignJobs must be an object of queue name → mapping');
+  }
+  for (const [queue, mapping] of Object.entries(option)) {
+    const valid =
+      typeof mapping === 'function' ||
+      (typeof mapping === 'object' &&
+        mapping !== null &&
+        typeof mapping.task === 'string' &&
+        mapping.task !== '');
+    if (!valid) {
+      throw new InvalidOptionsError(
+        `sqs: foreignJobs["${queue}"] must be { task: string, ... } or a function of the SQS message`,
+      );
+    }
+  }
+  return option;
 }

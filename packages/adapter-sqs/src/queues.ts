@@ -1,6 +1,7 @@
 /**
- * SQS queue names and URLs: one SQS queue per Switchyard queue per priority band,
- * `${prefix}-${queue}-p${band}`, created or looked up once and cached.
+ * SQS queue names and URLs: one SQS queue per Switchyard queue, `${prefix}-${queue}-p0`
+ * (`.fifo` appended in FIFO mode; the `-p0` suffix dates from when each priority band had a
+ * queue of its own), created or looked up once and cached.
  */
 import { createHash } from 'node:crypto';
 import { CreateQueueCommand, GetQueueUrlCommand, type SQSClient } from '@aws-sdk/client-sqs';
@@ -9,34 +10,27 @@ import { AdapterError } from '@switchyard/core';
 /** SQS allows 80 characters of [A-Za-z0-9_-] in a queue name (a FIFO queue's includes `.fifo`). */
 const MAX_NAME = 80;
 
-/** The priority band (0 = most urgent) of a job priority 0..9, with `bands` bands. */
-export function priorityBand(priority: number, bands: number): number {
-  const clamped = Math.min(9, Math.max(0, Math.trunc(priority)));
-  return Math.min(bands - 1, Math.floor((clamped * bands) / 10));
-}
-
 /**
- * The SQS queue name of one band of a Switchyard queue. Switchyard names may hold
- * `.` and `:`, SQS names may not, so `_` `.` `:` are escaped (`__` `_d` `_c`) and
- * names that end up too long get a hash in place of their tail.
+ * The SQS queue name of a Switchyard queue. Switchyard names may hold `.` and `:`, SQS names
+ * may not, so `_` `.` `:` are escaped (`__` `_d` `_c`) and names that end up too long get a
+ * hash in place of their tail.
  */
-export function sqsQueueName(prefix: string, queue: string, band: number, fifo = false): string {
+export function sqsQueueName(prefix: string, queue: string, fifo = false): string {
   const escaped = queue.replace(/[_.:]/g, (char) => (char === '_' ? '__' : char === '.' ? '_d' : '_c'));
-  const suffix = fifo ? `-p${band}.fifo` : `-p${band}`;
+  const suffix = fifo ? '-p0.fifo' : '-p0';
   const name = `${prefix}-${escaped}${suffix}`;
   if (name.length <= MAX_NAME) return name;
   const hash = createHash('sha256').update(`${prefix}\0${queue}`).digest('hex').slice(0, 16);
   return `${name.slice(0, MAX_NAME - suffix.length - hash.length - 1)}-${hash}${suffix}`;
 }
 
-/** One SQS queue standing for one band of one Switchyard queue. */
-export interface BandQueue {
+/** The SQS queue of one Switchyard queue. */
+export interface QueueTarget {
   queue: string;
-  band: number;
   url: string;
 }
 
-/** Resolves (creating when allowed) and caches the URL of every band queue. */
+/** Resolves (creating when allowed) and caches the URL of every SQS queue. */
 export class QueueDirectory {
   private readonly urls = new Map<string, Promise<string>>();
 
@@ -44,22 +38,20 @@ export class QueueDirectory {
     private readonly client: SQSClient,
     private readonly settings: {
       prefix: string;
-      bands: number;
       create: boolean;
       fifo: boolean;
       attributes: Record<string, string>;
     },
   ) {}
 
-  /** The band queues of `queue`, most urgent first. */
-  async bandsOf(queue: string): Promise<BandQueue[]> {
-    const bands = Array.from({ length: this.settings.bands }, (_, band) => band);
-    return Promise.all(bands.map(async (band) => ({ queue, band, url: await this.urlOf(queue, band) })));
+  /** The SQS queue of `queue`. */
+  async targetOf(queue: string): Promise<QueueTarget> {
+    return { queue, url: await this.urlOf(queue) };
   }
 
-  /** The URL of one band queue. */
-  urlOf(queue: string, band: number): Promise<string> {
-    const name = sqsQueueName(this.settings.prefix, queue, band, this.settings.fifo);
+  /** The URL of the SQS queue of `queue`. */
+  urlOf(queue: string): Promise<string> {
+    const name = sqsQueueName(this.settings.prefix, queue, this.settings.fifo);
     let url = this.urls.get(name);
     if (!url) {
       url = this.resolve(name);

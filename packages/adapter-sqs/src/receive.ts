@@ -1,32 +1,24 @@
 /**
- * What happens to one received message. The records decide, the message is only a
- * doorbell for one or several jobs: for each job it names, unknown/stale/finished → settled
- * here with nothing to do; moved off this message to one of its own not confirmed sent → sent
- * again (new generation); not due yet → hide the message until due (or hop past SQS's caps)
- * when it names that job alone, else move the job to a message of its own; queue paused →
- * hide the message for a while; otherwise claim the record (compare-and-set, attempt + 1,
- * new lease token) and hand out a lease. The message is deleted once every job it names
- * is settled (see `HeldMessage`).
+ * FIFO mode: what happens to one received message, which names its job (tickets, the standard
+ * queues' messages, are in `ticket-delivery.ts`; the helpers at the end serve both). The record
+ * decides, the message is only a doorbell: unknown/stale/finished → settled here with nothing to
+ * do; not due yet → hide the message until due (or hop past SQS's caps); queue paused → hide the
+ * message for a while; otherwise claim the record (compare-and-set, attempt + 1, new lease
+ * token) and hand out a lease. The message is deleted once its job is settled (see `HeldMessage`).
  */
 import { randomUUID } from 'node:crypto';
 import type { Message } from '@aws-sdk/client-sqs';
 import { type Doorbell, decodeDoorbells, type StoredRecord } from './codec.js';
-import { doorbellMessage } from './doorbells.js';
-import { ringDoorbells } from './enqueue.js';
+import { doorbellMessage, reservedTicketMessage } from './doorbells.js';
+import { adoptForeignMessage } from './foreign-messages.js';
 import { HeldMessage } from './held-message.js';
 import { SqsLease } from './lease.js';
-import type { BandQueue } from './queues.js';
+import type { QueueTarget } from './queues.js';
+import { realNow } from './real-time.js';
 import type { LoadedRecord } from './records.js';
 import type { AdapterRuntime } from './runtime.js';
 import { isTerminalState } from './store/types.js';
-import {
-  cancelled,
-  claimed,
-  MAX_VISIBILITY_SECONDS,
-  ownMessageUnconfirmed,
-  rehomed,
-  secondsUntil,
-} from './transitions.js';
+import { cancelled, claimed, leaseSeconds, MAX_VISIBILITY_SECONDS, secondsUntil } from './transitions.js';
 
 /** Settings of the consumer that received the message. */
 export interface ReceiveSettings {
@@ -35,6 +27,8 @@ export interface ReceiveSettings {
   pausedQueues: Promise<ReadonlySet<string>>;
   /** When the message was received (real time); now when not given. */
   receivedAtMs?: number;
+  /** The visibility timeout the receive asked for; a lease's when not given. */
+  visibilitySeconds?: number;
 }
 
 /** A received message and the jobs it names (null: not a Switchyard doorbell). */
@@ -50,7 +44,7 @@ export function decodeReceived(message: Message): Received {
 
 /** One job of a received message that can be claimed: its record as read after the message arrived. */
 export interface Claimable {
-  target: BandQueue;
+  target: QueueTarget;
   message: Message;
   held: HeldMessage;
   doorbell: Doorbell;
@@ -65,7 +59,7 @@ export interface Claimable {
  */
 export async function screenBatch(
   runtime: AdapterRuntime,
-  target: BandQueue,
+  target: QueueTarget,
   received: Received[],
   settings: ReceiveSettings,
 ): Promise<Claimable[]> {
@@ -80,14 +74,15 @@ export async function screenBatch(
           await deadLetter(runtime, target, message);
           return [];
         }
-        const held = new HeldMessage(
-          runtime,
-          target.url,
-          message.ReceiptHandle ?? '',
-          doorbells.length,
-          settings.leaseDurationMs,
-          settings.receivedAtMs ?? Date.now(),
-        );
+        const held = new HeldMessage(runtime, {
+          url: target.url,
+          receiptHandle: message.ReceiptHandle ?? '',
+          jobs: doorbells.length,
+          leaseDurationMs: settings.leaseDurationMs,
+          receivedAtMs: settings.receivedAtMs ?? realNow(),
+          visibilitySeconds: settings.visibilitySeconds ?? leaseSeconds(settings.leaseDurationMs),
+          messageId: message.MessageId ?? '',
+        });
         return await screen(runtime, target, message, held, doorbells, loaded, settings);
       } catch (error) {
         logDropped(runtime, message, error);
@@ -152,8 +147,6 @@ type JobVerdict =
   | { kind: 'nothing' }
   /** A record that cannot be decoded: handed out so core fails it. */
   | { kind: 'malformed'; loaded: LoadedRecord }
-  /** Moved off this message to one of its own that may never have been sent: send it again. */
-  | { kind: 'unsent'; loaded: LoadedRecord }
   | { kind: 'not-due'; loaded: LoadedRecord; wait: number }
   | { kind: 'claimable'; loaded: LoadedRecord };
 
@@ -162,7 +155,6 @@ function judge(doorbell: Doorbell, loaded: LoadedRecord | null, now: number): Jo
   if (!loaded) return { kind: 'nothing' };
   if (loaded.malformed) return { kind: 'malformed', loaded };
   const { record } = loaded;
-  if (ownMessageUnconfirmed(record, doorbell.generation)) return { kind: 'unsent', loaded };
   if (doorbell.generation !== record.doorbell || isTerminalState(record.state)) return { kind: 'nothing' };
   const wait = secondsUntil(record.runAt.getTime(), now);
   if (wait > 0 && record.state !== 'running') return { kind: 'not-due', loaded, wait };
@@ -172,7 +164,7 @@ function judge(doorbell: Doorbell, loaded: LoadedRecord | null, now: number): Jo
 /** Deals with the jobs of one message that will not become leases; returns the others as claimable. */
 async function screen(
   runtime: AdapterRuntime,
-  target: BandQueue,
+  target: QueueTarget,
   message: Message,
   held: HeldMessage,
   doorbells: Doorbell[],
@@ -182,15 +174,12 @@ async function screen(
   const now = runtime.clock.now();
   const claimables: Claimable[] = [];
   const notDue: Array<{ loaded: LoadedRecord; wait: number }> = [];
-  /** Jobs that moved off this message (generation `from`) to one of their own that may never have been sent. */
-  const unsent: Array<{ loaded: LoadedRecord; from: number }> = [];
   let nothingToDo = 0;
   doorbells.forEach((doorbell, index) => {
     const loaded = loadedRecords[index] ?? null;
-    if (!loaded) runtime.logger.debug({ jobId: doorbell.id }, 'sqs: message for a job that no longer exists');
+    if (!loaded) unknownJob(runtime, doorbell.id, message);
     const verdict = judge(doorbell, loaded, now);
     if (verdict.kind === 'nothing') nothingToDo++;
-    else if (verdict.kind === 'unsent') unsent.push({ loaded: verdict.loaded, from: doorbell.generation });
     else if (verdict.kind === 'not-due') notDue.push(verdict);
     else claimables.push({ target, message, held, doorbell, loaded: verdict.loaded });
   });
@@ -206,50 +195,15 @@ async function screen(
     return [];
   }
   held.settle(nothingToDo);
-  // Each settles its job in the message once its own message is sent; a failed send leaves it open.
-  await Promise.all([
-    // A job not due is on its current generation, so that is the one it moves from.
-    ...notDue.map(({ loaded }) => moveToOwnMessage(runtime, held, loaded, loaded.record.doorbell)),
-    ...unsent.map(({ loaded, from }) => moveToOwnMessage(runtime, held, loaded, from)),
-  ]);
+  // A message naming several jobs (written by an earlier version) cannot wait for one of them:
+  // it comes back once the others are settled, and the job is judged again then.
+  for (const { wait } of notDue) held.giveBack(Math.min(MAX_VISIBILITY_SECONDS, wait));
   return claimables;
 }
 
 /** Seconds a paused queue's message stays hidden before the pause is checked again. */
-function pausedHideSeconds(runtime: AdapterRuntime): number {
+export function pausedHideSeconds(runtime: AdapterRuntime): number {
   return Math.ceil(runtime.options.pausedRecheckMs / 1000);
-}
-
-/**
- * A job of a shared message (generation `from`) that is not due (its message cannot wait for it
- * alone), or that moved off it and whose own message may never have been sent: a new generation
- * and a message of its own, delayed to its runAt. The record (marked `movedFrom`) is written before
- * the send and the shared message settled after it, so a crash in between is recovered the same way.
- * Rare: shared messages carry jobs due now.
- */
-async function moveToOwnMessage(
-  runtime: AdapterRuntime,
-  held: HeldMessage,
-  loaded: LoadedRecord,
-  from: number,
-): Promise<void> {
-  const generation = loaded.record.doorbell;
-  const outcome = await runtime.records.mutate(loaded.record.id, (current) =>
-    !current.malformed &&
-    current.record.doorbell === generation &&
-    !isTerminalState(current.record.state) &&
-    current.record.state !== 'running'
-      ? rehomed(current.record, from)
-      : null,
-  );
-  if (outcome.status === 'written') {
-    await ringDoorbells(runtime, [outcome.record], runtime.clock.now());
-  } else if (outcome.status === 'declined' && ownMessageUnconfirmed(outcome.record, from)) {
-    // Another holder of this message (a duplicate delivery) is sending it: keep the message until it has.
-    held.retain();
-    return;
-  }
-  held.settle();
 }
 
 /** One job decided again from a fresh read (its record changed between screening and claiming). */
@@ -262,13 +216,10 @@ async function reclaim(runtime: AdapterRuntime, claimable: Claimable): Promise<S
       return null;
     case 'malformed':
       return malformedLease(runtime, held, verdict.loaded);
-    case 'unsent':
-      await moveToOwnMessage(runtime, held, verdict.loaded, doorbell.generation);
-      return null;
     case 'not-due':
       if (held.single)
         await deferUntilDue(runtime, held, verdict.loaded.record, verdict.wait, messageAgeSeconds(message));
-      else await moveToOwnMessage(runtime, held, verdict.loaded, doorbell.generation);
+      else held.giveBack(Math.min(MAX_VISIBILITY_SECONDS, verdict.wait));
       return null;
   }
   const paused = await runtime.records.call('read pause flags', () => runtime.options.store.pausedQueues());
@@ -314,7 +265,11 @@ async function claim(
 }
 
 /** A lease whose job could not be decoded: core fails it with `malformed` and runs no handler. */
-function malformedLease(runtime: AdapterRuntime, held: HeldMessage, loaded: LoadedRecord): SqsLease | null {
+export function malformedLease(
+  runtime: AdapterRuntime,
+  held: HeldMessage,
+  loaded: LoadedRecord,
+): SqsLease | null {
   if (isTerminalState(loaded.record.state)) {
     held.settle();
     return null;
@@ -324,12 +279,13 @@ function malformedLease(runtime: AdapterRuntime, held: HeldMessage, loaded: Load
 }
 
 /**
- * Keeps a not-yet-due job's message hidden until its runAt (at most 12 hours at a time,
- * SQS's visibility cap). A message that would outlive `maxMessageAgeSeconds` is replaced
- * by a fresh one delayed up to 15 minutes (a hop), so SQS's retention never drops a job.
- * Only for a message that names this one job.
+ * Keeps a not-yet-due job's message hidden until its runAt (at most 12 hours at a time, SQS's
+ * visibility cap). A message that would outlive `maxMessageAgeSeconds` is replaced by a fresh one
+ * delayed up to 15 minutes (a hop), so SQS's retention never drops a job. A FIFO queue takes no
+ * delay, so a hop there would come straight back: its message is first hidden for the rest of its
+ * life, and replaced only once that is spent. Only for a message that names this one job.
  */
-async function deferUntilDue(
+export async function deferUntilDue(
   runtime: AdapterRuntime,
   held: HeldMessage,
   record: StoredRecord,
@@ -339,23 +295,40 @@ async function deferUntilDue(
   const { messages, options } = runtime;
   held.keep();
   const hideSeconds = Math.min(MAX_VISIBILITY_SECONDS, waitSeconds);
-  if (ageSeconds + hideSeconds <= options.maxMessageAgeSeconds) {
-    await messages.changeVisibility(held.url, held.receiptHandle, hideSeconds);
+  const lifeLeft = Math.floor(options.maxMessageAgeSeconds - ageSeconds);
+  if (ageSeconds + hideSeconds <= options.maxMessageAgeSeconds || (options.fifo && lifeLeft >= 1)) {
+    await messages.changeVisibility(
+      held.url,
+      held.receiptHandle,
+      Math.min(hideSeconds, Math.max(1, lifeLeft)),
+    );
     return;
   }
   // A hop is a new message: a fresh deduplication id, or a FIFO queue would drop it.
-  await messages.sendOne(held.url, doorbellMessage(options, record, waitSeconds, randomUUID()));
+  const hop =
+    options.ordering === 'strict'
+      ? reservedTicketMessage(record, waitSeconds)
+      : doorbellMessage(options, record, waitSeconds, randomUUID());
+  await messages.sendOne(held.url, hop);
   await messages.deleteNow(held.url, held.receiptHandle);
 }
 
 /** Seconds since SQS accepted the message (0 when SQS did not say). */
-function messageAgeSeconds(message: Message): number {
+export function messageAgeSeconds(message: Message): number {
   const sent = Number(message.Attributes?.SentTimestamp);
-  return Number.isFinite(sent) && sent > 0 ? Math.max(0, (Date.now() - sent) / 1000) : 0;
+  return Number.isFinite(sent) && sent > 0 ? Math.max(0, (realNow() - sent) / 1000) : 0;
 }
 
-/** A message that is not a Switchyard doorbell: logged, moved to the dead-letter queue when configured, deleted. */
-async function deadLetter(runtime: AdapterRuntime, target: BandQueue, message: Message): Promise<void> {
+/**
+ * A message that is not a Switchyard doorbell: on a queue with a `foreignJobs` mapping it becomes a job
+ * (foreign-messages.ts); otherwise logged, moved to the dead-letter queue when configured, deleted.
+ */
+export async function deadLetter(
+  runtime: AdapterRuntime,
+  target: QueueTarget,
+  message: Message,
+): Promise<void> {
+  if (await adoptForeignMessage(runtime, target, message)) return;
   const { messages, logger, options } = runtime;
   const preview = (message.Body ?? '').slice(0, 200);
   logger.warn(
@@ -378,4 +351,13 @@ async function deadLetter(runtime: AdapterRuntime, target: BandQueue, message: M
     });
   }
   await messages.deleteNow(target.url, message.ReceiptHandle ?? '');
+}
+
+/** A doorbell naming a job the store does not have: counted and logged at warn (a removed job, or a store that lost data). */
+export function unknownJob(runtime: AdapterRuntime, jobId: string, message: Message): void {
+  runtime.doorbells.unknownJob++;
+  runtime.logger.warn(
+    { jobId, messageId: message.MessageId },
+    'sqs: a message names a job the job-state store does not have (removed, or lost by the store); the message is deleted',
+  );
 }

@@ -3,8 +3,14 @@
  * change is read → transform → write-if-unchanged, retried when another process
  * got there first. The transform sees the current record and may decline.
  */
-import { AdapterError, type JobState, MalformedJobError } from '@switchyard/core';
-import { decodeRecord, encodeRecord, placeholderRecord, type StoredRecord } from './codec.js';
+import { AdapterError, MalformedJobError } from '@switchyard/core';
+import {
+  decodeRecord,
+  encodeRecord,
+  placeholderRecord,
+  type RecordBeside,
+  type StoredRecord,
+} from './codec.js';
 import { describe } from './queues.js';
 import {
   type ClaimResult,
@@ -27,6 +33,9 @@ export type MutateOutcome =
   | { status: 'written'; record: StoredRecord; previous: StoredRecord; version: number }
   | { status: 'declined'; record: StoredRecord }
   | { status: 'missing' };
+
+/** What a write tells the store beside the record: FIFO's mark of a doorbell about to be sent. */
+export type WriteMarks = Pick<JobWrite, 'unrungSince'>;
 
 /** A write waiting for the next batched store call. */
 interface PendingWrite {
@@ -60,7 +69,7 @@ export class JobRecords {
   /** Decodes a stored job; corrupt data yields a placeholder built from the indexed fields. */
   decode(stored: StoredJob): LoadedRecord {
     try {
-      return { record: decodeRecord(stored.id, stored.data), version: stored.version };
+      return { record: decodeRecord(stored.id, stored.data, stored), version: stored.version };
     } catch (error) {
       const malformed =
         error instanceof MalformedJobError
@@ -74,12 +83,14 @@ export class JobRecords {
    * Writes `record` only if the stored version is still `version`; the new version, or null.
    * Writes made in the same turn of the event loop go to the store together (one call when the
    * store has `updateJobs`): settlements of a batch of jobs cost one round trip, not one each.
+   * `marks` go to the store with the write (see `WriteMarks`).
    */
-  write(version: number, record: StoredRecord): Promise<number | null> {
+  write(version: number, record: StoredRecord, marks: WriteMarks = {}): Promise<number | null> {
     const { store } = this;
-    if (!store.updateJobs) return this.call('update a job', () => store.updateJob(version, toWrite(record)));
+    const job = { ...toWrite(record), ...marks };
+    if (!store.updateJobs) return this.call('update a job', () => store.updateJob(version, job));
     return new Promise<number | null>((resolve, reject) => {
-      this.pendingWrites.push({ write: { expectedVersion: version, job: toWrite(record) }, resolve, reject });
+      this.pendingWrites.push({ write: { expectedVersion: version, job }, resolve, reject });
       this.flushScheduled ??= setImmediate(() => this.flushWrites());
     });
   }
@@ -135,13 +146,17 @@ export class JobRecords {
    * Read → `change` → compare-and-set, repeated on contention. `change` returns the new
    * record, or null to leave the job as it is (its answer is then `declined`).
    */
-  async mutate(id: string, change: (current: LoadedRecord) => StoredRecord | null): Promise<MutateOutcome> {
+  async mutate(
+    id: string,
+    change: (current: LoadedRecord) => StoredRecord | null,
+    marks: WriteMarks = {},
+  ): Promise<MutateOutcome> {
     for (let round = 0; round < MAX_CAS_ROUNDS; round++) {
       const current = await this.load(id);
       if (!current) return { status: 'missing' };
       const next = change(current);
       if (!next) return { status: 'declined', record: current.record };
-      const version = await this.write(current.version, next);
+      const version = await this.write(current.version, next, marks);
       if (version !== null) return { status: 'written', record: next, previous: current.record, version };
     }
     throw new AdapterError('sqs', `job ${id} kept changing under ${MAX_CAS_ROUNDS} compare-and-set attempts`);
@@ -162,16 +177,32 @@ export class JobRecords {
   }
 }
 
+/** What the store keeps beside a record (its state and lifecycle fields). */
+export function besideOf(record: StoredRecord): RecordBeside & { attempt: number } {
+  return {
+    state: record.state,
+    attempt: record.attempt,
+    ...(record.startedAt ? { startedAt: record.startedAt.getTime() } : {}),
+    ...(record.leaseToken ? { leaseToken: record.leaseToken } : {}),
+    ...(record.movedOff ? { movedOff: record.movedOff } : {}),
+  };
+}
+
 /** The store write of a record. */
 export function toWrite(record: StoredRecord): JobWrite {
   const terminal = isTerminalState(record.state);
   return {
+    ...besideOf(record),
     id: record.id,
     data: encodeRecord(record),
-    state: record.state as JobState,
     queue: record.queue,
     task: record.task,
     uniqueKey: record.uniqueKey ?? '',
-    ...(terminal ? { finishedAt: (record.finishedAt ?? new Date()).getTime() } : {}),
+    runAt: record.runAt.getTime(),
+    createdAt: record.createdAt.getTime(),
+    priority: record.priority,
+    // A terminal record always has finishedAt (the transitions set it from the injected clock);
+    // one decoded without it keeps its creation time rather than the wall clock's.
+    ...(terminal ? { finishedAt: (record.finishedAt ?? record.createdAt).getTime() } : {}),
   };
 }

@@ -26,7 +26,7 @@ function without(record: StoredRecord, ...fields: Array<keyof StoredRecord>): St
 /** Delivery to a worker: running under a new lease token, one more attempt used. */
 export function claimed(record: StoredRecord, now: Date, leaseToken: string): StoredRecord {
   return {
-    ...without(record, 'cancelRequested', 'movedFrom'),
+    ...without(record, 'cancelRequested', 'movedOff'),
     state: 'running',
     attempt: record.attempt + 1,
     startedAt: now,
@@ -54,6 +54,19 @@ export function retried(record: StoredRecord, at: Date, error: SerializedError, 
   };
 }
 
+/**
+ * running → waiting until `at` with the attempt given back and no error recorded: a throttle
+ * refused the start, so nothing ran.
+ */
+export function deferred(record: StoredRecord, at: Date, now: Date): StoredRecord {
+  return {
+    ...without(record, 'leaseToken', 'cancelRequested', 'startedAt'),
+    state: at.getTime() > now.getTime() ? 'retrying' : 'pending',
+    runAt: at,
+    attempt: Math.max(0, record.attempt - 1),
+  };
+}
+
 /** running → failed, permanently. */
 export function failed(record: StoredRecord, error: SerializedError, now: Date): StoredRecord {
   return {
@@ -67,7 +80,7 @@ export function failed(record: StoredRecord, error: SerializedError, now: Date):
 /** → cancelled (a waiting job, or a running one whose holder stopped it). */
 export function cancelled(record: StoredRecord, now: Date): StoredRecord {
   return {
-    ...without(record, 'leaseToken', 'cancelRequested', 'movedFrom'),
+    ...without(record, 'leaseToken', 'cancelRequested', 'movedOff'),
     state: 'cancelled',
     finishedAt: now,
   };
@@ -94,7 +107,7 @@ export function manuallyRetried(record: StoredRecord, now: Date): StoredRecord {
       'error',
       'progress',
       'startedAt',
-      'movedFrom',
+      'movedOff',
     ),
     state: 'pending',
     attempt: 0,
@@ -103,32 +116,19 @@ export function manuallyRetried(record: StoredRecord, now: Date): StoredRecord {
   };
 }
 
-/**
- * A new doorbell generation: the job moves to a message of its own (a retry or release of a job
- * whose message it shares with others), so the shared message (generation `from`) no longer speaks
- * for it, except to say that the job's own message may not have been sent yet (`movedFrom`).
- */
-export function rehomed(record: StoredRecord, from: number): StoredRecord {
-  return { ...record, doorbell: record.doorbell + 1, movedFrom: from };
-}
-
-/**
- * True when a message of generation `generation` comes back for a waiting job that moved off it:
- * the job's own message may never have been sent (its sender died between the record write and
- * the send), so it must be sent again, under a new generation (a same-generation duplicate
- * could take over the job while it runs).
- */
-export function ownMessageUnconfirmed(record: StoredRecord, generation: number): boolean {
-  return (
-    record.movedFrom === generation &&
-    record.doorbell !== generation &&
-    (record.state === 'pending' || record.state === 'retrying' || record.state === 'scheduled')
-  );
-}
-
 /** Seconds to wait before a job due at `runAtMs` is runnable, rounded up (SQS counts whole seconds). */
 export function secondsUntil(runAtMs: number, nowMs: number): number {
   return Math.max(0, Math.ceil((runAtMs - nowMs) / 1000));
+}
+
+/**
+ * Strict ordering: the delay of a delayed job's own ticket, rounded down. SQS counts whole
+ * seconds; a ticket that arrives up to a second early waits out the rest in the process that
+ * received it (see `TicketDelivery`), so a job deferred to a rate window's end starts at the
+ * end, not up to a second after it.
+ */
+export function ticketDelaySeconds(runAtMs: number, nowMs: number): number {
+  return Math.max(0, Math.floor((runAtMs - nowMs) / 1000));
 }
 
 /** SQS caps a message delay at 15 minutes; longer waits are done in hops. */

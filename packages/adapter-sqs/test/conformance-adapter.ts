@@ -6,7 +6,7 @@
  */
 import { DeleteQueueCommand, ListQueuesCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { redisStore, sqsAdapter } from '@switchyard/adapter-sqs';
-import type { ConformanceAdapterModule } from '@switchyard/conformance';
+import type { ConformanceAdapterModule, RouteThroughProxy } from '@switchyard/conformance';
 import type { JobState } from '@switchyard/core';
 import { Redis } from 'ioredis';
 
@@ -85,17 +85,38 @@ backdoor.on('error', (error: Error) => {
 /** The latest connection error of the backdoor client, for diagnosing a failing hook. */
 export let backdoorError: Error | undefined;
 
+/** The adapter the suite uses, on `client` and the Redis at `redisUrl`. */
+function adapterOf(prefix: string, sqs: SQSClient, redisUrl: string) {
+  return sqsAdapter({
+    client: sqs,
+    store: redisStore({ url: redisUrl, keyPrefix: keyPrefixOf(prefix) }),
+    queuePrefix: prefix,
+    createQueues: true,
+    waitTimeSeconds: 1,
+    pausedRecheckMs: 200,
+    retentionSweepIntervalMs: 100,
+  });
+}
+
+/** `url` with its host and port replaced by what `route` gives for them. */
+async function routed(url: string, defaultPort: number, route: RouteThroughProxy): Promise<string> {
+  const parsed = new URL(url);
+  const { host, port } = await route({ host: parsed.hostname, port: Number(parsed.port || defaultPort) });
+  parsed.hostname = host;
+  parsed.port = String(port);
+  return parsed.href.replace(/\/$/, '');
+}
+
 const mod: ConformanceAdapterModule = {
-  createAdapter: ({ prefix }) =>
-    sqsAdapter({
-      client,
-      store: redisStore({ url: REDIS_URL, keyPrefix: keyPrefixOf(prefix) }),
-      queuePrefix: prefix,
-      createQueues: true,
-      waitTimeSeconds: 1,
-      pausedRecheckMs: 200,
-      retentionSweepIntervalMs: 100,
-    }),
+  createAdapter: ({ prefix }) => adapterOf(prefix, client, REDIS_URL),
+  // Both services go through the proxies: an outage cuts SQS and the job-state store together.
+  createAdapterThrough: async ({ prefix }, route) =>
+    adapterOf(prefix, sqsClient(await routed(endpoint, 80, route)), await routed(REDIS_URL, 6379, route)),
+  // Measured on fauxqs: SQS delays are whole seconds, so a due job or retry starts 600–925 ms
+  // late (3 runs of the timing groups); a freed slot or release ≤ 20 ms. 1250 ms covers the rounding.
+  deliveryLatencyMs: 1250,
+  // The other kinds (priority, metadata, attempt) are the adapter owner's to add.
+  corruptionKinds: ['payload'],
   corruptJob: async ({ prefix }, jobId) => {
     await backdoor.hset(`${keyPrefixOf(prefix)}:job:${jobId}`, 'data', '{"id": not json');
   },

@@ -1,4 +1,3 @@
-import { sqsQueueName } from '@switchyard/adapter-sqs';
 import { JobCancelledError, LeaseExpiredError } from '@switchyard/core';
 import { describe, expect, it } from 'vitest';
 import {
@@ -7,6 +6,7 @@ import {
   newJob,
   newPrefix,
   queueAttributes,
+  sqsQueueOf,
   startedAdaptersClosedAfterEach,
 } from './support.js';
 
@@ -34,29 +34,10 @@ describe('sqs delivery', () => {
       progress: { half: true },
     });
     await adapter.close();
-    const { attributes } = await queueAttributes(sqsQueueName(prefix, 'work', 1));
+    const { attributes } = await queueAttributes(sqsQueueOf(prefix));
     expect(attributes.ApproximateNumberOfMessages).toBe('0');
     expect(attributes.ApproximateNumberOfMessagesNotVisible).toBe('0');
   });
-  it('priority bands: a waiting urgent job is taken before older less urgent ones', async () => {
-    const adapter = await adapterFor(newPrefix(), { priorityBands: 3 });
-    const low = newJob({ priority: 9, payload: 'low' });
-    const mid = newJob({ priority: 5, payload: 'mid' });
-    const high = newJob({ priority: 0, payload: 'high' });
-    await adapter.enqueue([low, mid, high]);
-    const inbox = new LeaseInbox();
-    const consumer = adapter.consume(['work'], LEASE, inbox.onLease);
-    const order: unknown[] = [];
-    for (let i = 0; i < 3; i++) {
-      const lease = await inbox.next();
-      order.push(lease.job.payload);
-      await lease.complete(undefined);
-      inbox.finish(lease);
-    }
-    await consumer.stop();
-    expect(order).toEqual(['high', 'mid', 'low']);
-  });
-
   it('a message whose holder lost its visibility timeout is redelivered with attempt + 1; the old lease changes nothing', async () => {
     const adapter = await adapterFor(newPrefix());
     const job = newJob();
@@ -121,7 +102,7 @@ describe('sqs delivery', () => {
     inbox.finish(lease);
     await eventually(
       async () => {
-        const { attributes } = await queueAttributes(sqsQueueName(prefix, 'work', 1));
+        const { attributes } = await queueAttributes(sqsQueueOf(prefix));
         return attributes.ApproximateNumberOfMessages === '0' &&
           attributes.ApproximateNumberOfMessagesNotVisible === '0'
           ? true

@@ -1,6 +1,5 @@
 /** SQS edge cases on fauxqs and Redis: long waits and hops, foreign messages, corrupt records, limits, retention. */
 import { CreateQueueCommand, ReceiveMessageCommand, SendMessageCommand } from '@aws-sdk/client-sqs';
-import { sqsQueueName } from '@switchyard/adapter-sqs';
 import { MalformedJobError, ManualClock, PayloadTooLargeError, SwitchyardError } from '@switchyard/core';
 import { Redis } from 'ioredis';
 import { describe, expect, it } from 'vitest';
@@ -12,6 +11,7 @@ import {
   newPrefix,
   queueAttributes,
   recordingLogger,
+  sqsQueueOf,
   startedAdaptersClosedAfterEach,
   testClient,
 } from './support.js';
@@ -20,12 +20,13 @@ const LEASE = { concurrency: 1, leaseDurationMs: 1_000 };
 const adapterFor = startedAdaptersClosedAfterEach();
 
 describe('sqs edge cases', () => {
-  it('a job not due yet is hidden until due, 12 h at most per receive, keeping its message', async () => {
+  it('FIFO: a job not due yet is hidden until due, 12 h at most per receive, keeping its message', async () => {
     const prefix = newPrefix();
+    const options = { fifo: true };
     // The producer's clock runs ahead, so its jobs are due for it but far in the future for the consumer.
     const now = Date.now();
-    const producer = await adapterFor(prefix, {}, { clock: new ManualClock(now + 13 * 3_600_000) });
-    const consumerSide = await adapterFor(prefix, {}, { clock: new ManualClock(now) });
+    const producer = await adapterFor(prefix, options, { clock: new ManualClock(now + 13 * 3_600_000) });
+    const consumerSide = await adapterFor(prefix, options, { clock: new ManualClock(now) });
     const farJob = newJob({ runAt: new Date(now + 13 * 3_600_000) }, now);
     const nearJob = newJob({ queue: 'near', runAt: new Date(now + 2 * 3_600_000) }, now);
     await producer.enqueue([farJob, nearJob]);
@@ -40,22 +41,52 @@ describe('sqs edge cases', () => {
     expect(inbox.waiting).toBe(0);
     expect(consumerSide.apiCalls.SendMessage ?? 0).toBe(0);
     for (const queue of ['work', 'near']) {
-      const { attributes } = await queueAttributes(sqsQueueName(prefix, queue, 1));
+      const { attributes } = await queueAttributes(sqsQueueOf(prefix, queue, 'fifo'));
       expect(attributes.ApproximateNumberOfMessagesNotVisible).toBe('1');
     }
     expect((await consumerSide.jobs.get(farJob.id))!.state).toBe('pending');
   });
 
+  it("strict: a delayed job's ticket that arrives early is hidden until the job is due, 12 h at most per receive", async () => {
+    const prefix = newPrefix();
+    const now = Date.now();
+    // Each producer's clock runs ahead: its job is due in a second for it (a ticket delayed 1 s),
+    // but 13 h (2 h) away for the consumer.
+    const farProducer = await adapterFor(prefix, {}, { clock: new ManualClock(now + 13 * 3_600_000) });
+    const nearProducer = await adapterFor(prefix, {}, { clock: new ManualClock(now + 2 * 3_600_000) });
+    const consumerSide = await adapterFor(prefix, {}, { clock: new ManualClock(now) });
+    const farJob = newJob({ runAt: new Date(now + 13 * 3_600_000 + 1_000) }, now);
+    const nearJob = newJob({ queue: 'near', runAt: new Date(now + 2 * 3_600_000 + 1_000) }, now);
+    await farProducer.enqueue([farJob]);
+    await nearProducer.enqueue([nearJob]);
+    const inbox = new LeaseInbox();
+    const consumer = consumerSide.consume(['work', 'near'], LEASE, inbox.onLease);
+    await eventually(
+      async () => ((consumerSide.apiCalls.ChangeMessageVisibility ?? 0) >= 2 ? true : undefined),
+      5_000,
+      'two visibility changes',
+    );
+    await consumer.stop();
+    expect(inbox.waiting).toBe(0);
+    expect(consumerSide.apiCalls.SendMessage ?? 0).toBe(0);
+    for (const queue of ['work', 'near']) {
+      const { attributes } = await queueAttributes(sqsQueueOf(prefix, queue));
+      expect(attributes.ApproximateNumberOfMessagesNotVisible).toBe('1');
+    }
+    expect((await consumerSide.jobs.get(farJob.id))!.state).toBe('scheduled');
+  });
+
   it('a wait that would outlive maxMessageAgeSeconds hops to a fresh message delayed 15 minutes', async () => {
     const prefix = newPrefix();
     const now = Date.now();
+    // Due in a second for the producer (its own ticket, delayed 1 s), in an hour for the consumer.
     const producer = await adapterFor(prefix, {}, { clock: new ManualClock(now + 3_600_000) });
     const consumerSide = await adapterFor(
       prefix,
       { maxMessageAgeSeconds: 600 },
       { clock: new ManualClock(now) },
     );
-    const job = newJob({ runAt: new Date(now + 3_600_000) }, now);
+    const job = newJob({ runAt: new Date(now + 3_600_000 + 1_000) }, now);
     await producer.enqueue([job]);
     const inbox = new LeaseInbox();
     const consumer = consumerSide.consume(['work'], LEASE, inbox.onLease);
@@ -66,9 +97,34 @@ describe('sqs edge cases', () => {
     );
     await consumer.stop();
     expect(consumerSide.apiCalls.SendMessage).toBe(1);
-    const { attributes } = await queueAttributes(sqsQueueName(prefix, 'work', 1));
+    const { attributes } = await queueAttributes(sqsQueueOf(prefix));
     expect(attributes.ApproximateNumberOfMessagesDelayed).toBe('1');
     expect(attributes.ApproximateNumberOfMessagesNotVisible).toBe('0');
+  });
+
+  it('FIFO: a wait that would outlive maxMessageAgeSeconds keeps the message hidden for the rest of its life (a hop would come straight back)', async () => {
+    const prefix = newPrefix();
+    const now = Date.now();
+    const producer = await adapterFor(prefix, { fifo: true }, { clock: new ManualClock(now + 3_600_000) });
+    const consumerSide = await adapterFor(
+      prefix,
+      { fifo: true, maxMessageAgeSeconds: 600 },
+      { clock: new ManualClock(now) },
+    );
+    await producer.enqueue([newJob({ runAt: new Date(now + 3_600_000) }, now)]);
+    const inbox = new LeaseInbox();
+    const consumer = consumerSide.consume(['work'], LEASE, inbox.onLease);
+    await eventually(
+      async () => ((consumerSide.apiCalls.ChangeMessageVisibility ?? 0) >= 1 ? true : undefined),
+      5_000,
+      'the message to be hidden',
+    );
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    await consumer.stop();
+    expect(consumerSide.apiCalls.SendMessage ?? 0).toBe(0);
+    expect(consumerSide.apiCalls.DeleteMessage ?? 0).toBe(0);
+    const { attributes } = await queueAttributes(sqsQueueOf(prefix, 'work', 'fifo'));
+    expect(attributes.ApproximateNumberOfMessagesNotVisible).toBe('1');
   });
 
   it('foreign and non-JSON messages go to the dead-letter queue; the worker goes on', async () => {
@@ -79,7 +135,7 @@ describe('sqs edge cases', () => {
     const adapter = await adapterFor(prefix, { deadLetterQueueUrl: dlq! }, { logger });
     const job = newJob();
     await adapter.enqueue([job]);
-    const url = (await queueAttributes(sqsQueueName(prefix, 'work', 1))).url;
+    const url = (await queueAttributes(sqsQueueOf(prefix))).url;
     await client.send(new SendMessageCommand({ QueueUrl: url, MessageBody: 'not json at all' }));
     await client.send(new SendMessageCommand({ QueueUrl: url, MessageBody: '{"order":42}' }));
     const inbox = new LeaseInbox();
@@ -110,19 +166,64 @@ describe('sqs edge cases', () => {
     const client = await testClient();
     const logger = recordingLogger();
     const adapter = await adapterFor(prefix, {}, { logger });
-    const url = (await queueAttributes(sqsQueueName(prefix, 'work', 1))).url;
+    const url = (await queueAttributes(sqsQueueOf(prefix))).url;
     await client.send(new SendMessageCommand({ QueueUrl: url, MessageBody: '<xml/>' }));
     const consumer = adapter.consume(['work'], LEASE, new LeaseInbox().onLease);
-    await eventually(async () => (logger.lines.some((line) => line.level === 'warn') ? true : undefined));
+    await eventually(async () =>
+      logger.lines.some((line) => line.level === 'warn' && /not a Switchyard job/.test(line.msg ?? ''))
+        ? true
+        : undefined,
+    );
     await consumer.stop();
     await eventually(async () => {
-      const { attributes } = await queueAttributes(sqsQueueName(prefix, 'work', 1));
+      const { attributes } = await queueAttributes(sqsQueueOf(prefix));
       return attributes.ApproximateNumberOfMessages === '0' &&
         attributes.ApproximateNumberOfMessagesNotVisible === '0'
         ? true
         : undefined;
     });
   });
+
+  for (const mode of ['fifo', 'standard'] as const) {
+    it(`${mode}: a message naming a job the store does not have is logged at warn, counted and deleted`, async () => {
+      const prefix = newPrefix();
+      const client = await testClient();
+      const logger = recordingLogger();
+      const adapter = await adapterFor(prefix, { fifo: mode === 'fifo' }, { logger });
+      const url = (await queueAttributes(sqsQueueOf(prefix, 'work', mode))).url;
+      const body =
+        mode === 'fifo' ? '{"v":1,"id":"no-such-job","g":1}' : '{"v":3,"n":1,"id":"no-such-job","g":1}';
+      await client.send(
+        new SendMessageCommand({
+          QueueUrl: url,
+          MessageBody: body,
+          ...(mode === 'fifo' ? { MessageGroupId: 'g', MessageDeduplicationId: 'd' } : {}),
+        }),
+      );
+      const inbox = new LeaseInbox();
+      const consumer = adapter.consume(['work'], LEASE, inbox.onLease);
+      await eventually(
+        async () => {
+          const { attributes } = await queueAttributes(sqsQueueOf(prefix, 'work', mode));
+          return attributes.ApproximateNumberOfMessages === '0' &&
+            attributes.ApproximateNumberOfMessagesNotVisible === '0'
+            ? true
+            : undefined;
+        },
+        5_000,
+        'the message to be deleted',
+      );
+      await consumer.stop();
+      expect(inbox.waiting).toBe(0);
+      expect(adapter.doorbells.unknownJob).toBe(1);
+      const warned = logger.lines.filter(
+        (line) => line.level === 'warn' && /does not have/.test(line.msg ?? ''),
+      );
+      expect(warned).toEqual([
+        expect.objectContaining({ obj: expect.objectContaining({ jobId: 'no-such-job' }) }),
+      ]);
+    });
+  }
 
   it('a corrupt record is delivered as a malformed lease that fails the job', async () => {
     const prefix = newPrefix();
@@ -194,7 +295,12 @@ describe('sqs edge cases', () => {
       store: redisStore({ url: 'redis://127.0.0.1:1' }),
     });
     const error = await adapter
-      .start({ clock: new ManualClock(), logger: recordingLogger(), retention: {} })
+      .start({
+        clock: new ManualClock(),
+        logger: recordingLogger(),
+        retention: {},
+        historyRetentionMs: 60_000,
+      })
       .catch((thrown: unknown) => thrown);
     expect(SwitchyardError.hasCode(error, 'ADAPTER_ERROR')).toBe(true);
     expect((error as Error).message).toMatch(/REDIS_URL/);

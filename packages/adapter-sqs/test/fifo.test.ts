@@ -1,9 +1,18 @@
 /** FIFO mode on fauxqs: strict order within a message group, groups run side by side. */
-import { SQSClient } from '@aws-sdk/client-sqs';
-import { memoryStore, sqsAdapter, sqsQueueName } from '@switchyard/adapter-sqs';
+import { redisStore, sqsQueueName } from '@switchyard/adapter-sqs';
 import type { Lease, QueueAdapter } from '@switchyard/core';
 import { afterEach, describe, expect, it } from 'vitest';
-import { dropUsedPrefixes, eventually, newJob, newPrefix, startedAdapter } from './support.js';
+import { toWrite } from '../src/records.js';
+import { newRecord } from '../src/transitions.js';
+import { keyPrefixOf, REDIS_URL } from './conformance-adapter.js';
+import {
+  dropUsedPrefixes,
+  eventually,
+  newJob,
+  newPrefix,
+  recordingLogger,
+  startedAdapter,
+} from './support.js';
 
 const open: QueueAdapter[] = [];
 afterEach(async (context) => {
@@ -49,17 +58,54 @@ describe('sqs FIFO mode', () => {
     expect(started).toEqual({ a: ['a1', 'a2', 'a3', 'a4'], b: ['b1', 'b2', 'b3', 'b4'] });
     expect(overlapWithinGroup).toBe(false);
     expect(overlapAcrossGroups).toBe(true);
-    expect(sqsQueueName(prefix, 'work', 0, true)).toBe(`${prefix}-work-p0.fifo`);
+    expect(sqsQueueName(prefix, 'work', true)).toBe(`${prefix}-work-p0.fifo`);
+  });
+});
+
+describe('sqs FIFO mode: doorbells that were never sent', () => {
+  it('a job stored but never rung (its sender died) is rung again by the sweep and runs once', async () => {
+    const prefix = newPrefix();
+    const logger = recordingLogger();
+    const adapter = await startedAdapter(prefix, { fifo: true, doorbellSweepIntervalMs: 200 }, { logger });
+    open.push(adapter);
+    // Stored as an enqueue would, marked unrung, but no message was sent: the sender died in between.
+    const store = redisStore({ url: REDIS_URL, keyPrefix: keyPrefixOf(prefix) });
+    const orphan = newJob({ payload: 'orphan' });
+    await store.insertJobs([{ ...toWrite(newRecord(orphan, Date.now())), unrungSince: Date.now() }]);
+    await store.close();
+    const leases: Lease[] = [];
+    const consumer = adapter.consume(['work'], { concurrency: 1, leaseDurationMs: 5_000 }, async (lease) => {
+      leases.push(lease);
+      await lease.complete(undefined);
+    });
+    await eventually(async () => (leases.length === 1 ? true : undefined), 5_000, 'the orphan to run');
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    await consumer.stop();
+    expect(leases.map((lease) => lease.job.id)).toEqual([orphan.id]);
+    expect(adapter.doorbells.restored).toBe(1);
+    expect(
+      logger.lines.some((line) => line.level === 'warn' && /never confirmed sent/.test(line.msg ?? '')),
+    ).toBe(true);
   });
 
-  it('refuses priority bands in FIFO mode (order within a group comes first)', async () => {
-    expect(() =>
-      sqsAdapter({
-        client: new SQSClient({ region: 'us-east-1' }),
-        store: memoryStore(),
-        fifo: true,
-        priorityBands: 3,
-      }),
-    ).toThrow(/FIFO/);
+  it('a job whose doorbell was sent is not rung again, however long it waits', async () => {
+    const prefix = newPrefix();
+    const adapter = await startedAdapter(prefix, { fifo: true, doorbellSweepIntervalMs: 100 });
+    open.push(adapter);
+    const job = newJob({ payload: 'waits' });
+    await adapter.enqueue([job]);
+    // Several sweeps pass before anyone consumes.
+    await new Promise((resolve) => setTimeout(resolve, 600));
+    expect(adapter.apiCalls.SendMessageBatch).toBe(1);
+    expect(adapter.apiCalls.SendMessage ?? 0).toBe(0);
+    expect(adapter.doorbells.restored).toBe(0);
+    const leases: Lease[] = [];
+    const consumer = adapter.consume(['work'], { concurrency: 1, leaseDurationMs: 5_000 }, async (lease) => {
+      leases.push(lease);
+      await lease.complete(undefined);
+    });
+    await eventually(async () => (leases.length === 1 ? true : undefined), 5_000, 'the job to run');
+    await consumer.stop();
+    expect(leases[0]!.job).toMatchObject({ id: job.id, attempt: 1 });
   });
 });

@@ -34,6 +34,10 @@ function write(id: string, overrides: Partial<Parameters<JobStateStore['insertJo
     queue: 'q',
     task: 't',
     uniqueKey: '',
+    runAt: 0,
+    createdAt: 0,
+    priority: 5,
+    attempt: 0,
     ...overrides,
   };
 }
@@ -108,7 +112,7 @@ describe.each(factories)('%s job-state store', (_name, create) => {
     expect(await store.finishedBefore(5, 10)).toEqual(['e1']);
   });
 
-  it('lists ids newest first with a cursor, per index', async () => {
+  it('scans ids newest first below a cursor, filtering on indexed fields, within the examine budget', async () => {
     const store = await create();
     await store.insertJobs([
       write('c1'),
@@ -116,19 +120,34 @@ describe.each(factories)('%s job-state store', (_name, create) => {
       write('c3'),
       write('c4', { task: 'x' }),
     ]);
-    expect(await store.listJobIds({ kind: 'all' }, { limit: 2 })).toEqual(['c4', 'c3']);
-    expect(await store.listJobIds({ kind: 'all' }, { before: 'c3', limit: 10 })).toEqual(['c2', 'c1']);
-    expect(await store.listJobIds({ kind: 'queue', value: 'other' }, { limit: 10 })).toEqual(['c2']);
-    expect(await store.listJobIds({ kind: 'task', value: 'x' }, { limit: 10 })).toEqual(['c4']);
-    expect(await store.listJobIds({ kind: 'state', value: 'pending' }, { limit: 10 })).toEqual([
-      'c4',
-      'c3',
-      'c2',
-      'c1',
-    ]);
+    const ids = async (scan: Parameters<JobStateStore['scanJobs']>[0]) => {
+      const result = await store.scanJobs(scan);
+      return {
+        ids: result.jobs.map((job) => job.id),
+        examined: result.examined,
+        last: result.last,
+        exhausted: result.exhausted,
+      };
+    };
+    expect(await ids({ examine: 2, want: 10 })).toEqual({
+      ids: ['c4', 'c3'],
+      examined: 2,
+      last: 'c3',
+      exhausted: false,
+    });
+    expect(await ids({ before: 'c3', examine: 10, want: 10 })).toEqual({
+      ids: ['c2', 'c1'],
+      examined: 2,
+      last: 'c1',
+      exhausted: true,
+    });
+    expect((await ids({ queue: 'other', examine: 10, want: 10 })).ids).toEqual(['c2']);
+    expect((await ids({ task: 'x', examine: 10, want: 10 })).ids).toEqual(['c4']);
+    expect((await ids({ states: ['pending'], examine: 10, want: 2 })).ids).toEqual(['c4', 'c3']);
     expect(await store.deleteJob('c3')).toBe(true);
     expect(await store.deleteJob('c3')).toBe(false);
     expect((await store.countJobs()).pending).toBe(3);
+    expect((await ids({ examine: 10, want: 10 })).ids).toEqual(['c4', 'c2', 'c1']);
   });
 
   it('keeps queues, pause flags and schedules, with compare-and-set on schedules', async () => {

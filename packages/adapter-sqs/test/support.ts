@@ -7,8 +7,9 @@ import {
   type SqsAdapterOptions,
   type SqsQueueAdapter,
   sqsAdapter,
+  sqsQueueName,
 } from '@switchyard/adapter-sqs';
-import { testJob } from '@switchyard/conformance';
+import { testJob, waitUntil } from '@switchyard/conformance';
 import {
   type Clock,
   type Lease,
@@ -63,7 +64,12 @@ export async function dropUsedPrefixes(testPassed: boolean): Promise<void> {
 export async function startedAdapter(
   prefix: string,
   overrides: Partial<SqsAdapterOptions> = {},
-  context: { clock?: Clock; logger?: Logger; retention?: { completedMs?: number; failedMs?: number } } = {},
+  context: {
+    clock?: Clock;
+    logger?: Logger;
+    retention?: { completedMs?: number; failedMs?: number };
+    historyRetentionMs?: number;
+  } = {},
 ): Promise<SqsQueueAdapter> {
   const adapter = sqsAdapter({
     client: await testClient(),
@@ -77,8 +83,14 @@ export async function startedAdapter(
     clock: context.clock ?? systemClock,
     logger: context.logger ?? silentLogger,
     retention: context.retention ?? {},
+    historyRetentionMs: context.historyRetentionMs ?? 7 * 86_400_000,
   });
   return adapter;
+}
+
+/** The SQS queue of `queue` (a `.fifo` one in FIFO mode). */
+export function sqsQueueOf(prefix: string, queue = 'work', mode: 'standard' | 'fifo' = 'standard'): string {
+  return sqsQueueName(prefix, queue, mode === 'fifo');
 }
 
 /** A NewJob as core would build it. */
@@ -140,19 +152,16 @@ export function recordingLogger(): Logger & { lines: Array<{ level: string; obj:
   return { lines, debug: log('debug'), info: log('info'), warn: log('warn'), error: log('error') };
 }
 
-/** Polls `probe` until it returns a non-undefined value. */
-export async function eventually<T>(
+/**
+ * Polls `probe` until it returns a truthy value (every probe here answers `true` or `undefined`):
+ * the suite's `waitUntil`. New tests call `waitUntil(probe, timeoutMs, what)` directly.
+ */
+export function eventually<T>(
   probe: () => Promise<T | undefined>,
   timeoutMs = 5_000,
   what = 'condition',
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 25));
-  }
+): Promise<NonNullable<T>> {
+  return waitUntil(probe, timeoutMs, what, 25);
 }
 
 /** Attributes (message counts) and URL of an SQS queue by name (created empty if it does not exist). */
@@ -160,7 +169,8 @@ export async function queueAttributes(
   queueName: string,
 ): Promise<{ url: string; attributes: Record<string, string> }> {
   const client = await testClient();
-  const { QueueUrl } = await client.send(new CreateQueueCommand({ QueueName: queueName }));
+  const fifo = queueName.endsWith('.fifo') ? { Attributes: { FifoQueue: 'true' } } : {};
+  const { QueueUrl } = await client.send(new CreateQueueCommand({ QueueName: queueName, ...fifo }));
   const { Attributes } = await client.send(
     new GetQueueAttributesCommand({ QueueUrl, AttributeNames: ['All'] }),
   );

@@ -10,6 +10,7 @@ import {
   createSwitchyard,
   type QueueAdapter,
   type Switchyard,
+  type SwitchyardOptions,
   type TaskDefinition,
   type TaskHandler,
   type Worker,
@@ -17,7 +18,12 @@ import {
 } from '@switchyard/core';
 import { describe, it } from 'vitest';
 import { type GateId, skipReason } from './capabilities.js';
-import type { ConformanceAdapterModule, ConformanceContext } from './module.js';
+import {
+  type ConformanceAdapterModule,
+  type ConformanceContext,
+  type CorruptionKind,
+  optionalHooksOf,
+} from './module.js';
 import { ALL_TASKS } from './tasks.js';
 import { createGate, type Gate } from './wait.js';
 
@@ -30,8 +36,17 @@ export interface SuiteEnv {
   module: ConformanceAdapterModule;
   /** Capabilities of an adapter built by the module (read once at registration). */
   capabilities: AdapterCapabilities;
+  /** The adapter's contract version (1: job runtime; 2: plus the operations contract). */
+  specVersion: number;
   /** Scales a duration in ms by `timeScale` (slow backends ask for more time). */
   ms(value: number): number;
+  /**
+   * The module's `deliveryLatencyMs` (or the default), scaled: what every upper time bound adds
+   * to the time it expects, for a due job, a freed slot or a cancel to reach a worker.
+   */
+  deliverySlackMs: number;
+  /** The kinds the module's `corruptJob` supports. */
+  corruptionKinds: readonly CorruptionKind[];
 }
 
 /** A handler bound to its task, for `TestScope.worker`. */
@@ -42,6 +57,9 @@ export interface ScopedWorkerOptions extends WorkerOptions {
   /** Handlers registered with `worker.handle` before the worker starts. */
   handlers?: HandlerBinding[];
 }
+
+/** The workers' default lease, in ms before scaling: short, so lost leases come back quickly. */
+const SUITE_LEASE_MS = 1000;
 
 /** Unique per test; lowercase letters and digits only, so it is a valid key prefix, schema and queue name. */
 export function newPrefix(): string {
@@ -55,6 +73,7 @@ export class TestScope {
   private readonly workers: Worker[] = [];
   private readonly gates: Gate[] = [];
   private readonly disposers: Array<() => Promise<void> | void> = [];
+  private readonly finalizers: Array<() => Promise<void> | void> = [];
   /** `worker:error` events seen on any yard of this test, printed when the test fails. */
   readonly workerErrors: Error[] = [];
 
@@ -65,16 +84,38 @@ export class TestScope {
     return this.env.ms(value);
   }
 
+  /** The lease duration `worker()` gives workers unless told otherwise (scaled). */
+  get leaseMs(): number {
+    return this.ms(SUITE_LEASE_MS);
+  }
+
+  /** The adapter's scaled delivery slack (see `SuiteEnv.deliverySlackMs`). */
+  get deliverySlackMs(): number {
+    return this.env.deliverySlackMs;
+  }
+
   /** A new adapter on this test's prefix (a second "process" on the same backend). */
   adapter(): QueueAdapter {
     return this.env.module.createAdapter({ prefix: this.prefix });
   }
 
-  /** A started yard on this test's prefix; a fresh adapter unless one is given. */
-  async yard(options: { adapter?: QueueAdapter; tasks?: TaskDefinition[] } = {}): Promise<Switchyard> {
+  /**
+   * A started yard on this test's prefix; a fresh adapter unless one is given. `options` adds
+   * yard options (a logger, `backendTimeout`, a fallback spool).
+   */
+  async yard(
+    options: {
+      adapter?: QueueAdapter;
+      tasks?: TaskDefinition[];
+      options?: Omit<SwitchyardOptions, 'adapter' | 'tasks'>;
+      maxPayloadBytes?: number;
+    } = {},
+  ): Promise<Switchyard> {
     const yard = createSwitchyard({
+      ...options.options,
       adapter: options.adapter ?? this.adapter(),
       tasks: options.tasks ?? ALL_TASKS,
+      ...(options.maxPayloadBytes !== undefined ? { maxPayloadBytes: options.maxPayloadBytes } : {}),
     });
     this.yards.push(yard);
     yard.on('worker:error', ({ error }) => this.workerErrors.push(error));
@@ -87,7 +128,7 @@ export class TestScope {
     const { handlers = [], ...workerOptions } = options;
     const worker = yard.createWorker({
       concurrency: 1,
-      leaseDuration: this.ms(1000),
+      leaseDuration: this.leaseMs,
       scheduler: false,
       schedulerInterval: this.ms(100),
       ...workerOptions,
@@ -117,6 +158,11 @@ export class TestScope {
     this.disposers.push(fn);
   }
 
+  /** Runs `fn` when the test ends, after every yard closed (e.g. closing a proxy the yards used). */
+  afterClose(fn: () => Promise<void> | void): void {
+    this.finalizers.push(fn);
+  }
+
   /** Stops workers, closes yards, then cleans the backend if the test passed. */
   async dispose(passed: boolean): Promise<void> {
     const failures: unknown[] = [];
@@ -132,6 +178,7 @@ export class TestScope {
     // Stop every worker before any adapter closes: with in-process backends yards share one adapter.
     await Promise.all(this.workers.map((worker) => attempt(() => worker.stop({ timeout: 0 }))));
     for (const yard of this.yards.reverse()) await attempt(() => yard.close());
+    for (const fn of this.finalizers.reverse()) await attempt(fn);
     if (passed && this.env.module.cleanup)
       await attempt(() => this.env.module.cleanup!({ prefix: this.prefix }));
     if (failures.length > 0 && passed) {
@@ -178,7 +225,7 @@ export function scopedTest(
 
 /** Registers a capability-gated block: `describe`, or `describe.skip` named with the reason. */
 export function gatedDescribe(env: SuiteEnv, id: GateId, title: string, body: () => void): void {
-  const reason = skipReason(id, env.capabilities);
+  const reason = skipReason(id, env.capabilities, env.specVersion, optionalHooksOf(env.module));
   if (reason === null) describe(title, body);
   else describe.skip(`${title} (skipped: ${reason})`, body);
 }

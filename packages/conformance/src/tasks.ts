@@ -60,5 +60,57 @@ export const crashMeTask = defineTask({
   timeout: '30s',
 });
 
+/** The jobs a frozen (SIGSTOP) worker process holds past its lease, in the fencing group. */
+export const zombieTask = defineTask({
+  name: 'conformance.zombie',
+  queue: 'zombie',
+  schema: numbered,
+  retry: { attempts: 3, backoff: { type: 'fixed', delay: 100 } },
+  timeout: '60s',
+});
+
+/** The operations groups' task: reports progress, fails its first `failTimes` attempts, returns `{ n }`. */
+export const opsTask = defineTask({
+  name: 'conformance.ops',
+  queue: 'ops',
+  schema: z.object({
+    n: z.number().int(),
+    failTimes: z.number().int().min(0).optional(),
+    tenant: z.string().optional(),
+  }),
+  retry: { attempts: 3, backoff: { type: 'fixed', delay: 50 } },
+  timeout: '30s',
+});
+
+/**
+ * The flow groups' task, on queue `flows`: any JSON payload (a step's payload is often the
+ * previous step's result); what it does is chosen by the step's `metadata.op` (see flow-handler.ts).
+ */
+export const flowTask = defineTask({
+  name: 'conformance.flow',
+  queue: 'flows',
+  retry: { attempts: 1 },
+  timeout: '30s',
+});
+
+/** Like `flowTask`, with 2 attempts (50 ms apart): a step that fails "after its retries". */
+export const flowRetryTask = defineTask({
+  name: 'conformance.flow-retry',
+  queue: 'flows',
+  retry: { attempts: 2, backoff: { type: 'fixed', delay: 50 } },
+  timeout: '30s',
+});
+
 /** Every shared task; each test's yard knows all of them. */
-export const ALL_TASKS = [echoTask, otherQueueTask, lowPriorityTask, signupTask, anythingTask, crashMeTask];
+export const ALL_TASKS = [
+  echoTask,
+  otherQueueTask,
+  lowPriorityTask,
+  signupTask,
+  anythingTask,
+  crashMeTask,
+  opsTask,
+  flowTask,
+  flowRetryTask,
+  zombieTask,
+];

@@ -17,16 +17,21 @@ const everything: AdapterCapabilities = {
   crossProcessCancel: true,
   nativeScheduler: false,
   crossProcessLeases: true,
+  failHookInTransaction: true,
+  throttle: true,
 };
 
 const memoryLike: AdapterCapabilities = {
   ...everything,
+  failHookInTransaction: false,
   durable: false,
   transactionalEnqueue: false,
   maxDelayMs: Number.POSITIVE_INFINITY,
   crossProcessCancel: false,
   crossProcessLeases: false,
 };
+
+const withProxyHook = { createAdapterThrough: true };
 
 describe('capability gates', () => {
   it.each([
@@ -51,12 +56,24 @@ describe('capability gates', () => {
 
   it('lists every skip with its reason, and nothing for a full-featured adapter', () => {
     expect(
-      skippedFeatures({ ...everything, transactionalEnqueue: false, maxDelayMs: Number.POSITIVE_INFINITY }),
+      skippedFeatures(
+        { ...everything, transactionalEnqueue: false, maxDelayMs: Number.POSITIVE_INFINITY },
+        2,
+        withProxyHook,
+      ),
     ).toEqual([
       { id: 'transactional-enqueue', reason: 'capabilities.transactionalEnqueue = false' },
       {
         id: 'bad-input/delay-beyond-max',
         reason: 'capabilities.maxDelayMs = Infinity (no delay is too long)',
+      },
+      {
+        id: 'on-failed-tx',
+        reason: "capabilities.transactionalEnqueue = false (the test writes through the hook's transaction)",
+      },
+      {
+        id: 'on-failed-tx/after-status',
+        reason: 'capabilities.failHookInTransaction = true (onFailed runs inside the failing transaction)',
       },
     ]);
     expect(skippedFeatures(memoryLike).map(({ id }) => id)).toEqual([
@@ -65,15 +82,57 @@ describe('capability gates', () => {
       'crash-recovery/killed-process',
       'cancellation/other-yard',
       'bad-input/delay-beyond-max',
+      'flows/other-process',
+      'on-failed-tx',
+      'operations/other-process',
+      'outage',
+      'fencing',
     ]);
     // A gate never skips both of a complementary pair.
     for (const capabilities of [everything, memoryLike]) {
-      const skipped = skippedFeatures(capabilities).map(({ id }) => id);
+      const skipped = skippedFeatures(capabilities, 2, withProxyHook).map(({ id }) => id);
       expect(skipped.includes('transactional-enqueue') && skipped.includes('bad-input/tx-unsupported')).toBe(
         false,
       );
     }
-    expect(Object.keys(CAPABILITY_GATES)).toHaveLength(6);
+    expect(Object.keys(CAPABILITY_GATES)).toHaveLength(14);
+  });
+
+  it('the outage group runs on a durable adapter whose module can route it through a proxy', () => {
+    expect(skipReason('outage', everything, 2, withProxyHook)).toBeNull();
+    expect(skipReason('outage', everything, 2)).toBe(
+      'the conformance module has no createAdapterThrough hook',
+    );
+    expect(skipReason('outage', everything, 2, { createAdapterThrough: false })).toMatch(
+      /no createAdapterThrough/,
+    );
+    expect(skipReason('outage', memoryLike, 2, withProxyHook)).toMatch(/durable = false/);
+  });
+
+  it('the throttling group runs only where the adapter declares throttle', () => {
+    expect(skipReason('throttling', everything)).toBeNull();
+    const { throttle: _absent, ...withoutThrottle } = everything;
+    expect(skipReason('throttling', withoutThrottle)).toBe('capabilities.throttle is not true');
+    expect(skipReason('throttling', { ...everything, throttle: false })).toBe(
+      'capabilities.throttle is not true',
+    );
+  });
+
+  it('the fencing group runs only with cross-process leases', () => {
+    expect(skipReason('fencing', everything)).toBeNull();
+    expect(skipReason('fencing', memoryLike)).toBe('capabilities.crossProcessLeases = false');
+  });
+
+  it('the operations groups run only on specVersion 2 adapters', () => {
+    expect(skipReason('operations', everything, 2)).toBeNull();
+    expect(skipReason('operations', everything, 1)).toBe(
+      'adapter specVersion 1 (the operations contract is specVersion 2)',
+    );
+    expect(skipReason('operations/other-process', everything, 2)).toBeNull();
+    expect(skipReason('operations/other-process', memoryLike, 2)).toBe(
+      'capabilities.crossProcessLeases = false',
+    );
+    expect(skipReason('operations/other-process', everything, 1)).toMatch(/specVersion 1/);
   });
 
   it('ordering and payload limits are read from the capabilities', () => {

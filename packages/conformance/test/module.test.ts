@@ -1,5 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { loadAdapterModule, moduleUrl } from '../src/module.js';
+import {
+  CORRUPTION_KINDS,
+  checkAdapterModule,
+  loadAdapterModule,
+  moduleUrl,
+  optionalHooksOf,
+} from '../src/module.js';
 import { waitUntil } from '../src/wait.js';
 
 describe('adapter module loading', () => {
@@ -13,6 +19,59 @@ describe('adapter module loading', () => {
     await expect(
       loadAdapterModule(new URL('./fixtures/incomplete-module.ts', import.meta.url).href),
     ).rejects.toThrow(/missing the function "readRawState"/);
+  });
+
+  const complete = {
+    createAdapter: () => {
+      throw new Error('not used');
+    },
+    corruptJob: async () => undefined,
+    readRawState: async () => null,
+  };
+  /** The complete module with `corruptionKinds` / `deliveryLatencyMs` declared. */
+  const declaring = (declarations: { kinds?: unknown; latency?: unknown }) =>
+    checkAdapterModule('file:///m.ts', {
+      ...complete,
+      ...('kinds' in declarations ? { corruptionKinds: declarations.kinds } : {}),
+      ...('latency' in declarations ? { deliveryLatencyMs: declarations.latency } : {}),
+    });
+
+  it('accepts a module that declares known corruption kinds and a positive delivery latency', () => {
+    const module = declaring({ kinds: ['payload', 'priority', 'metadata', 'attempt'], latency: 50 });
+    expect(module.corruptionKinds).toEqual([...CORRUPTION_KINDS]);
+    expect(module.deliveryLatencyMs).toBe(50);
+    const undeclared = declaring({});
+    expect(undeclared.corruptionKinds).toBeUndefined();
+    expect(undeclared.deliveryLatencyMs).toBeUndefined();
+  });
+
+  it.each([
+    [
+      { kinds: ['payload', 'checksum'] },
+      /corruptionKinds must be a non-empty array of 'payload', 'priority', 'metadata', 'attempt'; got \["payload","checksum"\]/,
+    ],
+    [{ kinds: [] }, /corruptionKinds must be a non-empty array/],
+    [{ kinds: 'payload' }, /corruptionKinds must be a non-empty array/],
+    [{ latency: 0 }, /deliveryLatencyMs must be a positive number of ms; got 0/],
+    [{ latency: -5 }, /deliveryLatencyMs must be a positive number of ms; got -5/],
+    [{ latency: '50' }, /deliveryLatencyMs must be a positive number of ms; got 50/],
+  ])('refuses %o, naming the field', (declarations, message) => {
+    expect(() => declaring(declarations)).toThrow(message);
+  });
+
+  it('refuses an optional hook that is not a function, and reports which hooks exist', async () => {
+    await expect(
+      loadAdapterModule(new URL('./fixtures/bad-hook-module.ts', import.meta.url).href),
+    ).rejects.toThrow(/"createAdapterThrough" of the default export must be a function/);
+    const hooks = {
+      createAdapter: () => ({}) as never,
+      corruptJob: async () => {},
+      readRawState: async () => null,
+    };
+    expect(optionalHooksOf(hooks)).toEqual({ createAdapterThrough: false });
+    expect(optionalHooksOf({ ...hooks, createAdapterThrough: async () => ({}) as never })).toEqual({
+      createAdapterThrough: true,
+    });
   });
 });
 

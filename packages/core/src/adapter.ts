@@ -1,8 +1,13 @@
 /**
- * The versioned adapter contract (`specVersion: 1`). An adapter stores jobs and
- * delivers them under leases; it never calls user code. Core runs handlers,
- * decides retries and owns the state machine; the adapter carries out
- * "complete", "retry at T", "fail", "cancelled" and "release" atomically.
+ * The versioned adapter contract. An adapter stores jobs and delivers them under
+ * leases; it never calls user code. Core runs handlers, decides retries and owns the
+ * state machine; the adapter carries out "complete", "retry at T", "fail", "cancelled"
+ * and "release" atomically.
+ *
+ * `specVersion: 1` is the job runtime. `specVersion: 2` adds the operations contract
+ * (live workers, cluster-wide events, throughput history, queue statistics, search and
+ * bulk actions; see `operations-contract.ts`). Core accepts both and refuses the
+ * operations calls on a version 1 adapter with `CapabilityError`.
  */
 import type { Clock } from './clock.js';
 import type { SerializedError } from './errors.js';
@@ -12,11 +17,18 @@ import type {
   JobCounts,
   JobPage,
   JobRecord,
-  ListJobsQuery,
+  JobState,
   NewJob,
   ScheduleRecord,
 } from './job.js';
 import type { Logger } from './logger.js';
+import type {
+  EventBus,
+  HistoryStore,
+  JobStoreOperations,
+  StatsStore,
+  WorkerRegistry,
+} from './operations-contract.js';
 
 /** What an adapter can and cannot do. Core refuses unsupported requests with `CapabilityError`. */
 export interface AdapterCapabilities {
@@ -36,6 +48,17 @@ export interface AdapterCapabilities {
   nativeScheduler: boolean;
   /** Lease redelivery works across processes (a killed process's job is redelivered). */
   crossProcessLeases: boolean;
+  /**
+   * Optional: leases offer `failWithin`, so a task's `onFailed` hook runs inside the
+   * transaction that marks the job failed and receives it as `tx`. Absent means false.
+   */
+  failHookInTransaction?: boolean;
+  /**
+   * Optional: the adapter has a `throttle` store (atomic rate windows and per-key slots
+   * shared by every process), so tasks may declare `rateLimit` and `concurrencyKey`.
+   * Absent means false.
+   */
+  throttle?: boolean;
 }
 
 /** Settings core passes to `start()`. */
@@ -44,6 +67,11 @@ export interface AdapterStartContext {
   clock: Clock;
   /** Keep completed / failed (and cancelled) jobs this long, then remove them. `undefined` = forever. */
   retention: { completedMs?: number; failedMs?: number };
+  /**
+   * Keep throughput history this long (`specVersion: 2`; core passes it, default 7 days);
+   * the adapter's maintenance prunes older cells.
+   */
+  historyRetentionMs?: number;
 }
 
 /** Options for one `consume` call. */
@@ -66,7 +94,14 @@ export interface Consumer {
 /**
  * One delivery of one job to one worker. Exactly one of `complete`, `retry`,
  * `fail`, `cancelled` or `release` settles it; after the lease is lost none
- * of them may change the job (they resolve without effect).
+ * of them (nor `progress` or `heartbeat`) may change the job: every write is
+ * conditional on this lease (its token), so a worker frozen past its lease
+ * cannot touch a job another worker took over (they resolve without effect).
+ *
+ * A settle that rejects (the backend unreachable) has not settled the lease: while
+ * the backend is unavailable core calls the same method again, with the same
+ * arguments, until it resolves or the lease would lapse, and the repeat must then
+ * take effect exactly as the first call would have (still conditional on the token).
  */
 export interface Lease {
   /** The job, already in state `running`, `attempt` already incremented for this delivery. */
@@ -113,6 +148,14 @@ export interface Lease {
   retry(at: Date, error: SerializedError): Promise<void>;
   /** running → failed, permanently. */
   fail(error: SerializedError): Promise<void>;
+  /**
+   * Optional (`capabilities.failHookInTransaction`): running → failed in one backend
+   * transaction that also runs `hook(tx)`, so the hook's writes commit with the status
+   * change. When `hook` throws, the transaction rolls back and the job is then marked
+   * failed without the hook's writes (the lease is settled either way). When the lease
+   * was lost, nothing changes and `hook` is not called (the redelivered job fails again).
+   */
+  failWithin?(error: SerializedError, hook: (tx: unknown) => Promise<void>): Promise<void>;
   /** running → cancelled. */
   cancelled(): Promise<void>;
   /** running → pending: give the job back (graceful shutdown); the attempt is not consumed. */
@@ -126,17 +169,66 @@ export interface Lease {
  */
 export const ATTEMPT_FINISHED: Promise<void> = Promise.resolve();
 
+/**
+ * One atomic throttle check. `rate`: a sliding window of grants kept in time order; granted
+ * when fewer than `max` grants lie in `(now - windowMs, now]`, no block (see `block`) lasts
+ * past `now`, and no grant later than `now` was recorded (a late request is refused with
+ * `retryAt = now`, so grants stay ordered and the window exact). Refused for a full window,
+ * with `step = max(1, floor(windowMs / max))` and `frees` the time the oldest counted grant
+ * leaves it: `retryAt = frees` when `frees <= now + step` (a start frees at once); otherwise the
+ * request joins the key's line, `retryAt = max(frees, previous line retryAt + step)`, so waiting
+ * jobs come back one start's share of the window apart instead of all at once. `slot`: granted when
+ * `holder` already holds a slot of `key` (its expiry is renewed) or fewer than `max`
+ * unexpired holders do; a slot expires `ttlMs` after its last grant unless released.
+ */
+export type ThrottleRequest =
+  | { kind: 'rate'; key: string; max: number; windowMs: number; now: number; member: string }
+  | { kind: 'slot'; key: string; max: number; holder: string; ttlMs: number; now: number };
+
+/** What a throttle check answers; `retryAt` (epoch ms) is when asking again may succeed. */
+export type ThrottleAnswer = { granted: true } | { granted: false; retryAt: number };
+
+/**
+ * The backend's throttling primitive (`capabilities.throttle`): counters every process
+ * shares, each check one atomic step (a Lua script, a locked row). Core owns the policy
+ * (`throttle.ts`, `throttle-gate.ts`): which keys a job needs and what a refusal does.
+ */
+export interface ThrottleStore {
+  /** Takes one start from a rate window or one slot, atomically, or says when to ask again. */
+  acquire(request: ThrottleRequest): Promise<ThrottleAnswer>;
+  /** Gives a slot back (no effect when `holder` holds none). */
+  release(key: string, holder: string): Promise<void>;
+  /** Grants nothing from the rate window `key` before `until` (epoch ms; a later block wins). */
+  block(key: string, until: number): Promise<void>;
+  /**
+   * Settles `lease` (one this adapter handed out) by giving the job back to wait until
+   * `at`: running → retrying (pending when `at <= now`), the attempt not consumed, no error
+   * recorded, conditional on the lease's token as every settlement is.
+   */
+  defer(lease: Lease, at: Date): Promise<void>;
+}
+
 /** Options for `enqueue`. */
 export interface AdapterEnqueueOptions {
   /** The caller's transaction (adapter-specific; only when `capabilities.transactionalEnqueue`). */
   tx?: unknown;
 }
 
+/** The list query a `specVersion: 1` adapter receives: a single state, no search filters. */
+export interface ListJobsQueryV1 {
+  state?: JobState;
+  task?: string;
+  queue?: string;
+  /** 1..1000 (validated by core). */
+  limit?: number;
+  cursor?: string;
+}
+
 /** Job queries and management. */
 export interface JobStore {
   get(id: string): Promise<JobRecord | null>;
   /** Stable cursor pagination, newest first (by id, which is time ordered). */
-  list(query: ListJobsQuery): Promise<JobPage>;
+  list(query: ListJobsQueryV1): Promise<JobPage>;
   counts(query?: { queue?: string }): Promise<JobCounts>;
   /** scheduled/pending/retrying → cancelled; running → cancel requested (holder aborts on heartbeat). */
   cancel(id: string): Promise<CancelOutcome>;
@@ -170,11 +262,10 @@ export interface ScheduleStore {
   advance(key: string, from: Date, to: Date): Promise<boolean>;
 }
 
-/** A Switchyard backend. Build one with a factory (`memoryAdapter()`, `bullmqAdapter(opts)`, ...). */
-export interface QueueAdapter {
+/** What every adapter has, whatever its `specVersion`. */
+interface AdapterBase {
   /** 'memory' | 'bullmq' | 'pgboss' | 'sqs' | a third-party name. */
   readonly name: string;
-  readonly specVersion: 1;
   readonly capabilities: AdapterCapabilities;
   start(context: AdapterStartContext): Promise<void>;
   close(): Promise<void>;
@@ -190,7 +281,34 @@ export interface QueueAdapter {
    * `onLease` never rejects; it returns `ATTEMPT_FINISHED` when the lease was settled before it returned.
    */
   consume(queues: string[], options: ConsumeOptions, onLease: (lease: Lease) => Promise<void>): Consumer;
-  readonly jobs: JobStore;
   readonly queues: QueueControl;
   readonly schedules: ScheduleStore;
+  /** Throttling counters, when `capabilities.throttle`. */
+  readonly throttle?: ThrottleStore;
 }
+
+/** A `specVersion: 1` adapter: the job runtime only. */
+export interface QueueAdapterV1 extends AdapterBase {
+  readonly specVersion: 1;
+  readonly jobs: JobStore;
+}
+
+/** A `specVersion: 2` adapter: the job runtime plus the operations contract. */
+export interface QueueAdapterV2 extends AdapterBase {
+  readonly specVersion: 2;
+  readonly jobs: Omit<JobStore, 'list'> & JobStoreOperations;
+  /** Live workers of every process. */
+  readonly workers: WorkerRegistry;
+  /** Cluster-wide job events. */
+  readonly events: EventBus;
+  /** Throughput history. */
+  readonly history: HistoryStore;
+  /** Queue statistics. */
+  readonly stats: StatsStore;
+}
+
+/** A Switchyard backend. Build one with a factory (`memoryAdapter()`, `bullmqAdapter(opts)`, ...). */
+export type QueueAdapter = QueueAdapterV1 | QueueAdapterV2;
+
+/** The newest contract version core speaks. */
+export const LATEST_SPEC_VERSION = 2;

@@ -1,7 +1,7 @@
 /**
  * Runs one attempt of one leased job: validates, runs the handler under a
- * timeout and the lease's signal, then settles the lease exactly once with the
- * outcome core decided (complete, retry at T, fail, cancelled, release).
+ * timeout and the lease's signal, then hands the ending to `attempt-settlement.ts`,
+ * which settles the lease exactly once with the outcome core decided.
  *
  * This is the worker's hot path, so it avoids per-job closures and promises
  * where it can: the handler context is a class, its `AbortSignal` is created
@@ -9,6 +9,8 @@
  * run without extra promises.
  */
 import { ATTEMPT_FINISHED, type Lease } from './adapter.js';
+import { failJob, finished, settle } from './attempt-settlement.js';
+import type { BackendHealth } from './backend-health.js';
 import type { TimerHandle } from './clock.js';
 import { parseDuration } from './duration.js';
 import {
@@ -16,21 +18,25 @@ import {
   JobTimeoutError,
   LeaseExpiredError,
   SwitchyardError,
-  serializeError,
   toError,
   UnknownTaskError,
 } from './errors.js';
+import type { FlowRuntime, PreparedFlowStep } from './flow-runtime.js';
+import { isFlowStepLease } from './flow-step.js';
 import type { JobRecord } from './job.js';
 import { assertJson } from './json.js';
-import { childLogger, type Logger } from './logger.js';
-import { decideRetry, normalizeBackoff, type RetryDecision } from './retry.js';
+import { LazyJobLogger } from './lazy-job-logger.js';
+import type { Logger } from './logger.js';
 import type { YardRuntime } from './runtime.js';
+import { SettleLapsedError } from './settle-retry.js';
+import { storedRecordError } from './stored-record.js';
 import type { JobContext, TaskDefinition, TaskHandler } from './task.js';
-import { type JobTracer, noopMetrics, noopTracer } from './telemetry.js';
+import { type AttemptSpan, noopMetrics, noopTracer, type TelemetryScope } from './telemetry.js';
+import type { ThrottleGate } from './throttle-gate.js';
 import { validateMaybeSync } from './validation.js';
 
 /** How the handler phase ended. */
-type Ending =
+export type Ending =
   | { kind: 'returned'; result: unknown }
   | { kind: 'threw'; error: Error }
   | { kind: 'timeout'; error: JobTimeoutError }
@@ -42,6 +48,8 @@ export interface ActiveAttempt {
   readonly lease: Lease;
   /** Where the worker's `ActiveAttempts` keeps it; -1 while not tracked. */
   activeIndex: number;
+  /** When the lease was last renewed (handed out, or a heartbeat went through). */
+  renewedAt: number;
   /**
    * Called on every heartbeat tick. The first call starts listening to the lease's
    * signal and arms the timeout timer: a job that ends before its first tick never
@@ -70,6 +78,17 @@ export interface AttemptHooks {
    */
   settling(work: Promise<void>): void;
   settlementsInFlight(): Promise<unknown> | undefined;
+  /** Who runs the attempts, for the tracer (adapter name, worker id). */
+  telemetryScope: TelemetryScope;
+  /** Whether the backend answers (progress reports during an outage are dropped, not thrown). */
+  health: BackendHealth;
+  /**
+   * Stores an outcome: `first` is the lease call already made; while the backend is
+   * unavailable it is repeated through `again` until the lease lapses (`settle-retry.ts`).
+   */
+  persist(first: Promise<void>, again: () => Promise<void>, renewedAt: number, logger: Logger): Promise<void>;
+  /** The worker's throttle gate, on an adapter with `capabilities.throttle` (`RateLimitedError` defers through it). */
+  throttle?: ThrottleGate;
 }
 
 /**
@@ -83,11 +102,17 @@ export function runAttempt(lease: Lease, hooks: AttemptHooks): Promise<void> {
   const job = lease.job;
   const logger = new LazyJobLogger(runtime.logger, job);
   try {
-    if (lease.redelivered) runtime.events.emit('job:stalled', { job });
-    if (lease.malformed) {
-      hooks.reportError(lease.malformed);
-      return guarded(failJob(lease, lease.malformed, undefined, hooks, logger), hooks, logger);
+    // What the adapter could not decode, else the record judged as on every backend (stored-record.ts).
+    const malformed = lease.malformed ?? storedRecordError(hooks.telemetryScope.adapter, job.id, job);
+    if (malformed) {
+      if (lease.redelivered) reportStalled(job, runtime);
+      hooks.reportError(malformed);
+      return guarded(failJob(lease, malformed, undefined, hooks, logger), hooks, logger);
     }
+    // A flow step settles through its flow (flow-step.ts); its lease is wrapped first.
+    const flows = runtime.flows;
+    if (flows?.isStep(job) && !isFlowStepLease(lease)) return runFlowStep(lease, flows, hooks, logger);
+    if (lease.redelivered) reportStalled(job, runtime);
     const task = runtime.tasks.get(job.task);
     const handler = hooks.handlerFor(job.task);
     if (!task || !handler) {
@@ -121,6 +146,47 @@ export function runAttempt(lease: Lease, hooks: AttemptHooks): Promise<void> {
     }
     const settling = settle(run, ending, payload);
     return settling === undefined ? ATTEMPT_FINISHED : guarded(settling, hooks, logger);
+  } catch (error) {
+    couldNotSettle(error, hooks, logger);
+    return ATTEMPT_FINISHED;
+  }
+}
+
+function reportStalled(job: JobRecord, runtime: YardRuntime): void {
+  runtime.events.emit('job:stalled', { job });
+  if (runtime.metrics !== noopMetrics)
+    runtime.metrics.increment('jobs_stalled_total', { queue: job.queue, task: job.task });
+}
+
+/**
+ * A flow step: wraps its lease, then runs it as any job, or settles it without running
+ * the handler when a killed attempt had recorded its outcome or its input was too large.
+ */
+function runFlowStep(lease: Lease, flows: FlowRuntime, hooks: AttemptHooks, logger: Logger): Promise<void> {
+  const { runtime } = hooks;
+  const run = ({ lease: step, early }: PreparedFlowStep): Promise<void> => {
+    if (early === undefined) return runAttempt(step, hooks);
+    const job = step.job;
+    if (step.redelivered) reportStalled(job, runtime);
+    if (early.state === 'failed')
+      return failJob(step, early.error, runtime.tasks.get(job.task), hooks, logger);
+    const { clock, events, metrics } = runtime;
+    const labels = { queue: job.queue, task: job.task };
+    if (early.state === 'cancelled') {
+      return step.cancelled().then(() => {
+        metrics.increment('jobs_cancelled_total', labels);
+        events.emit('job:cancelled', { job: finished(job, 'cancelled', clock.now()) });
+      });
+    }
+    return step.complete(early.result).then(() => {
+      metrics.increment('jobs_completed_total', labels);
+      const record = { ...finished(job, 'completed', clock.now()), result: early.result };
+      events.emit('job:completed', { job: record, result: early.result, durationMs: 0 });
+    });
+  };
+  try {
+    const prepared = flows.prepare(lease);
+    return guarded(prepared instanceof Promise ? prepared.then(run) : run(prepared), hooks, logger);
   } catch (error) {
     couldNotSettle(error, hooks, logger);
     return ATTEMPT_FINISHED;
@@ -179,22 +245,25 @@ function guarded(work: Promise<void>, hooks: AttemptHooks, logger: Logger): Prom
   return work.then(undefined, (error: unknown) => couldNotSettle(error, hooks, logger));
 }
 
-/** Settling failed (backend down): the lease will expire and the job be redelivered. */
+/** Settling failed: the lease will expire and the job be redelivered. */
 function couldNotSettle(error: unknown, hooks: AttemptHooks, logger: Logger): void {
+  // The backend stayed down until the lease lapsed: counted and logged once per outage.
+  if (error instanceof SettleLapsedError) return;
   logger.error({ err: error }, 'switchyard: could not settle the job');
   hooks.reportError(toError(error));
 }
 
 /** The handler phase of one attempt, and the `ctx` the handler sees. */
-class AttemptRun implements ActiveAttempt, JobContext {
+export class AttemptRun implements ActiveAttempt, JobContext {
   readonly job: JobRecord;
   readonly attempt: number;
   readonly startedAt: number;
   private controller?: AbortController;
   /** Why the attempt was aborted (first reason wins), even when nobody read `ctx.signal`. */
   abortReason: unknown;
-  readonly span: ReturnType<JobTracer['startAttempt']>;
+  readonly span: AttemptSpan;
   activeIndex = -1;
+  renewedAt: number;
   private deadline = 0;
   private timeoutMs = 0;
   private watching = false;
@@ -217,7 +286,8 @@ class AttemptRun implements ActiveAttempt, JobContext {
     this.attempt = lease.job.attempt;
     // A lease handed out in this same synchronous step carries the time already (one clock read less).
     this.startedAt = startedAt ?? hooks.runtime.clock.now();
-    this.span = hooks.runtime.tracer.startAttempt(lease.job);
+    this.renewedAt = this.startedAt;
+    this.span = hooks.runtime.tracer.startAttempt(lease.job, hooks.telemetryScope);
   }
 
   get signal(): AbortSignal {
@@ -240,7 +310,16 @@ class AttemptRun implements ActiveAttempt, JobContext {
 
   private async reportProgress(value: unknown): Promise<void> {
     assertJson(value, 'progress');
-    await this.lease.progress(value);
+    const { health } = this.hooks;
+    const duringOutage = health.down;
+    try {
+      await this.lease.progress(value);
+    } catch (error) {
+      // Progress is a hint the next report replaces: an outage must not fail the job for it.
+      if (health.failed(error, 'progress')) return;
+      throw error;
+    }
+    if (duringOutage && health.down) health.succeeded();
     const { events } = this.hooks.runtime;
     if (events.has('job:progress'))
       events.emit('job:progress', { job: { ...this.job, progress: value }, progress: value });
@@ -358,172 +437,6 @@ class AttemptRun implements ActiveAttempt, JobContext {
   }
 }
 
-/**
- * Carries out what the attempt's ending means for the job. Returns undefined when
- * it finished synchronously (`Lease.completeNow`), else a promise for the rest.
- */
-function settle(run: AttemptRun, ending: Ending, payload: unknown): Promise<void> | undefined {
-  const { lease, task, job, logger, hooks, span } = run;
-  const { runtime } = hooks;
-  if (ending.kind === 'lost' || (ending.kind !== 'released' && run.noticeUnwatchedAbort())) {
-    span.end('abandoned');
-    logger.warn({}, 'switchyard: lease lost while running; the job will be redelivered');
-    return undefined;
-  }
-  if (ending.kind === 'released') {
-    span.end('abandoned');
-    return lease.release();
-  }
-  if (run.cancelRequested) {
-    span.end('cancelled');
-    return lease.cancelled().then(() => announceCancelled(run));
-  }
-  if (ending.kind === 'returned') {
-    const result = ending.result;
-    try {
-      if (result !== undefined) assertJson(result, 'result');
-    } catch (error) {
-      span.end('failed', error);
-      return failJob(lease, toError(error), task, hooks, logger, payload);
-    }
-    if (lease.completeNow !== undefined) {
-      lease.completeNow(result);
-      announceCompleted(run, result);
-      return undefined;
-    }
-    return lease.complete(result).then(() => announceCompleted(run, result));
-  }
-  const error = ending.error;
-  let decision: RetryDecision;
-  try {
-    decision = decideRetry({
-      attempt: job.attempt,
-      maxAttempts: job.maxAttempts,
-      error,
-      backoff: job.backoff ?? normalizeBackoff(task.retry.backoff),
-      ...(task.retry.retryOn ? { retryOn: task.retry.retryOn } : {}),
-      random: runtime.random,
-    });
-  } catch (policyError) {
-    // A malformed RetryAfterError delay or a throwing backoff/retryOn function: fail with that error.
-    span.end('failed', policyError);
-    return failJob(lease, toError(policyError), task, hooks, logger, payload);
-  }
-  if (decision.action === 'fail') {
-    span.end('failed', error);
-    return failJob(lease, error, task, hooks, logger, payload);
-  }
-  const runAt = new Date(runtime.clock.now() + decision.delayMs);
-  span.end('retrying', error);
-  return lease.retry(runAt, serializeError(error)).then(() => announceRetrying(run, error, runAt));
-}
-
-function announceCancelled(run: AttemptRun): void {
-  const { job, hooks } = run;
-  const { clock, events, metrics } = hooks.runtime;
-  metrics.increment('jobs_cancelled_total', { queue: job.queue, task: job.task });
-  if (events.has('job:cancelled'))
-    events.emit('job:cancelled', { job: finished(job, 'cancelled', clock.now()) });
-}
-
-function announceCompleted(run: AttemptRun, result: unknown): void {
-  const { job, hooks, span } = run;
-  const { clock, events, metrics } = hooks.runtime;
-  span.end('completed');
-  const announce = events.has('job:completed');
-  // Labels, the clock and the duration cost on the hot path; only metrics and listeners need them.
-  if (metrics === noopMetrics && !announce) return;
-  const labels = { queue: job.queue, task: job.task };
-  metrics.increment('jobs_completed_total', labels);
-  const now = clock.now();
-  const durationMs = now - run.startedAt;
-  metrics.observe('job_duration_seconds', durationMs / 1000, labels);
-  if (announce) {
-    events.emit('job:completed', {
-      job: { ...finished(job, 'completed', now), result },
-      result,
-      durationMs,
-    });
-  }
-}
-
-function announceRetrying(run: AttemptRun, error: Error, runAt: Date): void {
-  const { job, hooks, logger } = run;
-  const { events, metrics } = hooks.runtime;
-  metrics.increment('jobs_retried_total', { queue: job.queue, task: job.task });
-  logger.info({ err: error, runAt }, 'switchyard: attempt failed; retrying');
-  if (events.has('job:retrying')) {
-    events.emit('job:retrying', {
-      job: { ...job, state: 'retrying', runAt, error: serializeError(error) },
-      error,
-      runAt,
-    });
-  }
-}
-
-/** Fails the job permanently, then runs `onFailed` once (detached; its errors are logged). */
-async function failJob(
-  lease: Lease,
-  error: Error,
-  task: TaskDefinition | undefined,
-  hooks: AttemptHooks,
-  logger: Logger,
-  payload: unknown = lease.job.payload,
-): Promise<void> {
-  const { runtime } = hooks;
-  const serialized = serializeError(error);
-  await lease.fail(serialized);
-  const job: JobRecord = { ...finished(lease.job, 'failed', runtime.clock.now()), error: serialized };
-  runtime.metrics.increment('jobs_failed_total', { queue: job.queue, task: job.task });
-  logger.error({ err: error }, 'switchyard: job failed permanently');
-  if (runtime.events.has('job:failed')) runtime.events.emit('job:failed', { job, error });
-  const onFailed = task?.onFailed;
-  if (!onFailed) return;
-  hooks.detach(
-    (async () => {
-      try {
-        await onFailed(payload, { error, job });
-      } catch (hookError) {
-        logger.error({ err: hookError }, 'switchyard: onFailed hook threw; the job stays failed');
-      }
-    })(),
-  );
-}
-
-/** Per-job log bindings cost allocations; build them only when a line is actually written. */
-class LazyJobLogger implements Logger {
-  private bound?: Logger;
-
-  constructor(
-    private readonly base: Logger,
-    private readonly job: JobRecord,
-  ) {}
-
-  private get target(): Logger {
-    const { job } = this;
-    this.bound ??= childLogger(this.base, {
-      jobId: job.id,
-      task: job.task,
-      queue: job.queue,
-      attempt: job.attempt,
-    });
-    return this.bound;
-  }
-
-  debug(obj: object, msg?: string): void {
-    this.target.debug(obj, msg);
-  }
-  info(obj: object, msg?: string): void {
-    this.target.info(obj, msg);
-  }
-  warn(obj: object, msg?: string): void {
-    this.target.warn(obj, msg);
-  }
-  error(obj: object, msg?: string): void {
-    this.target.error(obj, msg);
-  }
-}
-
 /** What every attempt of a task needs, worked out once per task. */
 interface TaskFacts {
   /** `payload of task "..."`, for validation messages. */
@@ -548,8 +461,4 @@ function taskTimeoutMs(task: TaskDefinition): number {
   const facts = factsOf(task);
   facts.timeoutMs ??= parseDuration(task.timeout, 'timeout');
   return facts.timeoutMs;
-}
-
-function finished(job: JobRecord, state: 'completed' | 'failed' | 'cancelled', now: number): JobRecord {
-  return { ...job, state, finishedAt: new Date(now) };
 }

@@ -21,9 +21,11 @@ export type SwitchyardErrorCode =
   | 'ADAPTER_ERROR'
   | 'NON_RETRYABLE'
   | 'RETRY_AFTER'
+  | 'RATE_LIMITED'
   | 'MALFORMED_JOB'
   | 'HANDLER_ERROR'
-  | 'WAIT_TIMEOUT';
+  | 'WAIT_TIMEOUT'
+  | 'BACKEND_UNAVAILABLE';
 
 /** Base class of every error Switchyard throws. */
 export class SwitchyardError extends Error {
@@ -86,6 +88,23 @@ export class PayloadTooLargeError extends SwitchyardError {
     readonly limitBytes: number,
   ) {
     super('PAYLOAD_TOO_LARGE', `payload is ${sizeBytes} bytes; the limit is ${limitBytes} bytes`);
+  }
+}
+
+/**
+ * The input of a flow step (the result it is given) is larger than the payload cap: the
+ * step's job is stored without it and fails with this error before its handler runs.
+ */
+export class FlowInputTooLargeError extends PayloadTooLargeError {
+  constructor(
+    sizeBytes: number,
+    limitBytes: number,
+    /** The step's path in its flow. */
+    readonly step: string,
+    readonly task: string,
+  ) {
+    super(sizeBytes, limitBytes);
+    this.message = `the input of flow step "${step}" (task "${task}") is ${sizeBytes} bytes; the payload limit is ${limitBytes} bytes`;
   }
 }
 
@@ -160,6 +179,20 @@ export class AdapterError extends SwitchyardError {
   }
 }
 
+/**
+ * The backend did not answer within `backendTimeout`, or its connection is down. Nothing
+ * was acknowledged: retrying is safe (an enqueue retried with the same `id` is idempotent).
+ */
+export class BackendUnavailableError extends SwitchyardError {
+  constructor(
+    readonly adapter: string,
+    message: string,
+    options?: { cause?: unknown },
+  ) {
+    super('BACKEND_UNAVAILABLE', `${adapter}: ${message}`, options);
+  }
+}
+
 /** A stored job could not be decoded (corrupt row, foreign message). The job fails; the worker goes on. */
 export class MalformedJobError extends SwitchyardError {
   constructor(message: string, options?: { cause?: unknown }) {
@@ -182,6 +215,22 @@ export class RetryAfterError extends SwitchyardError {
     options?: { cause?: unknown },
   ) {
     super('RETRY_AFTER', message, options);
+  }
+}
+
+/**
+ * Thrown by a handler when a partner refused for now (an HTTP 429): the job waits `delay`
+ * (ms or a duration string) without consuming the attempt, and the task's `rateLimit` is
+ * pushed back by as much, so no other worker starts the task before then. On an adapter
+ * without `capabilities.throttle` it acts as `RetryAfterError` (the attempt is consumed).
+ */
+export class RateLimitedError extends SwitchyardError {
+  constructor(
+    readonly delay: number | string,
+    message = `rate limited for ${delay}`,
+    options?: { cause?: unknown },
+  ) {
+    super('RATE_LIMITED', message, options);
   }
 }
 

@@ -2,6 +2,12 @@ import type { EventSource, SwitchyardEvents } from './api.js';
 
 type Listener<E extends keyof SwitchyardEvents> = (payload: SwitchyardEvents[E]) => void;
 
+/** A listener of every event that counts only while `enabled()` (cluster publishing, history). */
+export interface EventTap {
+  enabled(): boolean;
+  listener<E extends keyof SwitchyardEvents>(event: E, payload: SwitchyardEvents[E]): void;
+}
+
 /**
  * A small typed emitter. A throwing listener never breaks the job runtime:
  * its error is handed to `onListenerError` (the yard logs it).
@@ -9,6 +15,7 @@ type Listener<E extends keyof SwitchyardEvents> = (payload: SwitchyardEvents[E])
 export class EventHub implements EventSource {
   private readonly listeners = new Map<keyof SwitchyardEvents, Set<Listener<any>>>();
   private readonly forwardTo: EventHub[] = [];
+  private readonly taps: EventTap[] = [];
   /** Listeners registered here, over all events: `has` is asked several times per job, mostly with none. */
   private listenerTotal = 0;
 
@@ -36,9 +43,19 @@ export class EventHub implements EventSource {
     this.forwardTo.push(hub);
   }
 
+  /** Adds a tap; returns a function that removes it. */
+  tap(tap: EventTap): () => void {
+    this.taps.push(tap);
+    return () => {
+      const index = this.taps.indexOf(tap);
+      if (index >= 0) this.taps.splice(index, 1);
+    };
+  }
+
   /** True when anybody (here or downstream) listens to `event`, so callers can skip building payloads. */
   has(event: keyof SwitchyardEvents): boolean {
     if (this.listenerTotal > 0 && (this.listeners.get(event)?.size ?? 0) > 0) return true;
+    for (const tap of this.taps) if (tap.enabled()) return true;
     for (const hub of this.forwardTo) if (hub.has(event)) return true;
     return false;
   }
@@ -52,6 +69,14 @@ export class EventHub implements EventSource {
         } catch (error) {
           this.onListenerError(error, event);
         }
+      }
+    }
+    for (const tap of this.taps) {
+      if (!tap.enabled()) continue;
+      try {
+        tap.listener(event, payload);
+      } catch (error) {
+        this.onListenerError(error, event);
       }
     }
     for (const hub of this.forwardTo) hub.emit(event, payload);

@@ -118,6 +118,26 @@ export function scheduleTickJobId(key: string, tick: Date): string {
   return formatUuid(bytes);
 }
 
+/**
+ * The deterministic id (UUID version 8 layout) of the step at `path` in flow `flowId`:
+ * the first 48 bits are the flow id's (its creation time, so steps sort beside their
+ * flow), the rest comes from `sha256(flowId + '/' + path)`. Every process computes the
+ * same id for the same step, so enqueueing a step twice stores it once.
+ */
+export function flowStepJobId(flowId: string, path: string): string {
+  if (!isUuid(flowId)) throw new InvalidOptionsError(`flow id must be a UUID; got ${JSON.stringify(flowId)}`);
+  const normalized = flowId.toLowerCase();
+  const hash = createHash('sha256').update(`${normalized}/${path}`).digest();
+  const bytes = new Uint8Array(16);
+  const hex = normalized.replace(/-/g, '');
+  for (let index = 0; index < 6; index++)
+    bytes[index] = Number.parseInt(hex.slice(2 * index, 2 * index + 2), 16);
+  bytes.set(hash.subarray(6, 16), 6);
+  bytes[6] = 0x80 | (bytes[6]! & 0x0f); // version 8
+  bytes[8] = 0x80 | (bytes[8]! & 0x3f); // variant 10
+  return formatUuid(bytes);
+}
+
 function formatUuid(bytes: Uint8Array): string {
   let text = '';
   for (let index = 0; index < 16; index++) {

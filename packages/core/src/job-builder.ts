@@ -8,6 +8,7 @@ import type { AdapterCapabilities } from './adapter.js';
 import type { EnqueueOptions } from './api.js';
 import { parseDuration } from './duration.js';
 import { CapabilityError, InvalidOptionsError } from './errors.js';
+import { isUuid } from './ids.js';
 import type { JobRecord, NewJob } from './job.js';
 import { assertJsonWithin } from './json.js';
 import { normalizeAttempts, normalizeBackoff } from './retry.js';
@@ -113,7 +114,15 @@ export async function buildJob(
   const template = prepareJobTemplate(task, options, context);
   const validated = validateMaybeSync(task.schema, payload, template.payloadWhat);
   if (validated instanceof Promise) await validated;
-  return jobFromTemplate(template, payload);
+  return jobFromTemplate(template, payload, options.id === undefined ? undefined : checkJobId(options.id));
+}
+
+/** A caller-chosen job id (for idempotent retries of an enqueue) must be a UUID. */
+function checkJobId(id: unknown): string {
+  if (typeof id !== 'string' || !isUuid(id)) {
+    throw new InvalidOptionsError(`id must be a UUID (e.g. from newJobId()), got ${JSON.stringify(id)}`);
+  }
+  return id.toLowerCase();
 }
 
 /** Like `buildJob` for a payload whose schema check already passed (schedules). */

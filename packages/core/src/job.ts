@@ -90,18 +90,58 @@ export type CancelOutcome =
   | 'finished'
   | 'not_found';
 
-/** Filters for `jobs.list`. */
+/** A date filter: a `Date`, an ISO 8601 string or epoch milliseconds. */
+export type DateInput = Date | string | number;
+
+/** Filters for `jobs.list` (all combinable with the cursor). */
 export interface ListJobsQuery {
-  state?: JobState;
+  /** One state or several. */
+  state?: JobState | JobState[];
   task?: string;
   queue?: string;
+  /** Created at or after this time. */
+  createdAfter?: DateInput;
+  /** Created before this time. */
+  createdBefore?: DateInput;
+  /** Finished (completed, failed or cancelled) before this time. */
+  finishedBefore?: DateInput;
+  /** Every given metadata key equals the given string. */
+  metadata?: Record<string, string>;
+  /** Every given top-level payload key equals the given JSON value. */
+  payload?: Record<string, unknown>;
   /** Page size, default 50, max 1000. */
   limit?: number;
   /** Opaque cursor from a previous page. */
   cursor?: string;
 }
 
-/** One page of jobs; pass `nextCursor` to get the next one. Order: newest first by id. */
+/** The filter part of a list query, validated and normalized by core. */
+export interface JobFilter {
+  /** Distinct states, at least one when present. */
+  states?: JobState[];
+  task?: string;
+  queue?: string;
+  createdAfter?: Date;
+  createdBefore?: Date;
+  finishedBefore?: Date;
+  metadata?: Record<string, string>;
+  payload?: Record<string, unknown>;
+}
+
+/** What an adapter of `specVersion: 2` receives in `jobs.list`: validated, with defaults applied. */
+export interface NormalizedListQuery extends JobFilter {
+  /** 1..1000. */
+  limit: number;
+  cursor?: string;
+  /** Most stored jobs the adapter may examine for this page (see `JobStoreOperations.list`). */
+  scanLimit: number;
+}
+
+/**
+ * One page of jobs; pass `nextCursor` to get the next one. Order: newest first by id.
+ * A filtered page may hold fewer than `limit` jobs and still have a `nextCursor`: the
+ * adapter stopped at its scan budget rather than reading the whole backend.
+ */
 export interface JobPage {
   jobs: JobRecord[];
   nextCursor?: string;

@@ -195,7 +195,8 @@ export type RetryDecision =
 /**
  * Decides retry or fail after attempt `attempt` (1-based) threw `error`. In order:
  * `NonRetryableError` fails ('non-retryable'); no attempts left fails ('exhausted');
- * `RetryAfterError` retries after exactly its delay without consulting `retryOn`;
+ * `RetryAfterError` (and `RateLimitedError` where the adapter cannot throttle) retries after
+ * exactly its delay without consulting `retryOn`;
  * `retryOn(error) === false` fails ('retry-on'); otherwise retry after {@link backoffDelay}.
  * Throws `InvalidOptionsError` when a `RetryAfterError` carries a malformed delay.
  */
@@ -210,9 +211,10 @@ export function decideRetry(input: {
   const { attempt, maxAttempts, error, backoff, retryOn, random } = input;
   if (SwitchyardError.hasCode(error, 'NON_RETRYABLE')) return { action: 'fail', reason: 'non-retryable' };
   if (maxAttempts !== null && attempt >= maxAttempts) return { action: 'fail', reason: 'exhausted' };
-  if (SwitchyardError.hasCode(error, 'RETRY_AFTER')) {
+  // A RateLimitedError reaches here only on an adapter without throttling: it then acts as RetryAfterError.
+  if (SwitchyardError.hasCode(error, 'RETRY_AFTER') || SwitchyardError.hasCode(error, 'RATE_LIMITED')) {
     const delay = (error as SwitchyardError & { delay?: Duration }).delay;
-    return { action: 'retry', delayMs: parseDuration(delay as Duration, 'RetryAfterError delay') };
+    return { action: 'retry', delayMs: parseDuration(delay as Duration, `${error.name} delay`) };
   }
   if (retryOn?.(error) === false) return { action: 'fail', reason: 'retry-on' };
   return { action: 'retry', delayMs: backoffDelay(backoff, attempt, error, random) };

@@ -2,6 +2,7 @@ import { describe, expect, it, vi } from 'vitest';
 import { z } from 'zod';
 import { ATTEMPT_FINISHED } from '../src/adapter.js';
 import { type ActiveAttempt, type AttemptHooks, runAttempt } from '../src/attempt.js';
+import { BackendHealth } from '../src/backend-health.js';
 import { ManualClock } from '../src/clock.js';
 import { NonRetryableError, RetryAfterError } from '../src/errors.js';
 import { EventHub } from '../src/events.js';
@@ -28,6 +29,8 @@ function harness(tasks: TaskDefinition[], clock = new ManualClock(0), { watchAtS
     enqueueScheduleTick: async () => true,
     enqueueSettled: () => undefined,
     assertOpen: () => {},
+    health: new BackendHealth('test', silentLogger, clock),
+    backendTimeoutMs: 10_000,
   };
   const active = new Set<ActiveAttempt>();
   const detached: Promise<void>[] = [];
@@ -45,6 +48,10 @@ function harness(tasks: TaskDefinition[], clock = new ManualClock(0), { watchAtS
     watchIntervalMs: 10_000,
     settling: () => {},
     settlementsInFlight: () => undefined,
+    telemetryScope: { adapter: 'test', worker: 'worker-test' },
+    health: runtime.health,
+    // The in-process path: outcomes stored as they are (settle-retry.test.ts covers outages).
+    persist: (first) => first,
   };
   return { hooks, clock, events, active, detached, errors };
 }
@@ -284,6 +291,38 @@ describe('runAttempt', () => {
     expect(lease.calls[0]).toMatchObject({ kind: 'fail', error: { code: 'MALFORMED_JOB' } });
     expect(errors).toHaveLength(1);
   });
+
+  it.each([
+    ['a priority out of range', { priority: 42 }, 'priority is not an integer 0..9'],
+    [
+      'metadata that is not strings',
+      { metadata: { tenant: 7 } as never },
+      'metadata is not an object of strings',
+    ],
+    ['a negative attempt', { attempt: -3 }, 'attempt is not an integer ≥ 0'],
+  ])(
+    'a record the adapter let through with %s fails MALFORMED_JOB naming it; no handler runs',
+    async (_what, change, problem) => {
+      const handler = vi.fn();
+      const task = defineTask({ name: 't', schema, handler });
+      const { hooks, errors } = harness([task]);
+      const lease = recordingLease({ task: 't', payload: { n: 1 }, ...change });
+      await runAttempt(lease, hooks);
+      expect(handler).not.toHaveBeenCalled();
+      expect(lease.calls).toEqual([
+        {
+          kind: 'fail',
+          error: expect.objectContaining({
+            code: 'MALFORMED_JOB',
+            message: `test: stored job job-1 is malformed: ${problem}`,
+          }),
+        },
+      ]);
+      expect(errors.map((error) => error.message)).toEqual([
+        `test: stored job job-1 is malformed: ${problem}`,
+      ]);
+    },
+  );
 
   it('an unknown task fails with UNKNOWN_TASK', async () => {
     const { hooks } = harness([]);

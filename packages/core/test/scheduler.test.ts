@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import type { ScheduleStore } from '../src/adapter.js';
+import { BackendHealth } from '../src/backend-health.js';
 import { ManualClock } from '../src/clock.js';
 import { EventHub } from '../src/events.js';
 import { scheduleTickJobId } from '../src/ids.js';
@@ -61,6 +62,8 @@ function setup(start = Date.UTC(2030, 0, 1, 0, 0, 0)) {
     },
     enqueueSettled: () => undefined,
     assertOpen: () => {},
+    health: new BackendHealth('test', silentLogger, clock),
+    backendTimeoutMs: 10_000,
   };
   const schedule = (overrides: Partial<ScheduleRecord> = {}): ScheduleRecord => ({
     key: 'every-second',

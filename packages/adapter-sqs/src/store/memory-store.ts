@@ -1,34 +1,70 @@
 /**
  * In-memory job-state store for development and single-process use. Not durable:
  * records vanish with the process while their SQS messages stay (they are then
- * deleted as unknown when received). Same semantics as the Redis store.
+ * deleted as unknown when received). Same semantics as the Redis store; its event bus,
+ * workers registry and history are in-process too.
  */
-import type { JobCounts } from '@switchyard/core';
+import {
+  type HistoryCell,
+  InvalidOptionsError,
+  inProcessThrottleCounters,
+  type JobCounts,
+  type JobState,
+} from '@switchyard/core';
+import { MemoryDelivery, type MemoryJob } from './memory-delivery.js';
+import { MemoryEventBus } from './memory-events.js';
+import { MemoryHistory } from './memory-history.js';
+import type { HistoryRange, JobScan, JobScanResult, StoredQueueStats } from './operations-types.js';
 import {
   type ClaimResult,
   emptyCounts,
+  type HeadClaim,
   type InsertResult,
   isTerminalState,
-  type JobIndex,
   type JobStateStore,
   type JobWrite,
   type StoredJob,
+  type TicketOutcome,
   type VersionedWrite,
 } from './types.js';
 
+/** Options of `memoryStore`. */
+export interface MemoryStoreOptions {
+  /** Job-event messages kept for subscribers that resume from a position. Default 1000, 1..100000. */
+  eventBufferSize?: number;
+}
+
 /** Creates an in-memory `JobStateStore` (development only: not shared between processes, not durable). */
-export function memoryStore(): JobStateStore {
-  return new MemoryJobStateStore();
+export function memoryStore(options: MemoryStoreOptions = {}): JobStateStore {
+  const size = options.eventBufferSize ?? 1_000;
+  if (!Number.isInteger(size) || size < 1 || size > 100_000) {
+    throw new InvalidOptionsError(
+      `sqs: memoryStore eventBufferSize must be an integer 1..100000, got ${JSON.stringify(options.eventBufferSize)}`,
+    );
+  }
+  return new MemoryJobStateStore(size);
 }
 
 class MemoryJobStateStore implements JobStateStore {
   readonly name = 'memory';
   readonly durable = false;
-  private readonly jobs = new Map<string, StoredJob>();
+  readonly throttle = inProcessThrottleCounters();
+  readonly events: MemoryEventBus;
+  private readonly jobs = new Map<string, MemoryJob>();
+  /** Every id, ascending: what searches walk (newest first from the end). */
+  private readonly ids: string[] = [];
+  private readonly workers = new Map<string, { data: string; expiresAtMs: number }>();
+  private readonly history = new MemoryHistory();
   private readonly uniqueKeys = new Map<string, string>();
   private readonly queues = new Set<string>();
   private readonly paused = new Set<string>();
   private readonly schedules = new Map<string, string>();
+  /** Ready indexes, message bindings and unrung marks (see `memory-delivery.ts`). */
+  private readonly delivery = new MemoryDelivery(this.jobs, this.paused);
+
+  constructor(eventBufferSize: number) {
+    this.events = new MemoryEventBus(eventBufferSize);
+  }
 
   async connect(): Promise<void> {}
   async close(): Promise<void> {}
@@ -42,7 +78,11 @@ class MemoryJobStateStore implements JobStateStore {
         if (holder !== undefined) return { created: false, existingJobId: holder };
         this.uniqueKeys.set(slot, job.id);
       }
-      this.jobs.set(job.id, { ...job, version: 1 });
+      const { unrungSince, ...fields } = job;
+      const stored: MemoryJob = { ...fields, version: 1, heldBy: '' };
+      this.jobs.set(job.id, stored);
+      this.delivery.inserted(stored, unrungSince);
+      this.ids.splice(lowerBound(this.ids, job.id), 0, job.id);
       this.queues.add(job.queue);
       return { created: true };
     });
@@ -61,15 +101,25 @@ class MemoryJobStateStore implements JobStateStore {
     const current = this.jobs.get(job.id);
     if (!current || current.version !== expectedVersion) return null;
     const version = current.version + 1;
+    // A running job stays bound to the message it runs under; any other state frees it.
+    const heldBy = job.state === 'running' ? current.heldBy : '';
     // Queue, task and unique key never change after insert; keep the stored ones.
-    const next: StoredJob = {
+    const next: MemoryJob = {
       ...current,
       data: job.data,
       state: job.state,
+      runAt: job.runAt,
+      priority: job.priority,
+      attempt: job.attempt,
+      startedAt: job.startedAt,
+      leaseToken: job.leaseToken,
+      movedOff: job.movedOff,
+      heldBy,
       version,
       ...(isTerminalState(job.state) ? { finishedAt: job.finishedAt ?? 0 } : { finishedAt: undefined }),
     };
     this.jobs.set(job.id, next);
+    this.delivery.updated(current, next, job.unrungSince);
     if (current.uniqueKey !== '') {
       const slot = uniqueSlot(current.task, current.uniqueKey);
       if (isTerminalState(job.state)) {
@@ -79,6 +129,22 @@ class MemoryJobStateStore implements JobStateStore {
       }
     }
     return version;
+  }
+
+  async claimHeads(claim: HeadClaim): Promise<TicketOutcome[]> {
+    return this.delivery.claimHeads(claim);
+  }
+
+  async missingTickets(queue: string, nowMs: number, graceMs: number, cap: number): Promise<number> {
+    return this.delivery.missingTickets(queue, nowMs, graceMs, cap);
+  }
+
+  async markRung(ids: string[]): Promise<void> {
+    this.delivery.markRung(ids);
+  }
+
+  async unrungBefore(cutoffMs: number, limit: number): Promise<string[]> {
+    return this.delivery.unrungBefore(cutoffMs, limit);
   }
 
   async claimJobs(writes: VersionedWrite[]): Promise<ClaimResult[]> {
@@ -99,6 +165,9 @@ class MemoryJobStateStore implements JobStateStore {
     const current = this.jobs.get(id);
     if (!current) return false;
     this.jobs.delete(id);
+    this.delivery.deleted(current);
+    const at = lowerBound(this.ids, id);
+    if (this.ids[at] === id) this.ids.splice(at, 1);
     if (current.uniqueKey !== '') {
       const slot = uniqueSlot(current.task, current.uniqueKey);
       if (this.uniqueKeys.get(slot) === id) this.uniqueKeys.delete(slot);
@@ -106,16 +175,80 @@ class MemoryJobStateStore implements JobStateStore {
     return true;
   }
 
-  async listJobIds(index: JobIndex, options: { before?: string; limit: number }): Promise<string[]> {
-    const ids: string[] = [];
-    for (const job of this.jobs.values()) {
-      if (options.before !== undefined && job.id >= options.before) continue;
-      if (index.kind === 'state' && job.state !== index.value) continue;
-      if (index.kind === 'queue' && job.queue !== index.value) continue;
-      if (index.kind === 'task' && job.task !== index.value) continue;
-      ids.push(job.id);
+  async scanJobs(scan: JobScan): Promise<JobScanResult> {
+    let index = (scan.before === undefined ? this.ids.length : lowerBound(this.ids, scan.before)) - 1;
+    const jobs: StoredJob[] = [];
+    let examined = 0;
+    let last: string | undefined;
+    while (index >= 0 && examined < scan.examine && jobs.length < scan.want) {
+      const id = this.ids[index--]!;
+      examined++;
+      last = id;
+      const job = this.jobs.get(id)!;
+      if (matchesIndexedFields(job, scan)) jobs.push({ ...job });
     }
-    return ids.sort((a, b) => (a < b ? 1 : a > b ? -1 : 0)).slice(0, options.limit);
+    return { jobs, examined, ...(last === undefined ? {} : { last }), exhausted: index < 0 };
+  }
+
+  async deleteJobsIn(ids: string[], states: JobState[]): Promise<string[]> {
+    const deleted: string[] = [];
+    for (const id of ids) {
+      const job = this.jobs.get(id);
+      if (job && states.includes(job.state) && (await this.deleteJob(id))) deleted.push(id);
+    }
+    return deleted;
+  }
+
+  async queueStats(): Promise<StoredQueueStats[]> {
+    const stats = new Map<string, StoredQueueStats>();
+    for (const queue of [...this.queues].sort()) {
+      stats.set(queue, {
+        queue,
+        counts: emptyCounts(),
+        oldestPendingRunAt: null,
+        paused: this.paused.has(queue),
+      });
+    }
+    for (const job of this.jobs.values()) {
+      const entry = stats.get(job.queue);
+      if (!entry) continue;
+      entry.counts[job.state]++;
+      if (
+        job.state === 'pending' &&
+        (entry.oldestPendingRunAt === null || job.runAt < entry.oldestPendingRunAt)
+      )
+        entry.oldestPendingRunAt = job.runAt;
+    }
+    return [...stats.values()];
+  }
+
+  async putWorker(id: string, data: string, expiresAtMs: number): Promise<void> {
+    this.workers.set(id, { data, expiresAtMs });
+  }
+
+  async removeWorker(id: string): Promise<void> {
+    this.workers.delete(id);
+  }
+
+  async listWorkers(nowMs: number): Promise<string[]> {
+    const live: string[] = [];
+    for (const [id, entry] of this.workers) {
+      if (entry.expiresAtMs > nowMs) live.push(entry.data);
+      else this.workers.delete(id);
+    }
+    return live;
+  }
+
+  async recordHistory(cells: HistoryCell[]): Promise<void> {
+    this.history.record(cells);
+  }
+
+  async readHistory(range: HistoryRange): Promise<HistoryCell[]> {
+    return this.history.read(range);
+  }
+
+  async pruneHistory(cutoffMs: number): Promise<number> {
+    return this.history.prune(cutoffMs);
   }
 
   async countJobs(queue?: string): Promise<JobCounts> {
@@ -175,6 +308,33 @@ class MemoryJobStateStore implements JobStateStore {
     this.schedules.set(key, next);
     return true;
   }
+}
+
+/** Index of the first id in `ids` (ascending) that is not smaller than `id`. */
+function lowerBound(ids: string[], id: string): number {
+  let low = 0;
+  let high = ids.length;
+  while (low < high) {
+    const middle = (low + high) >>> 1;
+    if (ids[middle]! < id) low = middle + 1;
+    else high = middle;
+  }
+  return low;
+}
+
+/** The store's part of a search: indexed fields (states, queue, task, finishedBefore) and substrings. */
+function matchesIndexedFields(job: MemoryJob, scan: JobScan): boolean {
+  if (scan.states !== undefined && !scan.states.includes(job.state)) return false;
+  if (scan.queue !== undefined && job.queue !== scan.queue) return false;
+  if (scan.task !== undefined && job.task !== scan.task) return false;
+  if (scan.createdAfter !== undefined && job.createdAt < scan.createdAfter) return false;
+  if (scan.createdBefore !== undefined && job.createdAt >= scan.createdBefore) return false;
+  if (scan.contains?.some((needle) => !job.data.includes(needle))) return false;
+  if (scan.finishedBefore !== undefined) {
+    if (!isTerminalState(job.state) || job.finishedAt === undefined || job.finishedAt >= scan.finishedBefore)
+      return false;
+  }
+  return true;
 }
 
 /** The map key of one (task, unique key) pair; length-prefixed so no two pairs collide. */

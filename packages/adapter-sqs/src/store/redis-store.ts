@@ -2,26 +2,37 @@
  * Production job-state store on Redis (ioredis). Records are hashes (`data` plus
  * indexed fields and a version), indexes are lexicographic sorted sets (ids are
  * time-ordered UUIDv7, so reverse lex order is newest first), counts are per-queue
- * hashes kept in step by the same Lua script that moves a job's state.
+ * hashes kept in step by the same Lua script that moves a job's state. The operations
+ * part (workers, events, history, search, statistics) is in `redis-operations.ts` and
+ * `redis-events.ts`.
  */
-import { AdapterError, type JobCounts, type JobState } from '@switchyard/core';
+import { type HistoryCell, InvalidOptionsError, type JobCounts, type JobState } from '@switchyard/core';
 import type { Redis } from 'ioredis';
+import type { HistoryRange, JobScan, JobScanResult, StoredQueueStats } from './operations-types.js';
 import {
-  DELETE_JOB,
-  GET_JOBS,
-  INSERT_JOBS,
-  SWAP_SCHEDULE,
-  UPDATE_JOB,
-  UPDATE_JOBS,
-} from './redis-scripts.js';
+  connectOwnClient,
+  eventConnectionName,
+  openEventConnection,
+  type RedisClass,
+  type StoreClient,
+  withScripts,
+} from './redis-connection.js';
+import { readRedisDurability, redisDurabilityWarnings } from './redis-durability.js';
+import { RedisEventStream } from './redis-events.js';
+import * as operations from './redis-operations.js';
+import { claimedJobs, toStoredJob, writeArgs } from './redis-replies.js';
+import { READ_FIELDS } from './redis-scripts.js';
+import { redisThrottleCounters } from './redis-throttle.js';
 import {
   type ClaimResult,
   emptyCounts,
+  type HeadClaim,
   type InsertResult,
-  type JobIndex,
   type JobStateStore,
   type JobWrite,
   type StoredJob,
+  type ThrottleCounters,
+  type TicketOutcome,
   type VersionedWrite,
 } from './types.js';
 
@@ -33,45 +44,63 @@ export interface RedisStoreOptions {
   url?: string;
   /** Namespace of every key, e.g. `{orders}` (braces make it a Redis Cluster hash tag). Default `switchyard-sqs`. */
   keyPrefix?: string;
-}
-
-/** Scripts registered with `defineCommand`, as ioredis exposes them. */
-interface ScriptCommands {
-  syInsertJobs(...args: string[]): Promise<string[]>;
-  syUpdateJob(...args: string[]): Promise<number | null>;
-  syUpdateJobs(...args: string[]): Promise<number[]>;
-  syGetJobs(...args: string[]): Promise<string[]>;
-  syDeleteJob(...args: string[]): Promise<number>;
-  sySwapSchedule(...args: string[]): Promise<number>;
+  /**
+   * Job-event messages kept in the event stream (`XADD … MAXLEN ~`): how far back a subscriber
+   * can resume after a disconnect. Default 10000, 100..1000000.
+   */
+  eventLogLength?: number;
 }
 
 /** Creates the Redis `JobStateStore` (ioredis is an optional peer dependency, loaded on `connect()`). */
 export function redisStore(options: RedisStoreOptions = {}): JobStateStore {
-  return new RedisJobStateStore(options);
+  const eventLogLength = options.eventLogLength ?? 10_000;
+  if (!Number.isInteger(eventLogLength) || eventLogLength < 100 || eventLogLength > 1_000_000) {
+    throw new InvalidOptionsError(
+      `sqs: redisStore eventLogLength must be an integer 100..1000000, got ${JSON.stringify(options.eventLogLength)}`,
+    );
+  }
+  return new RedisJobStateStore(options, eventLogLength);
 }
-
-const FIELDS = ['data', 'ver', 'state', 'queue', 'task', 'uk'] as const;
 
 class RedisJobStateStore implements JobStateStore {
   readonly name = 'redis';
   readonly durable = true;
+  readonly events: RedisEventStream;
+  readonly throttle: ThrottleCounters;
   private readonly ns: string;
-  private client: (Redis & ScriptCommands) | null = null;
-  private connecting: Promise<Redis & ScriptCommands> | null = null;
+  private client: StoreClient | null = null;
+  private connecting: Promise<StoreClient> | null = null;
   private readonly ownsClient: boolean;
+  /** The ioredis class, once loaded (to open event connections when the store opened its own client). */
+  private RedisClass: RedisClass | null = null;
   /** The latest connection-level error of a client this store opened (for diagnostics). */
   lastConnectionError: Error | null = null;
 
-  constructor(private readonly options: RedisStoreOptions) {
+  constructor(
+    private readonly options: RedisStoreOptions,
+    eventLogLength: number,
+  ) {
     this.ns = options.keyPrefix ?? 'switchyard-sqs';
     this.ownsClient = options.client === undefined;
+    this.events = new RedisEventStream({
+      key: `${this.ns}:events`,
+      maxLength: eventLogLength,
+      shared: () => this.redis(),
+      dedicated: () => this.openEventConnection(),
+    });
+    this.throttle = redisThrottleCounters(() => this.redis(), this.ns);
   }
 
   async connect(): Promise<void> {
     await this.redis();
   }
 
+  async durabilityWarnings(): Promise<string[]> {
+    return redisDurabilityWarnings(await readRedisDurability(await this.redis()));
+  }
+
   async close(): Promise<void> {
+    await this.events.closeAll();
     const client = this.client;
     this.client = null;
     this.connecting = null;
@@ -84,54 +113,39 @@ class RedisJobStateStore implements JobStateStore {
     }
   }
 
-  private redis(): Promise<Redis & ScriptCommands> {
+  private redis(): Promise<StoreClient> {
     if (this.client) return Promise.resolve(this.client);
-    this.connecting ??= this.open();
+    this.connecting ??= this.open().then((client) => {
+      this.client = client;
+      return client;
+    });
     return this.connecting;
   }
 
-  private async open(): Promise<Redis & ScriptCommands> {
-    let client: Redis;
-    const url = this.options.url ?? process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
-    if (this.options.client) {
-      client = this.options.client;
-    } else {
-      const { Redis: RedisClient } = await import('ioredis').catch((cause: unknown) => {
-        throw new AdapterError(
-          'sqs',
-          'the Redis job-state store needs the optional peer dependency "ioredis"',
-          { cause },
-        );
-      });
-      client = new RedisClient(url, {
-        lazyConnect: true,
-        maxRetriesPerRequest: 2,
-        enableAutoPipelining: true,
-      });
-      // Connection errors also reject the commands waiting on them, where they are wrapped and
-      // reported; this listener keeps ioredis from printing them a second time as unhandled.
-      client.on('error', (error: Error) => {
+  private get url(): string {
+    return this.options.url ?? process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
+  }
+
+  private async open(): Promise<StoreClient> {
+    const onError = (error: Error) => {
+      this.lastConnectionError = error;
+    };
+    if (this.options.client) return withScripts(this.options.client);
+    const opened = await connectOwnClient(this.url, onError);
+    this.RedisClass = opened.RedisClass;
+    return withScripts(opened.client);
+  }
+
+  private async openEventConnection(): Promise<Redis> {
+    return openEventConnection({
+      url: this.url,
+      RedisClass: this.RedisClass,
+      shared: await this.redis(),
+      name: eventConnectionName(this.ns),
+      onError: (error) => {
         this.lastConnectionError = error;
-      });
-      try {
-        await client.connect();
-      } catch (cause) {
-        client.disconnect(false);
-        throw new AdapterError(
-          'sqs',
-          `cannot reach Redis for the job-state store at ${url} (set REDIS_URL, or start one with: docker run -p 6379:6379 redis:7)`,
-          { cause },
-        );
-      }
-    }
-    client.defineCommand('syInsertJobs', { numberOfKeys: 1, lua: INSERT_JOBS });
-    client.defineCommand('syUpdateJob', { numberOfKeys: 1, lua: UPDATE_JOB });
-    client.defineCommand('syUpdateJobs', { numberOfKeys: 1, lua: UPDATE_JOBS });
-    client.defineCommand('syGetJobs', { numberOfKeys: 1, lua: GET_JOBS });
-    client.defineCommand('syDeleteJob', { numberOfKeys: 1, lua: DELETE_JOB });
-    client.defineCommand('sySwapSchedule', { numberOfKeys: 1, lua: SWAP_SCHEDULE });
-    this.client = client as Redis & ScriptCommands;
-    return this.client;
+      },
+    });
   }
 
   async insertJobs(jobs: JobWrite[]): Promise<InsertResult[]> {
@@ -146,6 +160,11 @@ class RedisJobStateStore implements JobStateStore {
         job.task,
         job.uniqueKey,
         job.finishedAt?.toString() ?? '',
+        String(job.runAt),
+        String(job.createdAt),
+        String(job.priority),
+        String(job.attempt),
+        job.unrungSince?.toString() ?? '',
       );
     }
     const results = await (await this.redis()).syInsertJobs(...args);
@@ -155,7 +174,7 @@ class RedisJobStateStore implements JobStateStore {
   }
 
   async getJob(id: string): Promise<StoredJob | null> {
-    const values = await (await this.redis()).hmget(this.jobKey(id), ...FIELDS);
+    const values = await (await this.redis()).hmget(this.jobKey(id), ...READ_FIELDS);
     return toStoredJob(id, values);
   }
 
@@ -163,22 +182,15 @@ class RedisJobStateStore implements JobStateStore {
     if (ids.length === 0) return [];
     // One script call rather than a pipeline of HMGETs: far less client work per job.
     const flat = await (await this.redis()).syGetJobs(this.routingKey, this.ns, ...ids);
-    return ids.map((id, index) => {
-      const values = flat.slice(index * FIELDS.length, (index + 1) * FIELDS.length);
-      // The script answers '' for missing fields; a job always has a version.
-      return toStoredJob(id, values[1] === '' ? [null, null] : values);
-    });
+    const width = READ_FIELDS.length;
+    return ids.map((id, index) => toStoredJob(id, flat.slice(index * width, (index + 1) * width)));
   }
 
   async updateJob(expectedVersion: number, job: JobWrite): Promise<number | null> {
     const version = await (await this.redis()).syUpdateJob(
       this.routingKey,
       this.ns,
-      job.id,
-      String(expectedVersion),
-      job.data,
-      job.state,
-      job.finishedAt?.toString() ?? '',
+      ...writeArgs(expectedVersion, job),
     );
     return version === null ? null : Number(version);
   }
@@ -196,27 +208,49 @@ class RedisJobStateStore implements JobStateStore {
     if (writes.length === 0) return [];
     const args = [this.routingKey, this.ns, String(writes.length)];
     for (const { expectedVersion, job } of writes) {
-      args.push(
-        job.id,
-        String(expectedVersion),
-        job.data,
-        job.state,
-        job.finishedAt?.toString() ?? '',
-        unlessPaused ? job.queue : '',
-      );
+      args.push(...writeArgs(expectedVersion, job), unlessPaused ? job.queue : '');
     }
     const results = await (await this.redis()).syUpdateJobs(...args);
     return results.map((result) => (result === -1 ? 'paused' : result === 0 ? null : Number(result)));
   }
 
-  async deleteJob(id: string): Promise<boolean> {
-    return (await (await this.redis()).syDeleteJob(this.routingKey, this.ns, id)) === 1;
+  async claimHeads(claim: HeadClaim): Promise<TicketOutcome[]> {
+    if (claim.spends.length === 0) return [];
+    const args = [this.routingKey, this.ns, String(claim.nowMs), String(claim.spends.length)];
+    for (const spend of claim.spends) {
+      args.push(spend.queue, spend.messageId, spend.receipt, String(spend.want), spend.recover ? '1' : '0');
+    }
+    args.push(...claim.leaseTokens);
+    const replies = await (await this.redis()).syClaimHeads(...args);
+    return replies.map(([status, exhausted, claimed, unsent]) => ({
+      paused: status === -1,
+      exhausted: exhausted === 1,
+      claimed: claimedJobs(claimed),
+      unsent,
+    }));
   }
 
-  async listJobIds(index: JobIndex, options: { before?: string; limit: number }): Promise<string[]> {
-    const key = index.kind === 'all' ? `${this.ns}:idx:all` : `${this.ns}:idx:${index.kind}:${index.value}`;
-    const max = options.before === undefined ? '+' : `(${options.before}`;
-    return (await this.redis()).zrevrangebylex(key, max, '-', 'LIMIT', 0, options.limit);
+  async missingTickets(queue: string, nowMs: number, graceMs: number, cap: number): Promise<number> {
+    return (await this.redis()).syMissingTickets(
+      this.routingKey,
+      this.ns,
+      queue,
+      String(nowMs),
+      String(graceMs),
+      String(cap),
+    );
+  }
+
+  async markRung(ids: string[]): Promise<void> {
+    if (ids.length > 0) await (await this.redis()).zrem(`${this.ns}:unrung`, ...ids);
+  }
+
+  async unrungBefore(cutoffMs: number, limit: number): Promise<string[]> {
+    return (await this.redis()).zrangebyscore(`${this.ns}:unrung`, '-inf', cutoffMs, 'LIMIT', 0, limit);
+  }
+
+  async deleteJob(id: string): Promise<boolean> {
+    return (await (await this.redis()).syDeleteJob(this.routingKey, this.ns, id)) === 1;
   }
 
   async countJobs(queue?: string): Promise<JobCounts> {
@@ -277,6 +311,46 @@ class RedisJobStateStore implements JobStateStore {
     return (await (await this.redis()).sySwapSchedule(this.routingKey, this.ns, key, expected, next)) === 1;
   }
 
+  async scanJobs(scan: JobScan): Promise<JobScanResult> {
+    return operations.scanJobs(await this.scope(), scan);
+  }
+
+  async deleteJobsIn(ids: string[], states: JobState[]): Promise<string[]> {
+    return operations.deleteJobsIn(await this.scope(), ids, states);
+  }
+
+  async queueStats(): Promise<StoredQueueStats[]> {
+    return operations.queueStats(await this.scope());
+  }
+
+  async putWorker(id: string, data: string, expiresAtMs: number): Promise<void> {
+    await operations.putWorker(await this.scope(), id, data, expiresAtMs);
+  }
+
+  async removeWorker(id: string): Promise<void> {
+    await operations.removeWorker(await this.scope(), id);
+  }
+
+  async listWorkers(nowMs: number): Promise<string[]> {
+    return operations.listWorkers(await this.scope(), nowMs);
+  }
+
+  async recordHistory(cells: HistoryCell[], retentionMs: number): Promise<void> {
+    await operations.recordHistory(await this.scope(), cells, retentionMs);
+  }
+
+  async readHistory(range: HistoryRange): Promise<HistoryCell[]> {
+    return operations.readHistory(await this.scope(), range);
+  }
+
+  async pruneHistory(cutoffMs: number): Promise<number> {
+    return operations.pruneHistory(await this.scope(), cutoffMs);
+  }
+
+  private async scope(): Promise<operations.RedisScope> {
+    return { redis: await this.redis(), ns: this.ns, routingKey: this.routingKey };
+  }
+
   /**
    * KEYS[1] of every script: it tells a cluster client which node to run the script on. The
    * scripts touch other keys of the namespace too, which is why the namespace should be a hash tag.
@@ -290,17 +364,4 @@ class RedisJobStateStore implements JobStateStore {
   }
 }
 
-/** Builds a `StoredJob` from an HMGET reply in `FIELDS` order, or null when the hash does not exist. */
-function toStoredJob(id: string, values: Array<string | null>): StoredJob | null {
-  const [data, version, state, queue, task, uniqueKey] = values;
-  if (version === null || version === undefined) return null;
-  return {
-    id,
-    data: data ?? '',
-    version: Number(version),
-    state: (state ?? 'failed') as JobState,
-    queue: queue ?? '',
-    task: task ?? '',
-    uniqueKey: uniqueKey ?? '',
-  };
-}
+export { eventConnectionName };

@@ -46,7 +46,7 @@ export function registerGracefulShutdown(env: SuiteEnv): void {
         await first.stop({ timeout: scope.ms(200) });
         const stoppedAfter = Date.now() - stopAt;
         expect(stoppedAfter).toBeGreaterThanOrEqual(scope.ms(200) - 2);
-        expect(stoppedAfter).toBeLessThan(scope.ms(200) + scope.ms(1500));
+        expect(stoppedAfter).toBeLessThan(scope.ms(200) + scope.deliverySlackMs);
         expect(firstSignalReason).toBeDefined();
         const released = await yard.jobs.get(id);
         expect(released).toMatchObject({ state: 'pending', attempt: 0 });

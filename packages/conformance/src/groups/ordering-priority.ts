@@ -1,6 +1,6 @@
 /**
  * Among ready jobs of one queue: priority ascending, then runAt, then enqueue order.
- * With `capabilities.ordering: 'best-effort'` (SQS standard queues) the same tests
+ * With `capabilities.ordering: 'best-effort'` (e.g. SQS FIFO queues, ordered per message group) the same tests
  * assert only that every job ran exactly once — a declared difference, not a skip.
  */
 import type { JobRecord, Switchyard } from '@switchyard/core';

@@ -10,6 +10,8 @@ import { echoTask } from '../tasks.js';
 import { sleep, waitUntil } from '../wait.js';
 
 const EVERY_SECOND = '*/1 * * * * *';
+/** How many ticks the two-scheduler test waits for. */
+const TICKS = 3;
 
 /** The tick a schedule job belongs to: core's `scheduleTick` metadata, else its runAt second. */
 function tickOf(job: JobRecord): string {
@@ -90,30 +92,42 @@ export function registerSchedules(env: SuiteEnv): void {
         const runs = new Map<string, number>();
         const first = await schedulingYard(scope, runs);
         await schedulingYard(scope, runs);
+        const upsertedAt = Date.now();
         await first.schedules.upsert({
           key: 'every-second',
           task: echoTask,
           cron: EVERY_SECOND,
           payload: { n: 1 },
         });
-        await sleep(scope.ms(3300));
+        // Wait for ticks instead of sleeping: three ticks of an every-second cron.
+        await waitUntil(
+          async () => (await jobsOfTask(first, echoTask.name)).length >= TICKS,
+          scope.ms(TICKS * 1000 + 1000) + scope.deliverySlackMs,
+          `${TICKS} ticks`,
+        );
         expect(await first.schedules.pause('every-second')).toBe(true);
-        // A tick already claimed when the pause landed may still be enqueued; let it settle.
-        await sleep(scope.ms(300));
+        const pausedAt = Date.now();
+        // Paused: no tick after the pause may fire (a window in which nothing may happen).
+        await sleep(scope.ms(1500));
         const jobs = await jobsOfTask(first, echoTask.name);
         const ticks = jobs.map(tickOf);
+        // Exactly once per tick: as many distinct ticks as jobs, however many schedulers ran.
         expect(new Set(ticks).size, `ticks: ${ticks.join(', ')}`).toBe(jobs.length);
-        expect(jobs.length).toBeGreaterThanOrEqual(2);
-        expect(jobs.length).toBeLessThanOrEqual(4);
+        expect(jobs.length).toBeGreaterThanOrEqual(TICKS);
+        // Only the cron's ticks: whole seconds from the upsert on; one claimed just before the
+        // pause may still be enqueued, but none due after it.
+        for (const tick of ticks) {
+          const at = new Date(tick).getTime();
+          expect(at % 1000, `tick ${tick}`).toBe(0);
+          expect(at, `tick ${tick}`).toBeGreaterThan(upsertedAt - 1000);
+          expect(at, `tick ${tick}`).toBeLessThanOrEqual(pausedAt);
+        }
         for (const job of jobs) {
           expect(job.payload).toEqual({ n: 1 });
           await waitForState(first, job.id, 'completed', scope.ms(3000));
         }
         expect([...runs.values()].every((count) => count === 1)).toBe(true);
         expect(runs.size).toBe(jobs.length);
-        // Paused: no further ticks.
-        await sleep(scope.ms(1500));
-        expect((await jobsOfTask(first, echoTask.name)).length).toBe(jobs.length);
         expect(await first.schedules.resume('every-second')).toBe(true);
         await waitUntil(
           async () => (await jobsOfTask(first, echoTask.name)).length > jobs.length,
@@ -140,12 +154,12 @@ export function registerSchedules(env: SuiteEnv): void {
       const schedulerStart = Date.now();
       const runs = new Map<string, number>();
       await schedulingYard(scope, runs);
+      // Two ticks: by the second, any replay of missed ticks would have been enqueued.
       await waitUntil(
-        async () => (await jobsOfTask(yard, echoTask.name)).length > 0,
-        scope.ms(3000),
-        'a first tick',
+        async () => (await jobsOfTask(yard, echoTask.name)).length >= 2,
+        scope.ms(3000) + scope.deliverySlackMs,
+        'two ticks',
       );
-      await sleep(scope.ms(300));
       const old = (await jobsOfTask(yard, echoTask.name)).filter(
         (job) => new Date(tickOf(job)).getTime() < schedulerStart - 1000,
       );

@@ -1,0 +1,83 @@
+/**
+ * W3C Trace Context (`traceparent`, `tracestate`) as a `TextMapPropagator`, so the
+ * context travels in a job's metadata even when the app registered no global
+ * propagator (the API's default propagator injects nothing).
+ */
+import {
+  type Context,
+  createTraceState,
+  isSpanContextValid,
+  type SpanContext,
+  type TextMapGetter,
+  type TextMapPropagator,
+  type TextMapSetter,
+  TraceFlags,
+  trace,
+} from '@opentelemetry/api';
+
+const TRACEPARENT = 'traceparent';
+const TRACESTATE = 'tracestate';
+const VERSION = '00';
+const PARSER = /^([0-9a-f]{2})-([0-9a-f]{32})-([0-9a-f]{16})-([0-9a-f]{2})(-.*)?$/;
+
+/** `traceparent` for a span context, per W3C Trace Context level 1. */
+export function formatTraceparent(spanContext: SpanContext): string {
+  const flags = (spanContext.traceFlags & TraceFlags.SAMPLED).toString(16).padStart(2, '0');
+  return `${VERSION}-${spanContext.traceId}-${spanContext.spanId}-${flags}`;
+}
+
+/** The span context in a `traceparent`, or undefined when it is malformed or invalid. */
+export function parseTraceparent(value: unknown): SpanContext | undefined {
+  if (typeof value !== 'string') return undefined;
+  const match = PARSER.exec(value.trim());
+  if (!match) return undefined;
+  const [, version, traceId, spanId, flags, rest] = match;
+  // Version ff is invalid; version 00 has nothing after the flags.
+  if (version === 'ff' || (version === VERSION && rest !== undefined)) return undefined;
+  const spanContext: SpanContext = {
+    traceId: traceId!,
+    spanId: spanId!,
+    traceFlags: Number.parseInt(flags!, 16) & TraceFlags.SAMPLED,
+    isRemote: true,
+  };
+  return isSpanContextValid(spanContext) ? spanContext : undefined;
+}
+
+/** The metadata entries for a span context: `traceparent`, and `tracestate` when there is one. */
+export function metadataOf(spanContext: SpanContext): Record<string, string> {
+  if (!isSpanContextValid(spanContext)) return {};
+  const state = spanContext.traceState?.serialize();
+  return state
+    ? { traceparent: formatTraceparent(spanContext), tracestate: state }
+    : { traceparent: formatTraceparent(spanContext) };
+}
+
+/** The remote span context stored in job metadata, or undefined. */
+export function spanContextFromMetadata(metadata: Record<string, string>): SpanContext | undefined {
+  const spanContext = parseTraceparent(metadata.traceparent);
+  if (spanContext && typeof metadata.tracestate === 'string' && metadata.tracestate !== '') {
+    spanContext.traceState = createTraceState(metadata.tracestate);
+  }
+  return spanContext;
+}
+
+/** Injects and extracts `traceparent` / `tracestate`. */
+export const w3cTraceContext: TextMapPropagator = {
+  inject(context: Context, carrier: unknown, setter: TextMapSetter): void {
+    const spanContext = trace.getSpanContext(context);
+    if (!spanContext || !isSpanContextValid(spanContext)) return;
+    setter.set(carrier, TRACEPARENT, formatTraceparent(spanContext));
+    const state = spanContext.traceState?.serialize();
+    if (state) setter.set(carrier, TRACESTATE, state);
+  },
+  extract(context: Context, carrier: unknown, getter: TextMapGetter): Context {
+    const raw = getter.get(carrier, TRACEPARENT);
+    const spanContext = parseTraceparent(Array.isArray(raw) ? raw[0] : raw);
+    if (!spanContext) return context;
+    const state = getter.get(carrier, TRACESTATE);
+    const stateText = Array.isArray(state) ? state.join(',') : state;
+    if (stateText) spanContext.traceState = createTraceState(stateText);
+    return trace.setSpanContext(context, spanContext);
+  },
+  fields: () => [TRACEPARENT, TRACESTATE],
+};

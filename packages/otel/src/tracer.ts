@@ -1,0 +1,194 @@
+/**
+ * `otelTracer()`: Switchyard's `JobTracer` on the OpenTelemetry API, following the
+ * messaging semantic conventions. Enqueue: a PRODUCER `send {queue}` span per job whose
+ * context is stored in the job's metadata (W3C `traceparent`); a bulk enqueue gets a
+ * PRODUCER `create {queue}` span per job and one `send {queue}` span linking them.
+ * Each attempt: a CONSUMER `process {queue}` span, child of the producer's context
+ * (`consumerContext: 'parent'`, the default) or a new trace linked to it (`'link'`).
+ */
+import {
+  type Attributes,
+  context,
+  defaultTextMapGetter,
+  defaultTextMapSetter,
+  type Link,
+  ROOT_CONTEXT,
+  type Span,
+  type SpanContext,
+  SpanKind,
+  SpanStatusCode,
+  type TextMapPropagator,
+  type Tracer,
+  type TracerProvider,
+  trace,
+} from '@opentelemetry/api';
+import {
+  type AttemptOutcome,
+  type AttemptSpan,
+  type EnqueueBatchSpan,
+  type EnqueueSpan,
+  InvalidOptionsError,
+  type JobRecord,
+  type JobTracer,
+  type NewJob,
+  type TelemetryScope,
+} from '@switchyard/core';
+import { ATTR, errorType, MESSAGING_SYSTEM, SCOPE_NAME } from './attributes.js';
+import { metadataOf, spanContextFromMetadata, w3cTraceContext } from './trace-context.js';
+
+/** Options of `otelTracer`. */
+export interface OtelTracerOptions {
+  /** Where spans go; default the global provider (`trace.getTracerProvider()`), looked up at first use. */
+  tracerProvider?: TracerProvider;
+  /**
+   * How an attempt's `process` span relates to the producer: `'parent'` (default) makes it
+   * a child in the producer's trace; `'link'` starts a new trace per attempt with a link to
+   * the producer (the conventions' default, better for jobs that run hours after enqueue).
+   */
+  consumerContext?: 'parent' | 'link';
+  /** How the context is written into and read from job metadata; default W3C `traceparent`/`tracestate`. */
+  propagator?: TextMapPropagator;
+}
+
+/** Builds the tracer. Throws `InvalidOptionsError` on a bad option. */
+export function otelTracer(options: OtelTracerOptions = {}): JobTracer {
+  const consumerContext = options.consumerContext ?? 'parent';
+  if (consumerContext !== 'parent' && consumerContext !== 'link') {
+    throw new InvalidOptionsError(
+      `consumerContext must be 'parent' or 'link', got ${JSON.stringify(options.consumerContext)}`,
+    );
+  }
+  const propagator = options.propagator ?? w3cTraceContext;
+  // The default codec reads and writes the metadata directly (no Context objects per job).
+  const direct = propagator === w3cTraceContext;
+  let tracer: Tracer | undefined;
+  // Looked up at first use (inside core's guard), so a provider registered after setup is used.
+  const tracerOf = (): Tracer => {
+    tracer ??= (options.tracerProvider ?? trace.getTracerProvider()).getTracer(SCOPE_NAME);
+    return tracer;
+  };
+  const creationContextOf = (metadata: Record<string, string> | undefined): SpanContext | undefined => {
+    if (!direct)
+      return trace.getSpanContext(propagator.extract(ROOT_CONTEXT, metadata ?? {}, defaultTextMapGetter));
+    if (metadata?.traceparent === undefined) return undefined;
+    return spanContextFromMetadata(metadata);
+  };
+
+  function startProducer(job: NewJob, scope: TelemetryScope, operation: 'send' | 'create') {
+    const parent = context.active();
+    // A creation context the caller stored on the job is kept (the conventions say not to replace it).
+    const given = creationContextOf(job.metadata);
+    const span = tracerOf().startSpan(
+      `${operation} ${job.queue}`,
+      {
+        kind: SpanKind.PRODUCER,
+        attributes: {
+          ...messagingAttributes(operation, job.queue, scope),
+          [ATTR.messageId]: job.id,
+          [ATTR.task]: job.task,
+          [ATTR.priority]: job.priority,
+        },
+        ...(given ? { links: [{ context: given }] } : {}),
+      },
+      parent,
+    );
+    let metadata: Record<string, string> = {};
+    if (given) {
+      // Keep the caller's context.
+    } else if (direct) {
+      metadata = metadataOf(span.spanContext());
+    } else {
+      propagator.inject(trace.setSpan(parent, span), metadata, defaultTextMapSetter);
+    }
+    const handle: EnqueueSpan = { metadata, end: (error) => endWith(span, error) };
+    return { span, handle };
+  }
+
+  return {
+    startEnqueue: (job, scope) => startProducer(job, scope, 'send').handle,
+
+    startEnqueueBatch(jobs, scope): EnqueueBatchSpan {
+      const parent = context.active();
+      const creates = jobs.map((job) => startProducer(job, scope, 'create'));
+      const queues = new Set(jobs.map((job) => job.queue));
+      const queue = queues.size === 1 ? jobs[0]!.queue : undefined;
+      const links: Link[] = creates.map(({ span }, index) => ({
+        context: span.spanContext(),
+        attributes: { [ATTR.messageId]: jobs[index]!.id },
+      }));
+      // CLIENT, not PRODUCER: its context is not the jobs' creation context (the create spans are).
+      const batch = tracerOf().startSpan(
+        queue === undefined ? 'send' : `send ${queue}`,
+        {
+          kind: SpanKind.CLIENT,
+          attributes: { ...messagingAttributes('send', queue, scope), [ATTR.batchCount]: jobs.length },
+          links,
+        },
+        parent,
+      );
+      return { jobs: creates.map(({ handle }) => handle), end: (error) => endWith(batch, error) };
+    },
+
+    startAttempt(job: JobRecord, scope: TelemetryScope): AttemptSpan {
+      const creation = creationContextOf(job.metadata);
+      const asChild = consumerContext === 'parent' && creation !== undefined;
+      // Never the worker loop's own context: a job's trace must not depend on where start() was called.
+      const parent = asChild ? trace.setSpanContext(ROOT_CONTEXT, creation) : ROOT_CONTEXT;
+      const queue = typeof job.queue === 'string' ? job.queue : undefined;
+      const span = tracerOf().startSpan(
+        queue === undefined ? 'process' : `process ${queue}`,
+        {
+          kind: SpanKind.CONSUMER,
+          root: !asChild,
+          attributes: {
+            ...messagingAttributes('process', queue, scope),
+            [ATTR.messageId]: job.id,
+            [ATTR.task]: job.task,
+            [ATTR.attempt]: job.attempt,
+            ...(scope.worker === undefined ? {} : { [ATTR.clientId]: scope.worker }),
+          },
+          ...(creation && !asChild ? { links: [{ context: creation }] } : {}),
+        },
+        parent,
+      );
+      const active = trace.setSpan(parent, span);
+      return {
+        run: (fn) => context.with(active, fn),
+        end(outcome: AttemptOutcome, error?: unknown) {
+          span.setAttribute(ATTR.outcome, outcome);
+          if (error !== undefined && (outcome === 'failed' || outcome === 'retrying'))
+            recordError(span, error);
+          span.end();
+        },
+      };
+    },
+  };
+}
+
+function messagingAttributes(
+  operation: 'send' | 'create' | 'process',
+  queue: string | undefined,
+  scope: TelemetryScope,
+): Attributes {
+  const attributes: Attributes = {
+    [ATTR.system]: MESSAGING_SYSTEM,
+    [ATTR.operationType]: operation,
+    [ATTR.operationName]: operation,
+    [ATTR.adapter]: scope.adapter,
+  };
+  if (queue !== undefined) attributes[ATTR.destination] = queue;
+  return attributes;
+}
+
+function endWith(span: Span, error: unknown): void {
+  if (error !== undefined) recordError(span, error);
+  span.end();
+}
+
+/** An exception event, `error.type` and an ERROR status. */
+function recordError(span: Span, error: unknown): void {
+  const exception = error instanceof Error ? error : new Error(String(error));
+  span.recordException(exception);
+  span.setAttribute(ATTR.errorType, errorType(error));
+  span.setStatus({ code: SpanStatusCode.ERROR, message: exception.message });
+}
