@@ -51,22 +51,6 @@ export function section(): Section {
     async scenarios(options: BenchOptions): Promise<Scenario[]> {
       const jobs = options.quick ? 2000 : 10_000;
       const samples = options.quick ? 20 : 50;
-      const concurrency = 100;
-      const spec: ScriptRun = {
-        script: 'bullmq.ts',
-        env: {
-          BENCH_JOBS: String(jobs),
-          BENCH_SAMPLES: String(samples),
-          BENCH_CONCURRENCY: String(concurrency),
-        },
-        timeoutMs: 20 * 60_000,
-        columns: sideBySideColumns({
-          enqueue: 'enqueue jobs/s',
-          process: 'process jobs/s',
-          p50: 'p50 ms',
-          p95: 'p95 ms',
-        }),
-      };
       const contenders: ScriptContender[] = [
         { name: 'switchyard', role: 'switchyard', system: 'switchyard yard + worker' },
         { name: 'bullmq', role: 'peer', system: 'raw BullMQ', settings: { api: 'Queue.addBulk / Worker' } },
@@ -79,10 +63,29 @@ export function section(): Section {
         },
         { name: 'adapter leases (no core)', role: 'peer', system: 'switchyard bullmq adapter (leases)' },
       ];
+      // Issue 22 asks for the processing ratio at concurrency 100 and at 10: one scenario each.
       return [
-        {
-          id: 'side-by-side',
-          title: 'Bulk enqueue, no-op processing (all queued first), idle enqueue-to-start',
+        { id: 'side-by-side', concurrency: 100 },
+        { id: 'side-by-side-c10', concurrency: 10 },
+      ].map(({ id, concurrency }): Scenario => {
+        const spec: ScriptRun = {
+          script: 'bullmq.ts',
+          env: {
+            BENCH_JOBS: String(jobs),
+            BENCH_SAMPLES: String(samples),
+            BENCH_CONCURRENCY: String(concurrency),
+          },
+          timeoutMs: 20 * 60_000,
+          columns: sideBySideColumns({
+            enqueue: 'enqueue jobs/s',
+            process: 'process jobs/s',
+            p50: 'p50 ms',
+            p95: 'p95 ms',
+          }),
+        };
+        return {
+          id,
+          title: `Bulk enqueue, no-op processing at concurrency ${concurrency} (all queued first), idle enqueue-to-start`,
           settings: {
             jobs,
             latencySamples: samples,
@@ -99,8 +102,8 @@ export function section(): Section {
             ...(settings ? { settings } : {}),
           })),
           runTogether: runScriptTogether(spec, contenders),
-        },
-      ];
+        };
+      });
     },
   };
 }

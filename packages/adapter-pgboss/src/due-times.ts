@@ -2,8 +2,7 @@
  * The times jobs are known to become ready (from NOTIFY payloads), earliest first, with one timer
  * on the injected clock for the earliest. Every time is kept (up to a bound), not only the
  * earliest: jobs a rate limit defers come back in a line, one share of the window apart, and a
- * consumer that remembered only the first would leave the rest to the fallback poll. A timer that
- * fires before the clock reads its time (Node's may, by a millisecond) waits the rest.
+ * consumer that remembered only the first would leave the rest to the fallback poll.
  */
 import type { Clock, TimerHandle } from '@switchyard/core';
 

@@ -191,21 +191,14 @@ export class TicketDelivery implements DeliveryMode<Ticket> {
 
   /**
    * A reserved ticket that arrived less than a second before its job is due (SQS delays count
-   * whole seconds, rounded down here) waits out the rest here, then joins the waiting list. A
-   * timer may fire a millisecond before the clock reads the due time; spent then, the ticket
-   * would find its job not yet due and be discarded, so the wait is checked against the clock.
+   * whole seconds, rounded down here) waits out the rest here, then joins the waiting list.
    */
   private holdUntilDue(ticket: Ticket, dueAtMs: number): void {
     const { clock } = this.runtime;
-    const left = dueAtMs - clock.now();
-    if (left <= 0) {
-      this.onReturned(ticket);
-      return;
-    }
     const timer = clock.setTimeout(() => {
       this.early.delete(timer);
-      this.holdUntilDue(ticket, dueAtMs);
-    }, left);
+      this.onReturned(ticket);
+    }, dueAtMs - clock.now());
     this.early.set(timer, ticket);
   }
 

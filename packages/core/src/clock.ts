@@ -4,6 +4,7 @@
  */
 export interface Clock {
   now(): number;
+  /** Calls `fn` once, not before `now()` reads the time of the call plus `ms`. */
   setTimeout(fn: () => void, ms: number): TimerHandle;
   clearTimeout(handle: TimerHandle): void;
 }
@@ -11,15 +12,41 @@ export interface Clock {
 /** Opaque timer handle. */
 export type TimerHandle = { readonly __timer: unique symbol } | ReturnType<typeof setTimeout>;
 
-/** The real clock. Timers are unref'd so they never keep a process alive. */
+/** Longest wait Node's `setTimeout` takes; a longer one fires at once (with a warning). */
+const MAX_NODE_TIMEOUT_MS = 2_147_483_647;
+
+/** A real timer: the Node timeout now pending for it (replaced when it re-arms). */
+interface SystemTimer {
+  timeout: ReturnType<typeof setTimeout>;
+}
+
+/**
+ * Calls `fn` once `Date.now()` reaches `dueAt`. Node measures timeouts on its loop's
+ * monotonic time, which can run a millisecond ahead of the wall clock, so a timeout may
+ * fire while `Date.now()` still reads before the due time; callers that compare the time
+ * (is the job due yet?) would then find nothing to do. This waits out the rest, and
+ * splits waits longer than Node allows, so a timer on this clock never fires early.
+ */
+function armSystemTimer(timer: SystemTimer | undefined, fn: () => void, dueAt: number): SystemTimer {
+  const left = dueAt - Date.now();
+  const timeout = setTimeout(
+    () => {
+      if (dueAt > Date.now()) armSystemTimer(armed, fn, dueAt);
+      else fn();
+    },
+    Math.max(0, Math.min(left, MAX_NODE_TIMEOUT_MS)),
+  );
+  timeout.unref?.();
+  const armed = timer ?? { timeout };
+  armed.timeout = timeout;
+  return armed;
+}
+
+/** The real clock. Timers are unref'd so they never keep a process alive, and never fire before `now()` reaches their time. */
 export const systemClock: Clock = {
   now: () => Date.now(),
-  setTimeout(fn, ms) {
-    const timer = setTimeout(fn, Math.max(0, Math.min(ms, 2_147_483_647)));
-    timer.unref?.();
-    return timer;
-  },
-  clearTimeout: (handle) => clearTimeout(handle as ReturnType<typeof setTimeout>),
+  setTimeout: (fn, ms) => armSystemTimer(undefined, fn, Date.now() + ms) as unknown as TimerHandle,
+  clearTimeout: (handle) => clearTimeout((handle as unknown as SystemTimer).timeout),
 };
 
 interface ManualTimer {

@@ -1,6 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { EMPTY_FILTERS } from '../app/src/job-filters.ts';
-import { applyJobEvent, insertJob, type JobRow, MAX_LIVE_ROWS, replayJobEvents } from '../app/src/live-jobs.ts';
+import {
+  applyJobEvent,
+  insertJob,
+  type JobRow,
+  MAX_LIVE_ROWS,
+  replayJobEvents,
+} from '../app/src/live-jobs.ts';
 import type { Job, JobEvent } from '../app/src/types.ts';
 
 const job = (id: string, createdAt: string, patch: Partial<Job> = {}): Job => ({

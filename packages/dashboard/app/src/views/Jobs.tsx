@@ -74,7 +74,12 @@ export function Jobs({ params }: { params: URLSearchParams }) {
       const replayed = replayJobEvents(
         page.jobs.map((job) => ({ job })),
         eventsDuringLoad.current ?? [],
-        { filters, firstPage: cursor === undefined, pageFull: page.nextCursor !== undefined, now: Date.now() },
+        {
+          filters,
+          firstPage: cursor === undefined,
+          pageFull: page.nextCursor !== undefined,
+          now: Date.now(),
+        },
       );
       setRows(replayed.rows);
       setNextCursor(page.nextCursor);
