@@ -131,7 +131,7 @@ export function runAttempt(lease: Lease, hooks: AttemptHooks): Promise<void> {
     if (
       payload instanceof Promise ||
       runtime.enqueueSettled(job.id) !== undefined ||
-      runtime.events.has('job:started')
+      runtime.events.listens('job:started')
     ) {
       return runInOrder(lease, hooks, logger, task, handler, payload);
     }
@@ -217,13 +217,13 @@ async function runInOrder(
     // Keep this process's events causal; only someone listening pays for it.
     const enqueueing = runtime.enqueueSettled(lease.job.id);
     if (enqueueing) await enqueueing;
-    if (runtime.events.has('job:started')) {
+    if (runtime.events.listens('job:started')) {
       const settlements = hooks.settlementsInFlight();
       if (settlements) await settlements;
     }
     const run = new AttemptRun(lease, task, hooks, logger);
     const ending = await run.execute(handler, payload);
-    if (!runtime.events.has('job:started')) return await settle(run, ending, payload);
+    if (!runtime.events.listens('job:started')) return await settle(run, ending, payload);
     let settled!: () => void;
     hooks.settling(
       new Promise<void>((resolve) => {

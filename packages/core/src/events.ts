@@ -54,9 +54,23 @@ export class EventHub implements EventSource {
 
   /** True when anybody (here or downstream) listens to `event`, so callers can skip building payloads. */
   has(event: keyof SwitchyardEvents): boolean {
+    return this.listens(event) || this.tapped();
+  }
+
+  /**
+   * True when a listener (here or downstream), not a tap, waits for `event`. Only such
+   * listeners are promised one process's events in order across jobs; taps (cluster
+   * publishing, history) need each job's own order only, so they never slow a worker down.
+   */
+  listens(event: keyof SwitchyardEvents): boolean {
     if (this.listenerTotal > 0 && (this.listeners.get(event)?.size ?? 0) > 0) return true;
+    for (const hub of this.forwardTo) if (hub.listens(event)) return true;
+    return false;
+  }
+
+  private tapped(): boolean {
     for (const tap of this.taps) if (tap.enabled()) return true;
-    for (const hub of this.forwardTo) if (hub.has(event)) return true;
+    for (const hub of this.forwardTo) if (hub.tapped()) return true;
     return false;
   }
 

@@ -367,6 +367,47 @@ describe('runAttempt', () => {
     expect(seen).toEqual([50]);
   });
 
+  describe('waiting for earlier settlements (cross-job order of local events)', () => {
+    /** Hooks whose earlier settlements never end: an attempt that waits for them never runs. */
+    function withSettlementsPending() {
+      const ran: number[] = [];
+      const task = defineTask({ name: 't', schema, handler: (payload) => void ran.push(payload.n) });
+      const setup = harness([task]);
+      setup.hooks.settlementsInFlight = () => new Promise(() => {});
+      return { ...setup, ran };
+    }
+
+    it('a local job:started listener makes the next job wait for them', async () => {
+      const { hooks, events, ran } = withSettlementsPending();
+      events.on('job:started', () => {});
+      void runAttempt(recordingLease({ task: 't', payload: { n: 1 } }), hooks);
+      await new Promise((resolve) => setImmediate(resolve));
+      expect(ran).toEqual([]);
+    });
+
+    it('a tap (cluster publishing, history) needs only per-job order: the job runs at once', async () => {
+      const { hooks, events, ran } = withSettlementsPending();
+      const tapped: string[] = [];
+      events.tap({ enabled: () => true, listener: (name) => void tapped.push(name) });
+      expect(events.has('job:started')).toBe(true);
+      expect(events.listens('job:started')).toBe(false);
+      const lease = recordingLease({ task: 't', payload: { n: 1 } });
+      await runAttempt(lease, hooks);
+      expect(ran).toEqual([1]);
+      expect(lease.calls).toEqual([{ kind: 'complete', result: undefined }]);
+      expect(tapped).toEqual(['job:started', 'job:completed']);
+    });
+
+    it('a listener on a hub the events are forwarded to counts as local', () => {
+      const { events } = withSettlementsPending();
+      const yardHub = new EventHub(() => {});
+      events.forward(yardHub);
+      expect(events.listens('job:started')).toBe(false);
+      yardHub.on('job:started', () => {});
+      expect(events.listens('job:started')).toBe(true);
+    });
+  });
+
   describe('a synchronous handler on a lease with completeNow', () => {
     /** A recording lease whose `complete` can be done synchronously, as an in-process adapter offers. */
     function syncLease(job: Parameters<typeof recordingLease>[0]) {
