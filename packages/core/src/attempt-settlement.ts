@@ -142,7 +142,7 @@ function announceCompleted(run: AttemptRun, result: unknown): void {
   metrics.observe('job_duration_seconds', durationMs / 1000, labels);
   if (announce) {
     events.emit('job:completed', {
-      job: { ...finished(job, 'completed', now), result },
+      job: finished(job, 'completed', now, { result }),
       result,
       durationMs,
     });
@@ -175,7 +175,7 @@ export async function failJob(
 ): Promise<void> {
   const { runtime } = hooks;
   const serialized = serializeError(error);
-  const job: JobRecord = { ...finished(lease.job, 'failed', runtime.clock.now()), error: serialized };
+  const job = finished(lease.job, 'failed', runtime.clock.now(), { error: serialized });
   const onFailed = task?.onFailed;
   // Where the adapter offers it, the hook's writes commit (or roll back) with the failure.
   const inTransaction =
@@ -218,11 +218,12 @@ export async function failJob(
   );
 }
 
-/** The job as it is once finished in `state` at `now`. */
+/** The job as it is once finished in `state` at `now`, with `outcome` (its result or error): one copy per event. */
 export function finished(
   job: JobRecord,
   state: 'completed' | 'failed' | 'cancelled',
   now: number,
+  outcome?: Pick<JobRecord, 'result'> | Pick<JobRecord, 'error'>,
 ): JobRecord {
-  return { ...job, state, finishedAt: new Date(now) };
+  return { ...job, state, finishedAt: new Date(now), ...outcome };
 }

@@ -180,7 +180,7 @@ function runFlowStep(lease: Lease, flows: FlowRuntime, hooks: AttemptHooks, logg
     }
     return step.complete(early.result).then(() => {
       metrics.increment('jobs_completed_total', labels);
-      const record = { ...finished(job, 'completed', clock.now()), result: early.result };
+      const record = finished(job, 'completed', clock.now(), { result: early.result });
       events.emit('job:completed', { job: record, result: early.result, durationMs: 0 });
     });
   };
