@@ -18,7 +18,11 @@ import {
 const TRACEPARENT = 'traceparent';
 const TRACESTATE = 'tracestate';
 const VERSION = '00';
-const PARSER = /^([0-9a-f]{2})-([0-9a-f]{32})-([0-9a-f]{16})-([0-9a-f]{2})(-.*)?$/;
+// Checked with one capture-free test, then sliced at fixed offsets: parsing runs once per attempt.
+const SHAPE = /^[0-9a-f]{2}-[0-9a-f]{32}-[0-9a-f]{16}-[0-9a-f]{2}(?:-.*)?$/;
+const LENGTH_V00 = 55;
+const ZERO_TRACE_ID = '0'.repeat(32);
+const ZERO_SPAN_ID = '0'.repeat(16);
 
 /** `traceparent` for a span context, per W3C Trace Context level 1. */
 export function formatTraceparent(spanContext: SpanContext): string {
@@ -29,18 +33,20 @@ export function formatTraceparent(spanContext: SpanContext): string {
 /** The span context in a `traceparent`, or undefined when it is malformed or invalid. */
 export function parseTraceparent(value: unknown): SpanContext | undefined {
   if (typeof value !== 'string') return undefined;
-  const match = PARSER.exec(value.trim());
-  if (!match) return undefined;
-  const [, version, traceId, spanId, flags, rest] = match;
+  const text = value.trim();
+  if (!SHAPE.test(text)) return undefined;
+  const version = text.slice(0, 2);
   // Version ff is invalid; version 00 has nothing after the flags.
-  if (version === 'ff' || (version === VERSION && rest !== undefined)) return undefined;
-  const spanContext: SpanContext = {
-    traceId: traceId!,
-    spanId: spanId!,
-    traceFlags: Number.parseInt(flags!, 16) & TraceFlags.SAMPLED,
+  if (version === 'ff' || (version === VERSION && text.length !== LENGTH_V00)) return undefined;
+  const traceId = text.slice(3, 35);
+  const spanId = text.slice(36, 52);
+  if (traceId === ZERO_TRACE_ID || spanId === ZERO_SPAN_ID) return undefined;
+  return {
+    traceId,
+    spanId,
+    traceFlags: Number.parseInt(text.slice(53, 55), 16) & TraceFlags.SAMPLED,
     isRemote: true,
   };
-  return isSpanContextValid(spanContext) ? spanContext : undefined;
 }
 
 /** The metadata entries for a span context: `traceparent`, and `tracestate` when there is one. */

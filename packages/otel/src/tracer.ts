@@ -82,12 +82,11 @@ export function otelTracer(options: OtelTracerOptions = {}): JobTracer {
       `${operation} ${job.queue}`,
       {
         kind: SpanKind.PRODUCER,
-        attributes: {
-          ...messagingAttributes(operation, job.queue, scope),
+        attributes: messagingAttributes(operation, job.queue, scope, {
           [ATTR.messageId]: job.id,
           [ATTR.task]: job.task,
           [ATTR.priority]: job.priority,
-        },
+        }),
         ...(given ? { links: [{ context: given }] } : {}),
       },
       parent,
@@ -121,7 +120,7 @@ export function otelTracer(options: OtelTracerOptions = {}): JobTracer {
         queue === undefined ? 'send' : `send ${queue}`,
         {
           kind: SpanKind.CLIENT,
-          attributes: { ...messagingAttributes('send', queue, scope), [ATTR.batchCount]: jobs.length },
+          attributes: messagingAttributes('send', queue, scope, { [ATTR.batchCount]: jobs.length }),
           links,
         },
         parent,
@@ -140,13 +139,12 @@ export function otelTracer(options: OtelTracerOptions = {}): JobTracer {
         {
           kind: SpanKind.CONSUMER,
           root: !asChild,
-          attributes: {
-            ...messagingAttributes('process', queue, scope),
+          attributes: messagingAttributes('process', queue, scope, {
             [ATTR.messageId]: job.id,
             [ATTR.task]: job.task,
             [ATTR.attempt]: job.attempt,
             ...(scope.worker === undefined ? {} : { [ATTR.clientId]: scope.worker }),
-          },
+          }),
           ...(creation && !asChild ? { links: [{ context: creation }] } : {}),
         },
         parent,
@@ -165,17 +163,17 @@ export function otelTracer(options: OtelTracerOptions = {}): JobTracer {
   };
 }
 
+/** The span's own `attributes` with the messaging ones added (one object per span). */
 function messagingAttributes(
   operation: 'send' | 'create' | 'process',
   queue: string | undefined,
   scope: TelemetryScope,
+  attributes: Attributes,
 ): Attributes {
-  const attributes: Attributes = {
-    [ATTR.system]: MESSAGING_SYSTEM,
-    [ATTR.operationType]: operation,
-    [ATTR.operationName]: operation,
-    [ATTR.adapter]: scope.adapter,
-  };
+  attributes[ATTR.system] = MESSAGING_SYSTEM;
+  attributes[ATTR.operationType] = operation;
+  attributes[ATTR.operationName] = operation;
+  attributes[ATTR.adapter] = scope.adapter;
   if (queue !== undefined) attributes[ATTR.destination] = queue;
   return attributes;
 }
