@@ -63,12 +63,6 @@ export interface MetricsRecorder {
   forgetWorker?(labels: WorkerLabels): void;
 }
 
-/** A worker's gauges, read by `MetricsRecorder.observeWorker`. */
-export interface WorkerGaugeValues {
-  worker_active_jobs: number;
-  worker_concurrency: number;
-}
-
 /** How one attempt ended, for spans. */
 export type AttemptOutcome = 'completed' | 'retrying' | 'failed' | 'cancelled' | 'abandoned';
 
