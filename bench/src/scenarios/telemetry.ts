@@ -4,10 +4,17 @@
  * provider, every span sampled and batched to an exporter that drops them), on the
  * memory adapter and on BullMQ. The "switchyard" contender has both on; "telemetry
  * off" is the same code without them, so their ratio is the cost; "metrics only" and
- * "tracing only" show where it goes.
+ * "tracing only" show where it goes, and "both, 1 % of traces sampled" what a production
+ * setup (a parent-based ratio sampler) pays.
  */
 import { randomBytes } from 'node:crypto';
-import { BatchSpanProcessor, type SpanExporter, TracerProvider } from '@opentelemetry/sdk-trace';
+import {
+  BatchSpanProcessor,
+  ParentBasedSampler,
+  type SpanExporter,
+  TraceIdRatioBasedSampler,
+  TracerProvider,
+} from '@opentelemetry/sdk-trace';
 import type { StandardSchemaV1 } from '@standard-schema/spec';
 import { bullmqAdapter } from '@switchyard/adapter-bullmq';
 import { memoryAdapter } from '@switchyard/adapter-memory';
@@ -39,13 +46,19 @@ const discardingExporter: SpanExporter = {
 };
 
 /** Which seams are on. */
-type Mode = 'both' | 'metrics' | 'tracing' | 'off';
+type Mode = 'both' | 'sampled' | 'metrics' | 'tracing' | 'off';
+
+/** The ratio of traces the "sampled" mode keeps. */
+const SAMPLED_RATIO = 0.01;
 
 /** Metrics into a fresh registry and/or spans through a real provider, or nothing. */
 function telemetry(mode: Mode): { options: Pick<SwitchyardOptions, 'telemetry'>; close(): Promise<void> } {
   if (mode === 'off') return { options: {}, close: async () => {} };
   const provider = new TracerProvider({
     spanProcessors: [new BatchSpanProcessor({ exporter: discardingExporter })],
+    ...(mode === 'sampled'
+      ? { sampler: new ParentBasedSampler({ root: new TraceIdRatioBasedSampler(SAMPLED_RATIO) }) }
+      : {}),
   });
   return {
     options: {
@@ -96,11 +109,19 @@ async function runBullmq(jobs: number, mode: Mode): Promise<Sample> {
   }
 }
 
-/** Both on (the figure the target is about), each alone (where the cost is), and off. */
+/** Both on (the figure the target is about), both with sampling, each alone (where the cost is), and off. */
 function contenders(runWith: (mode: Mode) => Promise<Sample>, note: string): Contender[] {
   const both = `prometheusMetrics + otelTracer (every span sampled, batch span processor); ${note}`;
   return [
     { name: 'switchyard', role: 'switchyard', settings: { telemetry: both }, run: () => runWith('both') },
+    {
+      name: 'both, 1 % sampled',
+      role: 'peer',
+      settings: {
+        telemetry: `prometheusMetrics + otelTracer, ParentBased(TraceIdRatioBased(${SAMPLED_RATIO})) sampler`,
+      },
+      run: () => runWith('sampled'),
+    },
     {
       name: 'metrics only',
       role: 'peer',
@@ -132,7 +153,7 @@ export function telemetrySection(): Section {
   let redisReason: string | undefined;
   return {
     name: 'telemetry',
-    peers: ['metrics only', 'tracing only', 'telemetry off'],
+    peers: ['both, 1 % sampled', 'metrics only', 'tracing only', 'telemetry off'],
     async availability() {
       const probe = await probeRedis();
       redisReason = 'reason' in probe ? probe.reason : undefined;
