@@ -1,5 +1,6 @@
 /** The figures the issues ask for, and the pure check of a run against them. */
 import type { ScenarioResult, SectionResult, TargetResult } from './results.ts';
+import { BASE_CONTENDER, backlogScenarioId } from './scenarios/backlog.ts';
 import { pairedRatio, ratioRange } from './stats.ts';
 
 /** A required figure: an absolute Switchyard number, or a ratio to a named peer. */
@@ -190,17 +191,24 @@ export const TARGETS: Target[] = [
 
 /** Issue 22: the processing rate must not fall with the backlog (within 20 % of the rate with 10,000 queued). */
 function backlogTargets(): Target[] {
-  return [
-    { scenario: 'backlog-100k', queued: '100,000' },
-    { scenario: 'backlog-1m', queued: '1,000,000' },
-  ].map(({ scenario, queued }) => ({
-    id: `pgboss-${scenario}`,
-    description: `pg-boss adapter: processing rate with ${queued} jobs queued ≥ 0.8× the rate with 10,000 queued`,
-    section: 'pgboss',
-    scenario,
-    metric: 'processRate',
-    check: { kind: 'ratio-at-least', peer: 'switchyard 10k', value: 0.8 },
-  }));
+  const plans = [
+    { section: 'pgboss', adapter: 'pg-boss', backlogs: [100_000, 1_000_000] },
+    { section: 'bullmq', adapter: 'BullMQ', backlogs: [100_000, 1_000_000] },
+    { section: 'sqs', adapter: 'SQS', backlogs: [100_000] },
+  ];
+  return plans.flatMap(({ section, adapter, backlogs }) =>
+    backlogs.map((backlog) => {
+      const scenario = backlogScenarioId(backlog);
+      return {
+        id: `${section}-${scenario}`,
+        description: `${adapter} adapter: processing rate with ${backlog.toLocaleString('en-US')} jobs queued ≥ 0.8× the rate with 10,000 queued`,
+        section,
+        scenario,
+        metric: 'processRate',
+        check: { kind: 'ratio-at-least' as const, peer: BASE_CONTENDER, value: 0.8 },
+      };
+    }),
+  );
 }
 
 function summary(scenario: ScenarioResult, contender: string, metric: string) {

@@ -316,6 +316,16 @@ describe('evaluateTarget: a spread across the rounds that crosses the target', (
 });
 
 describe('issue 22 targets', () => {
+  it('cover the backlogs the issue names on pg-boss, BullMQ and SQS', () => {
+    expect(TARGETS.filter((t) => t.id.includes('-backlog-')).map((t) => t.id)).toEqual([
+      'pgboss-backlog-100k',
+      'pgboss-backlog-1m',
+      'bullmq-backlog-100k',
+      'bullmq-backlog-1m',
+      'sqs-backlog-100k',
+    ]);
+  });
+
   it('compare the pg-boss backlog rates with the rate at 10,000 queued', () => {
     const backlog = TARGETS.filter((t) => t.id.startsWith('pgboss-backlog-'));
     expect(backlog.map((t) => t.scenario)).toEqual(['backlog-100k', 'backlog-1m']);

@@ -7,6 +7,7 @@
  */
 import { Redis } from 'ioredis';
 import type { BenchOptions, Scenario, Section } from '../section.ts';
+import { BASE_CONTENDER, backlogScenarios } from './backlog.ts';
 import {
   runScriptTogether,
   type ScriptContender,
@@ -38,7 +39,7 @@ export function section(): Section {
   let redisVersion = 'unknown';
   return {
     name: 'bullmq',
-    peers: ['bullmq', 'bullmq, prioritized', 'adapter leases (no core)'],
+    peers: ['bullmq', 'bullmq, prioritized', 'adapter leases (no core)', BASE_CONTENDER],
     async availability() {
       const probe = await probeRedis();
       if ('reason' in probe) return probe.reason;
@@ -64,7 +65,7 @@ export function section(): Section {
         { name: 'adapter leases (no core)', role: 'peer', system: 'switchyard bullmq adapter (leases)' },
       ];
       // Issue 22 asks for the processing ratio at concurrency 100 and at 10: one scenario each.
-      return [
+      const sideBySide = [
         { id: 'side-by-side', concurrency: 100 },
         { id: 'side-by-side-c10', concurrency: 10 },
       ].map(({ id, concurrency }): Scenario => {
@@ -104,6 +105,16 @@ export function section(): Section {
           runTogether: runScriptTogether(spec, contenders),
         };
       });
+      const backlog = backlogScenarios(
+        {
+          script: 'redis-backlog.ts',
+          env: { BENCH_BACKEND: 'bullmq' },
+          raw: { name: 'bullmq', only: 'bullmq', system: 'raw BullMQ' },
+          full: [100_000, 1_000_000],
+        },
+        options,
+      );
+      return [...sideBySide, ...backlog];
     },
   };
 }

@@ -4,7 +4,8 @@
  */
 import pg from 'pg';
 import type { BenchOptions, Scenario, Section } from '../section.ts';
-import { type ScriptColumn, type ScriptRun, scriptContenders, sideBySideColumns } from './script-runner.ts';
+import { BASE_CONTENDER, backlogScenarios } from './backlog.ts';
+import { type ScriptRun, scriptContenders, sideBySideColumns } from './script-runner.ts';
 
 const DATABASE_URL = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 
@@ -18,7 +19,7 @@ export function section(): Section {
   let serverVersion = 'unknown';
   return {
     name: 'pgboss',
-    peers: ['pg-boss', 'graphile-worker', 'switchyard 10k'],
+    peers: ['pg-boss', 'graphile-worker', BASE_CONTENDER],
     async availability() {
       const client = new pg.Client({ connectionString: DATABASE_URL, connectionTimeoutMillis: 3000 });
       try {
@@ -70,70 +71,15 @@ export function section(): Section {
             { name: 'graphile-worker', role: 'peer', only: 'graphile', system: 'graphile-worker' },
           ]),
         },
-        ...backlogScenarios(options),
+        ...backlogScenarios(
+          {
+            script: 'pgboss-backlog.ts',
+            raw: { name: 'pg-boss', only: 'pgboss', system: 'raw pg-boss' },
+            full: [100_000, 1_000_000],
+          },
+          options,
+        ),
       ];
     },
   };
-}
-
-/** The backlog the issue-22 ratios are taken against. */
-const BASE_BACKLOG = 10_000;
-
-const BACKLOG_COLUMNS: ScriptColumn[] = [
-  {
-    header: 'processing jobs/s',
-    metric: { key: 'processRate', label: 'processing jobs/s', better: 'higher' },
-  },
-  { header: 'enqueue p50 ms', metric: { key: 'enqueueP50', label: 'enqueue p50 ms', better: 'lower' } },
-  { header: 'enqueue p99 ms', metric: { key: 'enqueueP99', label: 'enqueue p99 ms', better: 'lower' } },
-];
-
-/** `bench/src/pgboss-backlog.ts` with `backlog` jobs queued first. */
-function backlogRun(backlog: number, window: number): ScriptRun {
-  return {
-    script: 'pgboss-backlog.ts',
-    env: { BENCH_BACKLOG: String(backlog), BENCH_WINDOW: String(window), BENCH_CONCURRENCY: '50' },
-    timeoutMs: 4 * 60_000,
-    columns: BACKLOG_COLUMNS,
-  };
-}
-
-/**
- * Issue 22: processing rate with a large backlog in place, beside the same worker with 10,000 queued (the
- * ratio the target reads) and raw pg-boss on the same backlog; plus single-job enqueue latency with the
- * backlog in place. 1,000,000 queued in full runs only (filling it takes about half a minute per contender).
- */
-function backlogScenarios(options: BenchOptions): Scenario[] {
-  // The same window as the 10,000-queued run, so both rates cover the same amount of work.
-  const window = options.quick ? 5000 : BASE_BACKLOG;
-  const backlogs = options.quick ? [100_000] : [100_000, 1_000_000];
-  const base = backlogRun(BASE_BACKLOG, window);
-  return backlogs.map((backlog): Scenario => {
-    const spec = backlogRun(backlog, window);
-    return {
-      id: `backlog-${backlog >= 1_000_000 ? `${backlog / 1_000_000}m` : `${backlog / 1000}k`}`,
-      title: `${backlog.toLocaleString('en-US')} no-op jobs queued first, then ${Math.min(window, backlog).toLocaleString('en-US')} processed at concurrency 50; enqueue latency with the backlog in place`,
-      settings: { backlog, processed: window, concurrency: 50, enqueueSamples: 200 },
-      metrics: BACKLOG_COLUMNS.map((column) => column.metric),
-      contenders: [
-        ...scriptContenders(spec, [
-          {
-            name: 'switchyard',
-            role: 'switchyard',
-            only: 'adapter',
-            system: `switchyard, ${backlog} queued`,
-          },
-          { name: 'pg-boss', role: 'peer', only: 'pgboss', system: `raw pg-boss, ${backlog} queued` },
-        ]),
-        ...scriptContenders(base, [
-          {
-            name: 'switchyard 10k',
-            role: 'peer',
-            only: 'adapter',
-            system: `switchyard, ${BASE_BACKLOG} queued`,
-          },
-        ]),
-      ],
-    };
-  });
 }

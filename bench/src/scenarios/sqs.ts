@@ -7,6 +7,7 @@ import { execFile } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import type { BenchOptions, Sample, Scenario, Section } from '../section.ts';
+import { BASE_CONTENDER, backlogScenarios } from './backlog.ts';
 import { probeRedis } from './bullmq.ts';
 
 const run = promisify(execFile);
@@ -58,7 +59,7 @@ export function section(): Section {
   let redisVersion = 'unknown';
   return {
     name: 'sqs',
-    peers: ['sqs-consumer', 'aws-sdk'],
+    peers: ['sqs-consumer', 'aws-sdk', BASE_CONTENDER],
     async availability() {
       const probe = await probeRedis();
       if ('reason' in probe) return `the SQS adapter keeps job state in Redis: ${probe.reason}`;
@@ -109,6 +110,11 @@ export function section(): Section {
             return parseSqsReport(stdout);
           },
         },
+        // Issue 22 asks SQS for 10,000 and 100,000 queued (the 10,000 run is the base of the ratio).
+        ...backlogScenarios(
+          { script: 'redis-backlog.ts', env: { BENCH_BACKEND: 'sqs' }, full: [100_000] },
+          options,
+        ),
       ];
     },
   };
