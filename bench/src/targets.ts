@@ -1,6 +1,6 @@
 /** The figures the issues ask for, and the pure check of a run against them. */
 import type { ScenarioResult, SectionResult, TargetResult } from './results.ts';
-import { BASE_CONTENDER, backlogScenarioId } from './scenarios/backlog.ts';
+import { BASE_CONTENDER, backlogScenarioId, FULL_BACKLOGS } from './scenarios/backlog.ts';
 import { pairedRatio, ratioRange } from './stats.ts';
 
 /** A required figure: an absolute Switchyard number, or a ratio to a named peer. */
@@ -192,9 +192,9 @@ export const TARGETS: Target[] = [
 /** Issue 22: the processing rate must not fall with the backlog (within 20 % of the rate with 10,000 queued). */
 function backlogTargets(): Target[] {
   const plans = [
-    { section: 'pgboss', adapter: 'pg-boss', backlogs: [100_000, 1_000_000] },
-    { section: 'bullmq', adapter: 'BullMQ', backlogs: [100_000, 1_000_000] },
-    { section: 'sqs', adapter: 'SQS', backlogs: [100_000] },
+    { section: 'pgboss', adapter: 'pg-boss', backlogs: FULL_BACKLOGS.pgboss },
+    { section: 'bullmq', adapter: 'BullMQ', backlogs: FULL_BACKLOGS.bullmq },
+    { section: 'sqs', adapter: 'SQS', backlogs: FULL_BACKLOGS.sqs },
   ];
   return plans.flatMap(({ section, adapter, backlogs }) =>
     backlogs.map((backlog) => {

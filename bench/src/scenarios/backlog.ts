@@ -25,6 +25,13 @@ const BACKLOG_COLUMNS: ScriptColumn[] = [
   { header: 'enqueue p99 ms', metric: { key: 'enqueueP99', label: 'enqueue p99 ms', better: 'lower' } },
 ];
 
+/** The backlogs a full run measures per section (issue 22; SQS: 10,000 and 100,000 as asked). */
+export const FULL_BACKLOGS = {
+  pgboss: [100_000, 1_000_000],
+  bullmq: [100_000, 1_000_000],
+  sqs: [100_000],
+} as const;
+
 /** Which backend script, its extra environment, the raw library's contender (if any) and the sizes. */
 export interface BacklogPlan {
   script: string;
@@ -32,7 +39,7 @@ export interface BacklogPlan {
   /** The raw library on the same backlog: its `BENCH_ONLY` key and its row's name. */
   raw?: { name: string; only: string; system: string };
   /** Backlogs measured in a full run (quick runs take 100,000 only). */
-  full: number[];
+  full: readonly number[];
 }
 
 /** The scenario id of a backlog: `backlog-100k`, `backlog-1m`. */

@@ -7,7 +7,7 @@
  */
 import { Redis } from 'ioredis';
 import type { BenchOptions, Scenario, Section } from '../section.ts';
-import { BASE_CONTENDER, backlogScenarios } from './backlog.ts';
+import { BASE_CONTENDER, backlogScenarios, FULL_BACKLOGS } from './backlog.ts';
 import {
   runScriptTogether,
   type ScriptContender,
@@ -110,7 +110,7 @@ export function section(): Section {
           script: 'redis-backlog.ts',
           env: { BENCH_BACKEND: 'bullmq' },
           raw: { name: 'bullmq', only: 'bullmq', system: 'raw BullMQ' },
-          full: [100_000, 1_000_000],
+          full: FULL_BACKLOGS.bullmq,
         },
         options,
       );

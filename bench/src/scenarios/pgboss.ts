@@ -4,7 +4,7 @@
  */
 import pg from 'pg';
 import type { BenchOptions, Scenario, Section } from '../section.ts';
-import { BASE_CONTENDER, backlogScenarios } from './backlog.ts';
+import { BASE_CONTENDER, backlogScenarios, FULL_BACKLOGS } from './backlog.ts';
 import { type ScriptRun, scriptContenders, sideBySideColumns } from './script-runner.ts';
 
 const DATABASE_URL = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
@@ -75,7 +75,7 @@ export function section(): Section {
           {
             script: 'pgboss-backlog.ts',
             raw: { name: 'pg-boss', only: 'pgboss', system: 'raw pg-boss' },
-            full: [100_000, 1_000_000],
+            full: FULL_BACKLOGS.pgboss,
           },
           options,
         ),

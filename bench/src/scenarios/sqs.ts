@@ -7,7 +7,7 @@ import { execFile } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import type { BenchOptions, Sample, Scenario, Section } from '../section.ts';
-import { BASE_CONTENDER, backlogScenarios } from './backlog.ts';
+import { BASE_CONTENDER, backlogScenarios, FULL_BACKLOGS } from './backlog.ts';
 import { probeRedis } from './bullmq.ts';
 
 const run = promisify(execFile);
@@ -112,7 +112,7 @@ export function section(): Section {
         },
         // Issue 22 asks SQS for 10,000 and 100,000 queued (the 10,000 run is the base of the ratio).
         ...backlogScenarios(
-          { script: 'redis-backlog.ts', env: { BENCH_BACKEND: 'sqs' }, full: [100_000] },
+          { script: 'redis-backlog.ts', env: { BENCH_BACKEND: 'sqs' }, full: FULL_BACKLOGS.sqs },
           options,
         ),
       ];
