@@ -2,7 +2,7 @@
  * One log line when Redis becomes unreachable and one when it is back, however many connections
  * drop and however many reconnect attempts fail in between (each attempt's error is debug only).
  */
-import { isConnectionError, type Logger } from '@switchyard/core';
+import { BackendUnavailableError, isConnectionError, type Logger } from '@switchyard/core';
 import type { RedisClient } from './options.js';
 
 /** Watches the adapter's connections and logs the start and end of each outage once. */
@@ -43,8 +43,11 @@ export class OutageLog {
     if (this.down.has(name)) return;
     if (this.down.size === 0) {
       this.downSince = performance.now();
+      // Always with an outage error, also when the socket closed without one: core's logger takes the
+      // line as the start of the outage (and logs it once), instead of warning again at the next call.
+      const err = this.lastError ?? new BackendUnavailableError('bullmq', `connection ${name} closed`);
       this.logger().warn(
-        { connection: name, err: this.lastError },
+        { connection: name, err },
         'bullmq: lost the connection to Redis; calls fail with BackendUnavailableError and workers stop taking jobs until it is back (reconnecting with backoff)',
       );
     }
