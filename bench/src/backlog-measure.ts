@@ -17,16 +17,16 @@ import { timeProcessing } from './measure.ts';
 import { percentile } from './stats.ts';
 import { until } from './wait.ts';
 
-export const BACKLOG = Number(process.env.BENCH_BACKLOG ?? 10_000);
-export const WINDOW = Math.min(BACKLOG, Number(process.env.BENCH_WINDOW ?? 10_000));
+const BACKLOG = Number(process.env.BENCH_BACKLOG ?? 10_000);
+const WINDOW = Math.min(BACKLOG, Number(process.env.BENCH_WINDOW ?? 10_000));
 export const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 50);
 const ENQUEUE_SAMPLES = Number(process.env.BENCH_SAMPLES ?? 200);
 const INSERT_BATCH = 5000;
 const LEASE_MS = 60_000;
-export const POLL_MS = 2;
+const POLL_MS = 2;
 
 /** BENCH_LOG=1 prints the adapter's warnings and errors. */
-export const benchLogger: Logger = process.env.BENCH_LOG
+const benchLogger: Logger = process.env.BENCH_LOG
   ? {
       ...silentLogger,
       warn: (fields: unknown, message?: string) => console.error('WARN', message, fields),
@@ -43,37 +43,63 @@ export interface BacklogRow {
   note: string;
 }
 
-/** Enqueues `count` jobs in batches through `enqueueBatch`. */
-export async function fill(count: number, enqueueBatch: (count: number) => Promise<unknown>): Promise<void> {
-  for (let done = 0; done < count; done += INSERT_BATCH)
-    await enqueueBatch(Math.min(INSERT_BATCH, count - done));
+/** What one contender does; `measureBacklog` runs the same steps for each. */
+export interface BacklogSubject {
+  /** Start of its row's name ("switchyard", "raw pg-boss"); the backlog is appended. */
+  system: string;
+  /** How it is configured, for the notes column. */
+  note: string;
+  /** Enqueues `count` no-op jobs on the queue `bulk`. */
+  enqueueBatch(count: number): Promise<unknown>;
+  /** Enqueues one job on another queue (the latency probe). */
+  enqueueOne(): Promise<unknown>;
+  /** Starts consuming `bulk`, calling `finished(n)` as n jobs complete. */
+  startConsumer(finished: (count: number) => void): unknown;
+  /** Stops consuming and waits for what was already taken. */
+  stopConsumer(): Promise<void>;
 }
 
-/** Single-job enqueue latency, p50 / p99 in ms (after 10 warm-up calls). */
-export async function enqueueLatency(
-  enqueueOne: () => Promise<unknown>,
-): Promise<{ p50: number; p99: number }> {
+/** Fill the backlog, sample single enqueues with it in place, time processing the window. */
+export async function measureBacklog(subject: BacklogSubject): Promise<BacklogRow> {
+  for (let done = 0; done < BACKLOG; done += INSERT_BATCH)
+    await subject.enqueueBatch(Math.min(INSERT_BATCH, BACKLOG - done));
   const times: number[] = [];
   for (let i = 0; i < ENQUEUE_SAMPLES + 10; i++) {
     const started = performance.now();
-    await enqueueOne();
+    await subject.enqueueOne();
     if (i >= 10) times.push(performance.now() - started);
   }
-  return { p50: percentile(times, 50), p99: percentile(times, 99) };
+  let completed = 0;
+  const processPerSec = await timeProcessing(
+    WINDOW,
+    () => completed,
+    () =>
+      subject.startConsumer((count) => {
+        completed += count;
+      }),
+    POLL_MS,
+  );
+  await subject.stopConsumer();
+  return {
+    system: `${subject.system}, ${BACKLOG} queued`,
+    processPerSec,
+    enqueueP50: percentile(times, 50),
+    enqueueP99: percentile(times, 99),
+    note: `${subject.note}; ${WINDOW} of ${BACKLOG} queued processed`,
+  };
 }
 
 /** The measurement through a Switchyard adapter's contract (leases, no core); the caller closes it. */
 export async function adapterBacklogRow(adapter: QueueAdapter): Promise<BacklogRow> {
   await adapter.start({ logger: benchLogger, clock: systemClock, retention: {} });
-  await fill(BACKLOG, (count) => adapter.enqueue(Array.from({ length: count }, () => noopJob('bulk'))));
-  const latency = await enqueueLatency(() => adapter.enqueue([noopJob('probe')]));
-  let completed = 0;
   let inFlight = 0;
   let consumer: Consumer | undefined;
-  const processPerSec = await timeProcessing(
-    WINDOW,
-    () => completed,
-    () => {
+  return measureBacklog({
+    system: 'switchyard',
+    note: `concurrency ${CONCURRENCY}`,
+    enqueueBatch: (count) => adapter.enqueue(Array.from({ length: count }, () => noopJob('bulk'))),
+    enqueueOne: () => adapter.enqueue([noopJob('probe')]),
+    startConsumer(finished) {
       consumer = adapter.consume(
         ['bulk'],
         { concurrency: CONCURRENCY, leaseDurationMs: LEASE_MS },
@@ -81,25 +107,19 @@ export async function adapterBacklogRow(adapter: QueueAdapter): Promise<BacklogR
           inFlight++;
           try {
             await lease.complete(undefined);
-            completed++;
+            finished(1);
           } finally {
             inFlight--;
           }
         },
       );
     },
-    POLL_MS,
-  );
-  await consumer?.stop();
-  // Leases handed out before stop() stay live: let them settle before the caller closes the adapter.
-  await until(() => inFlight === 0, 30_000, POLL_MS);
-  return {
-    system: `switchyard, ${BACKLOG} queued`,
-    processPerSec,
-    enqueueP50: latency.p50,
-    enqueueP99: latency.p99,
-    note: `concurrency ${CONCURRENCY}; ${WINDOW} of ${BACKLOG} queued processed`,
-  };
+    async stopConsumer() {
+      await consumer?.stop();
+      // Leases handed out before stop() stay live: let them settle before the caller closes the adapter.
+      await until(() => inFlight === 0, 30_000, POLL_MS);
+    },
+  });
 }
 
 /** Which contenders BENCH_ONLY asks for (all when unset). */

@@ -19,17 +19,12 @@ import pg from 'pg';
 import { PgBoss } from 'pg-boss';
 import {
   adapterBacklogRow,
-  BACKLOG,
   type BacklogRow,
   CONCURRENCY,
-  enqueueLatency,
-  fill,
-  POLL_MS,
+  measureBacklog,
   printBacklogTable,
-  WINDOW,
   wanted,
 } from './backlog-measure.ts';
-import { timeProcessing } from './measure.ts';
 
 const DATABASE_URL = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 
@@ -62,36 +57,24 @@ async function benchPgBoss(): Promise<BacklogRow> {
   try {
     await boss.createQueue('bulk');
     await boss.createQueue('probe');
-    await fill(BACKLOG, (count) =>
-      boss.insert(
-        'bulk',
-        Array.from({ length: count }, () => ({ data: {} })),
-      ),
-    );
-    const latency = await enqueueLatency(() => boss.send('probe', {}));
-    let completed = 0;
     const batchSize = Math.max(1, Math.min(50, Math.round(CONCURRENCY / 2)));
-    const processPerSec = await timeProcessing(
-      WINDOW,
-      () => completed,
-      () =>
+    return await measureBacklog({
+      system: 'raw pg-boss',
+      note: `work(): batchSize ${batchSize} × 2 workers, burstWhenBatchFull`,
+      enqueueBatch: (count) =>
+        boss.insert(
+          'bulk',
+          Array.from({ length: count }, () => ({ data: {} })),
+        ),
+      enqueueOne: () => boss.send('probe', {}),
+      startConsumer: (finished) =>
         boss.work(
           'bulk',
           { batchSize, burstWhenBatchFull: true, pollingIntervalSeconds: 0.5, localConcurrency: 2 },
-          async (jobs) => {
-            completed += jobs.length;
-          },
+          async (jobs) => finished(jobs.length),
         ),
-      POLL_MS,
-    );
-    await boss.offWork('bulk');
-    return {
-      system: `raw pg-boss, ${BACKLOG} queued`,
-      processPerSec,
-      enqueueP50: latency.p50,
-      enqueueP99: latency.p99,
-      note: `work(): batchSize ${batchSize} × 2 workers, burstWhenBatchFull; ${WINDOW} of ${BACKLOG} queued processed`,
-    };
+      stopConsumer: () => boss.offWork('bulk'),
+    });
   } finally {
     await boss.stop({ graceful: false });
     await admin.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);

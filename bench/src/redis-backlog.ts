@@ -18,17 +18,12 @@ import { Queue, Worker } from 'bullmq';
 import { startFauxqs } from 'fauxqs';
 import {
   adapterBacklogRow,
-  BACKLOG,
   type BacklogRow,
   CONCURRENCY,
-  enqueueLatency,
-  fill,
-  POLL_MS,
+  measureBacklog,
   printBacklogTable,
-  WINDOW,
   wanted,
 } from './backlog-measure.ts';
-import { timeProcessing } from './measure.ts';
 import { deleteKeys } from './redis-keys.ts';
 
 const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
@@ -84,32 +79,21 @@ async function benchBullmq(): Promise<BacklogRow> {
   const probe = new Queue('probe', { connection, prefix });
   let worker: Worker | undefined;
   try {
-    await fill(BACKLOG, (count) =>
-      bulk.addBulk(Array.from({ length: count }, () => ({ name: 'noop', data: {} }))),
-    );
-    const latency = await enqueueLatency(() => probe.add('noop', {}));
-    let completed = 0;
-    const processPerSec = await timeProcessing(
-      WINDOW,
-      () => completed,
-      () => {
-        worker = new Worker(
-          'bulk',
-          async () => {
-            completed++;
-          },
-          { connection, prefix, concurrency: CONCURRENCY },
-        );
+    return await measureBacklog({
+      system: 'raw BullMQ',
+      note: `Queue.addBulk / Worker, concurrency ${CONCURRENCY}`,
+      enqueueBatch: (count) =>
+        bulk.addBulk(Array.from({ length: count }, () => ({ name: 'noop', data: {} }))),
+      enqueueOne: () => probe.add('noop', {}),
+      startConsumer(finished) {
+        worker = new Worker('bulk', async () => finished(1), {
+          connection,
+          prefix,
+          concurrency: CONCURRENCY,
+        });
       },
-      POLL_MS,
-    );
-    return {
-      system: `raw BullMQ, ${BACKLOG} queued`,
-      processPerSec,
-      enqueueP50: latency.p50,
-      enqueueP99: latency.p99,
-      note: `Queue.addBulk / Worker, concurrency ${CONCURRENCY}; ${WINDOW} of ${BACKLOG} queued processed`,
-    };
+      stopConsumer: async () => worker?.close(),
+    });
   } finally {
     await worker?.close(true);
     await bulk.close();
