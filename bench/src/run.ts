@@ -173,7 +173,11 @@ async function runSection(
     (s) => only === undefined || only.includes(s.id),
   );
   const results: ScenarioResult[] = [];
-  for (const scenario of scenarios) results.push(await runScenario(section.name, scenario, options));
+  try {
+    for (const scenario of scenarios) results.push(await runScenario(section.name, scenario, options));
+  } finally {
+    await section.close?.();
+  }
   return { ...base, ...(environment ? { environment } : {}), scenarios: results };
 }
 

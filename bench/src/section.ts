@@ -72,4 +72,6 @@ export interface Section {
   scenarios(options: BenchOptions): Promise<Scenario[]>;
   /** Server versions and connection settings to record beside the numbers (e.g. Redis 7.2). */
   environment?(): Promise<Record<string, string>>;
+  /** Stops what the section started for its scenarios (an emulator), so the run can end. */
+  close?(): Promise<void>;
 }

@@ -92,3 +92,23 @@ export function roundOrder<T>(items: readonly T[], round: number): T[] {
   const shift = round % items.length;
   return [...items.slice(shift), ...items.slice(0, shift)];
 }
+
+/**
+ * Rates of processes that ran at the same time, each given the sorted completion times
+ * (ms) of its jobs: completions per second inside the window all of them spent busy,
+ * from the latest 10 % mark to the earliest 90 % mark (start-up and the last stragglers
+ * left out). Machine-wide noise falls on every process alike, so their ratio is steadier
+ * than that of runs taken one after another.
+ */
+export function overlapRates(completions: ReadonlyArray<readonly number[]>): number[] {
+  const mark = (times: readonly number[], share: number) => {
+    if (times.length < 10) throw new RangeError('overlapRates needs at least 10 completions per process');
+    return times[Math.floor(share * (times.length - 1))]!;
+  };
+  const from = Math.max(...completions.map((times) => mark(times, 0.1)));
+  const to = Math.min(...completions.map((times) => mark(times, 0.9)));
+  if (!(to > from)) throw new RangeError('the processes did not run at the same time');
+  return completions.map(
+    (times) => times.filter((at) => at >= from && at <= to).length / ((to - from) / 1000),
+  );
+}

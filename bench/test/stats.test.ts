@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import {
   median,
+  overlapRates,
   pairedRatio,
   percentile,
   ratio,
@@ -102,5 +103,27 @@ describe('roundRatios and ratioRange', () => {
   it('have no range without figures or with a zero peer', () => {
     expect(ratioRange([], [1])).toBeUndefined();
     expect(ratioRange([1], [0])).toBeUndefined();
+  });
+});
+
+describe('overlapRates', () => {
+  const evenly = (from: number, perSecond: number, count: number) =>
+    Array.from({ length: count }, (_, i) => from + (i * 1000) / perSecond);
+
+  it('measures each process inside the window all of them were busy', () => {
+    const [fast, slow] = overlapRates([evenly(0, 1000, 1000), evenly(100, 800, 1000)]);
+    expect(fast).toBeCloseTo(1000, -1);
+    expect(slow).toBeCloseTo(800, -1);
+  });
+
+  it('leaves out the start-up and the stragglers', () => {
+    const straggling = [...evenly(0, 1000, 900), ...evenly(5000, 10, 100)];
+    const [rate] = overlapRates([straggling, evenly(0, 1000, 1000)]);
+    expect(rate).toBeCloseTo(1000, -1);
+  });
+
+  it('refuses processes that did not overlap, or too few completions', () => {
+    expect(() => overlapRates([evenly(0, 1000, 100), evenly(10_000, 1000, 100)])).toThrow(RangeError);
+    expect(() => overlapRates([[1, 2, 3]])).toThrow(RangeError);
   });
 });

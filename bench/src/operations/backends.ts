@@ -27,17 +27,28 @@ export interface BenchBackend {
   adapter(): QueueAdapter;
   /** How a child process builds the same adapter: `node child.ts <spec>`. */
   spec: string;
+  /**
+   * What autovacuum does on a default server: `VACUUM (ANALYZE)` of the job table
+   * (pg-boss only; autovacuum is off on the bench's server).
+   */
+  vacuum?(): Promise<void>;
   drop(): Promise<void>;
 }
 
-let sqsEndpoint: Promise<string> | undefined;
+let emulator: ReturnType<typeof startFauxqs> | undefined;
 
 /** The fauxqs emulator, started once per bench process (or SQS_ENDPOINT). */
-export function sqsEndpointUrl(): Promise<string> {
-  sqsEndpoint ??= process.env.SQS_ENDPOINT
-    ? Promise.resolve(process.env.SQS_ENDPOINT)
-    : startFauxqs({ port: 0, host: '127.0.0.1', logger: false }).then((server) => server.address);
-  return sqsEndpoint;
+export async function sqsEndpointUrl(): Promise<string> {
+  if (process.env.SQS_ENDPOINT) return process.env.SQS_ENDPOINT;
+  emulator ??= startFauxqs({ port: 0, host: '127.0.0.1', logger: false });
+  return (await emulator).address;
+}
+
+/** Stops the emulator if this process started it (its server would keep the process alive). */
+export async function stopSqsEmulator(): Promise<void> {
+  const started = emulator;
+  emulator = undefined;
+  if (started) await (await started).stop();
 }
 
 /** Builds an adapter from a spec string (used in this process and in child processes). */
@@ -80,6 +91,7 @@ export async function freshBackend(kind: BackendName): Promise<BenchBackend> {
       }
       return adapterFromSpec(spec);
     },
+    ...(kind === 'pgboss' ? { vacuum: () => onSchema(`VACUUM (ANALYZE) bops_${id}.job_common`) } : {}),
     async drop() {
       if (kind === 'bullmq') await deleteKeys(REDIS_URL, `{bops${id}}*`);
       if (kind === 'sqs') await deleteKeys(REDIS_URL, `{bops:${id}}*`);
@@ -89,11 +101,16 @@ export async function freshBackend(kind: BackendName): Promise<BenchBackend> {
 }
 
 /** Drops a run's PostgreSQL schema and everything in it. */
-export async function dropSchema(schema: string): Promise<void> {
+export function dropSchema(schema: string): Promise<void> {
+  return onSchema(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
+}
+
+/** Runs one statement on a connection of its own. */
+async function onSchema(statement: string): Promise<void> {
   const client = new pg.Client({ connectionString: DATABASE_URL });
   await client.connect();
   try {
-    await client.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
+    await client.query(statement);
   } finally {
     await client.end();
   }

@@ -4,7 +4,7 @@
  * The rate is read from the jobs' own `startedAt` (see `rateFromStarts`).
  */
 import { createSwitchyard, defineTask, type Switchyard } from '@switchyard/core';
-import { BACKEND_NAMES, type BackendName, freshBackend } from '../operations/backends.ts';
+import { BACKEND_NAMES, type BackendName, freshBackend, stopSqsEmulator } from '../operations/backends.ts';
 import type { BenchOptions, Scenario, Section } from '../section.ts';
 import { until } from '../wait.ts';
 
@@ -86,6 +86,7 @@ export function throttleSection(): Section {
     name: 'throttling',
     peers: [],
     availability: async () => undefined,
+    close: stopSqsEmulator,
     scenarios: async (options: BenchOptions) =>
       BACKEND_NAMES.map((kind) => rateLimitScenario(kind, options.quick ? 500 : 3000)),
   };
