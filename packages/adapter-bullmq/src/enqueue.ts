@@ -10,6 +10,7 @@ import type { ChainableCommander } from 'ioredis';
 import { type AddableJob, queueAdd } from './add-command.js';
 import { toEnvelope } from './codec.js';
 import type { AdapterContext } from './context.js';
+import { DirectCommands } from './direct-commands.js';
 import { wrapErrors } from './errors.js';
 import { idIndexKey, knownQueuesKey, queueKey } from './keys.js';
 import { toBullPriority } from './state-mapping.js';
@@ -66,7 +67,10 @@ export function enqueueJobs(context: AdapterContext, jobs: NewJob[]): Promise<En
     const pipelines: Array<IRedisTransaction & ChainableCommander> = [];
     for (let first = 0; first < jobs.length; first += JOBS_PER_PIPELINE) {
       const chunk = jobs.slice(first, first + JOBS_PER_PIPELINE);
-      const pipeline = bullClient.pipeline() as unknown as IRedisTransaction & ChainableCommander;
+      // One job: its few commands straight on the connection (a pipeline object costs more than they do).
+      const pipeline = (jobs.length === 1
+        ? new DirectCommands(bullClient)
+        : bullClient.pipeline()) as unknown as IRedisTransaction & ChainableCommander;
       if (first === 0) pipeline.sadd(knownQueuesKey(context.prefix), ...queueNames);
       // Which ids exist already, read in the same pipeline just before the adds (one script, not N EXISTS).
       context.scripts.queueExistingJobs(
