@@ -120,9 +120,16 @@ describe.each(BACKENDS)('dashboard on %s', (backend) => {
     await page.click('text=+ Metadata filter');
     await page.fill('#meta-key-0', 'tenant');
     await page.fill('#meta-value-0', 'acme');
+    // The unfiltered list already shows the parked job: wait for the filtered page itself, or the
+    // rows read below could be the old list's, or none while the filtered one loads.
+    const filteredPage = page.waitForResponse(
+      (response) =>
+        new URL(response.url()).searchParams.get('metadata') === JSON.stringify({ tenant: 'acme' }),
+    );
     await page.click('text=Apply filters');
     await page.waitForFunction(() => location.hash.includes('meta.tenant=acme'));
     expect(await page.evaluate(() => location.hash)).toMatch(/state=pending.*queue=parked/);
+    await filteredPage;
     await page.waitForSelector(`tr[data-job-id="${parked.id}"]`);
     await page.waitForSelector('.table-wrap[aria-busy=false]');
     const states = await page.$$eval('table.jobs tbody tr', (rows) =>
