@@ -10,12 +10,7 @@
  * "raw BullMQ, <backlog> queued").
  */
 import { randomBytes } from 'node:crypto';
-import { SQSClient } from '@aws-sdk/client-sqs';
-import { bullmqAdapter } from '@switchyard/adapter-bullmq';
-import { redisStore, sqsAdapter } from '@switchyard/adapter-sqs';
-import type { QueueAdapter } from '@switchyard/core';
 import { Queue, Worker } from 'bullmq';
-import { startFauxqs } from 'fauxqs';
 import {
   adapterBacklogRow,
   type BacklogRow,
@@ -24,50 +19,22 @@ import {
   printBacklogTable,
   wanted,
 } from './backlog-measure.ts';
+import { freshBackend, REDIS_URL, stopSqsEmulator } from './operations/backends.ts';
 import { deleteKeys } from './redis-keys.ts';
 
-const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
-const BACKEND = process.env.BENCH_BACKEND ?? 'bullmq';
-if (BACKEND !== 'bullmq' && BACKEND !== 'sqs')
-  throw new Error(`BENCH_BACKEND must be bullmq or sqs, got ${BACKEND}`);
-
-/** The adapter under test in fresh keys, and how to remove them. */
-async function freshAdapter(): Promise<{ adapter: QueueAdapter; drop(): Promise<void> }> {
-  const id = randomBytes(3).toString('hex');
-  if (BACKEND === 'bullmq') {
-    const prefix = `{bbl${id}}`;
-    return {
-      adapter: bullmqAdapter({ connection: REDIS_URL, prefix }),
-      drop: () => deleteKeys(REDIS_URL, `${prefix}*`),
-    };
-  }
-  const fauxqs = await startFauxqs({ port: 0, host: '127.0.0.1', logger: false });
-  const keyPrefix = `{bbl:${id}}`;
-  return {
-    adapter: sqsAdapter({
-      client: new SQSClient({
-        endpoint: fauxqs.address,
-        region: 'us-east-1',
-        credentials: { accessKeyId: 'bench', secretAccessKey: 'bench' },
-      }),
-      store: redisStore({ url: REDIS_URL, keyPrefix }),
-      queuePrefix: `bbl${id}`,
-      waitTimeSeconds: 1,
-    }),
-    async drop() {
-      await deleteKeys(REDIS_URL, `${keyPrefix}*`);
-      await fauxqs.stop();
-    },
-  };
-}
+const chosen = process.env.BENCH_BACKEND ?? 'bullmq';
+if (chosen !== 'bullmq' && chosen !== 'sqs')
+  throw new Error(`BENCH_BACKEND must be bullmq or sqs, got ${chosen}`);
+const BACKEND: 'bullmq' | 'sqs' = chosen;
 
 async function benchAdapter(): Promise<BacklogRow> {
-  const { adapter, drop } = await freshAdapter();
+  const backend = await freshBackend(BACKEND);
+  const adapter = backend.adapter();
   try {
     return await adapterBacklogRow(adapter);
   } finally {
     await adapter.close();
-    await drop();
+    await backend.drop();
   }
 }
 
@@ -105,6 +72,7 @@ async function benchBullmq(): Promise<BacklogRow> {
 const rows: BacklogRow[] = [];
 if (wanted('adapter')) rows.push(await benchAdapter());
 if (BACKEND === 'bullmq' && wanted('bullmq')) rows.push(await benchBullmq());
+await stopSqsEmulator();
 printBacklogTable(
   BACKEND === 'bullmq' ? 'Redis backlog (BullMQ)' : 'SQS backlog (fauxqs, Redis store)',
   rows,

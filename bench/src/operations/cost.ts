@@ -11,11 +11,9 @@ import { fileURLToPath } from 'node:url';
 import { onLines } from '../child-lines.ts';
 import type { Sample, Scenario } from '../section.ts';
 import { overlapRates, roundOrder } from '../stats.ts';
-import { until } from '../wait.ts';
 import { type BackendName, freshBackend } from './backends.ts';
 
 const CHILD = fileURLToPath(new URL('./cost-child.ts', import.meta.url));
-const CHILD_TIMEOUT_MS = 5 * 60_000;
 
 interface Variant {
   name: string;
@@ -30,15 +28,18 @@ const VARIANTS: readonly Variant[] = [
   { name: 'history and events off', role: 'peer', history: 'off', events: 'off' },
 ];
 
-/** One worker process: ready once its jobs are enqueued, then the completion times after `GO`. */
+/** One worker process: `ready` once its jobs are enqueued, `exited` with the completion times after `GO`. */
 function startChild(spec: string, jobs: number, variant: Variant) {
   const child = spawn(process.execPath, [CHILD, spec, String(jobs), variant.history, variant.events], {
     stdio: ['pipe', 'pipe', 'inherit'],
   });
-  let ready = false;
   let output = '';
+  let markReady: () => void = () => {};
+  const ready = new Promise<void>((resolve) => {
+    markReady = resolve;
+  });
   onLines(child.stdout, (line) => {
-    if (line === 'READY') ready = true;
+    if (line === 'READY') markReady();
     else output = line;
   });
   const exited = new Promise<number[]>((resolve, reject) => {
@@ -49,7 +50,8 @@ function startChild(spec: string, jobs: number, variant: Variant) {
     });
   });
   exited.catch(() => {}); // awaited below; a failure before then must not go unhandled
-  return { child, isReady: () => ready, exited };
+  // A process that ends before it is ready fails the wait instead of leaving it pending.
+  return { child, ready: Promise.race([ready, exited.then(() => {})]), exited };
 }
 
 /** One round: the three processes side by side, each on a fresh backend. */
@@ -58,11 +60,7 @@ async function runRound(kind: BackendName, jobs: number, round: number): Promise
   const backends = await Promise.all(order.map(() => freshBackend(kind)));
   const children = order.map((variant, index) => startChild(backends[index]!.spec, jobs, variant));
   try {
-    const allReady = until(() => children.every((child) => child.isReady()), CHILD_TIMEOUT_MS, 5);
-    const failed = Promise.race(children.map((child) => child.exited)).then(() => {
-      throw new Error('a worker process ended before it was started');
-    });
-    if (!(await Promise.race([allReady, failed]))) throw new Error('the worker processes did not get ready');
+    await Promise.all(children.map((child) => child.ready));
     for (const { child } of children) child.stdin.write('GO\n');
     const completions = await Promise.all(children.map((child) => child.exited));
     const rates = overlapRates(completions.map((times) => [...times].sort((a, b) => a - b)));

@@ -61,13 +61,13 @@ async function p50(fn: () => Promise<unknown>): Promise<number> {
 async function withYard<T>(
   kind: BackendName,
   options: Parameters<typeof createSwitchyard>[0] extends infer O ? Partial<O> : never,
-  body: (yard: Switchyard, spec: string, backend: BenchBackend) => Promise<T>,
+  body: (yard: Switchyard, backend: BenchBackend) => Promise<T>,
 ): Promise<T> {
   const backend = await freshBackend(kind);
   const yard = createSwitchyard({ adapter: backend.adapter(), tasks: [noop], ...options });
   await yard.start();
   try {
-    return await body(yard, backend.spec, backend);
+    return await body(yard, backend);
   } finally {
     await yard.close();
     await backend.drop();
@@ -102,7 +102,7 @@ function queriesScenario(kind: BackendName, sizes: Sizes): Scenario {
         name: 'switchyard',
         role: 'switchyard',
         run: () =>
-          withYard(kind, { publishEvents: false }, async (yard, _spec, backend) => {
+          withYard(kind, { publishEvents: false }, async (yard, backend) => {
             for (let done = 0; done < sizes.backlog; done += 1000) {
               const count = Math.min(1000, sizes.backlog - done);
               // enqueueMany shares metadata per call: one tenant per batch of 1000, ten tenants in turn.
@@ -145,8 +145,8 @@ function latencyScenario(kind: BackendName, sizes: Sizes): Scenario {
         name: 'switchyard',
         role: 'switchyard',
         run: () =>
-          withYard(kind, {}, async (yard, spec) => {
-            const child = spawn(process.execPath, [CHILD, 'listen', spec], {
+          withYard(kind, {}, async (yard, backend) => {
+            const child = spawn(process.execPath, [CHILD, 'listen', backend.spec], {
               stdio: ['ignore', 'pipe', 'inherit'],
             });
             const received = new Map<string, number>();
