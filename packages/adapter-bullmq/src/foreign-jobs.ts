@@ -5,37 +5,24 @@
  * core then validates the payload with the task's schema like any other job. Without a mapping,
  * or when the mapping fails, the job is malformed: core fails it, and BullMQ keeps its raw data.
  */
-import { type BackoffSpec, MalformedJobError } from '@switchyard/core';
+import {
+  type BackoffSpec,
+  type ForeignJobMapping as CoreForeignJobMapping,
+  MalformedJobError,
+  mapForeignJob,
+} from '@switchyard/core';
 import { Job, type Queue } from 'bullmq';
 import type { EnvelopeFields } from './codec.js';
 import { fromBullPriority } from './state-mapping.js';
 
-/** What a foreign job becomes: the Switchyard fields a mapping function decides. */
-export interface ForeignJob {
-  /** The task that runs it; its schema validates `payload`. */
-  task: string;
-  /** The task's payload. */
-  payload: unknown;
-  /** 0..9, lower first (default: BullMQ's priority, read as the same number, 9 at most). */
-  priority?: number;
-  /** Total attempts, `null` for unlimited (default: the producer's `attempts`, else 1 as in BullMQ). */
-  maxAttempts?: number | null;
-  /** Backoff between attempts (default: the producer's fixed/exponential `backoff`, else the task's). */
-  backoff?: BackoffSpec;
-  /** Per-job timeout in ms (default: the task's). */
-  timeoutMs?: number;
-  /** String metadata shown with the job (default none). */
-  metadata?: Record<string, string>;
-}
+export type { ForeignJob } from '@switchyard/core';
 
 /**
  * How the jobs of one queue that were not written by Switchyard become Switchyard jobs: a task
- * whose payload is the job's `data` (attempts and backoff taken from the producer's options unless
- * given here), or a function of the raw BullMQ job.
+ * whose payload is the job's `data` (priority read from BullMQ's, attempts and backoff taken from
+ * the producer's options unless given here), or a function of the raw BullMQ job.
  */
-export type ForeignJobMapping =
-  | { task: string; maxAttempts?: number | null; backoff?: BackoffSpec; timeoutMs?: number }
-  | ((job: Job) => ForeignJob);
+export type ForeignJobMapping = CoreForeignJobMapping<Job>;
 
 /** `foreignJobs` option: a mapping per queue name. */
 export type ForeignJobsOption = Record<string, ForeignJobMapping>;
@@ -61,27 +48,14 @@ function producerAttempts(attempts: unknown): number {
 
 /**
  * A foreign job's record fields under `mapping` (pure apart from calling the mapping).
- * Throws `MalformedJobError` when the mapping throws or returns something that is not a job.
+ * Throws `MalformedJobError` when the mapping fails (see `mapForeignJob`).
  */
 export function foreignFields(mapping: ForeignJobMapping, job: Job): ForeignFields {
-  let mapped: ForeignJob;
-  if (typeof mapping === 'function') {
-    try {
-      mapped = mapping(job);
-    } catch (cause) {
-      throw new MalformedJobError(
-        `bullmq: the foreignJobs mapping of queue "${job.queueName}" threw on job ${job.id}: ${(cause as Error)?.message ?? cause}`,
-        { cause },
-      );
-    }
-    if (typeof mapped !== 'object' || mapped === null || typeof mapped.task !== 'string') {
-      throw new MalformedJobError(
-        `bullmq: the foreignJobs mapping of queue "${job.queueName}" returned no { task, payload } for job ${job.id}`,
-      );
-    }
-  } else {
-    mapped = { ...mapping, payload: job.data };
-  }
+  const mapped = mapForeignJob(mapping, job, () => job.data, {
+    adapter: 'bullmq',
+    queue: job.queueName,
+    name: `job ${job.id}`,
+  });
   const createdAt = Number.isFinite(job.timestamp) ? job.timestamp : 0;
   const delay = typeof job.opts.delay === 'number' && job.opts.delay > 0 ? job.opts.delay : 0;
   const fields: ForeignFields = {

@@ -1,7 +1,7 @@
 /** Options of `bullmqAdapter()` and how they turn into Redis connections. */
-import { InvalidOptionsError } from '@switchyard/core';
+import { checkForeignJobsOption, InvalidOptionsError } from '@switchyard/core';
 import type { Cluster, Redis, RedisOptions } from 'ioredis';
-import type { ForeignJobMapping, ForeignJobsOption } from './foreign-jobs.js';
+import type { ForeignJobsOption } from './foreign-jobs.js';
 
 /** A connection the adapter can use: a single Redis or a Redis Cluster client. */
 export type RedisClient = Redis | Cluster;
@@ -75,11 +75,15 @@ export function resolveOptions(options: BullmqAdapterOptions): ResolvedOptions {
   if (!Number.isInteger(eventLogLength) || eventLogLength < 1) {
     throw new InvalidOptionsError('bullmqAdapter: eventLogLength must be a positive integer');
   }
-  const foreignJobs = options.foreignJobs ?? {};
-  if (typeof foreignJobs !== 'object' || foreignJobs === null || Array.isArray(foreignJobs)) {
-    throw new InvalidOptionsError('bullmqAdapter: foreignJobs must be an object of queue name → mapping');
+  const foreignJobs = checkForeignJobsOption(options.foreignJobs ?? {}, {
+    adapter: 'bullmqAdapter',
+    raw: 'the BullMQ job',
+  });
+  for (const queue of Object.keys(foreignJobs)) {
+    if (!QUEUE_NAME.test(queue)) {
+      throw new InvalidOptionsError(`bullmqAdapter: foreignJobs has an invalid queue name "${queue}"`);
+    }
   }
-  for (const [queue, mapping] of Object.entries(foreignJobs)) checkForeignMapping(queue, mapping);
   return {
     prefix,
     maxPayloadBytes,
@@ -92,30 +96,3 @@ export function resolveOptions(options: BullmqAdapterOptions): ResolvedOptions {
 
 /** A Switchyard queue name BullMQ accepts (no `:`, its key separator). */
 const QUEUE_NAME = /^[A-Za-z0-9._-]{1,128}$/;
-
-function checkForeignMapping(queue: string, mapping: ForeignJobMapping): void {
-  if (!QUEUE_NAME.test(queue)) {
-    throw new InvalidOptionsError(`bullmqAdapter: foreignJobs has an invalid queue name "${queue}"`);
-  }
-  if (typeof mapping === 'function') return;
-  if (
-    typeof mapping !== 'object' ||
-    mapping === null ||
-    typeof mapping.task !== 'string' ||
-    mapping.task === ''
-  ) {
-    throw new InvalidOptionsError(
-      `bullmqAdapter: foreignJobs["${queue}"] must be { task: '<task name>' } or a function of the BullMQ job`,
-    );
-  }
-  const { maxAttempts } = mapping;
-  if (
-    maxAttempts !== undefined &&
-    maxAttempts !== null &&
-    !(Number.isInteger(maxAttempts) && maxAttempts >= 1)
-  ) {
-    throw new InvalidOptionsError(
-      `bullmqAdapter: foreignJobs["${queue}"].maxAttempts must be a positive integer or null`,
-    );
-  }
-}

@@ -7,7 +7,11 @@
  * Without a mapping, or when the mapping fails, the job is malformed: core fails it, and the row
  * keeps pg-boss's raw `data` for inspection.
  */
-import { type BackoffSpec, MalformedJobError } from '@switchyard/core';
+import {
+  type BackoffSpec,
+  type ForeignJobMapping as CoreForeignJobMapping,
+  mapForeignJob,
+} from '@switchyard/core';
 import type { JobRow } from './codec.js';
 import type { Database } from './database.js';
 
@@ -29,32 +33,15 @@ export interface PgBossForeignRow {
   startAfter: Date;
 }
 
-/** What a foreign row becomes: the Switchyard fields a mapping function decides. */
-export interface ForeignJob {
-  /** The task that runs it; its schema validates `payload`. */
-  task: string;
-  /** The task's payload (stored in the row's `data` in place of what the producer sent). */
-  payload: unknown;
-  /** 0..9, lower first (default: pg-boss's priority read in the shared column, 9 − priority, within 0..9). */
-  priority?: number;
-  /** Total attempts, `null` for unlimited (default: pg-boss's `retryLimit` + 1). */
-  maxAttempts?: number | null;
-  /** Backoff between attempts (default: pg-boss's `retryDelay` / `retryBackoff`). */
-  backoff?: BackoffSpec;
-  /** Per-job timeout in ms (default: the task's). */
-  timeoutMs?: number;
-  /** String metadata shown with the job (default none). */
-  metadata?: Record<string, string>;
-}
+export type { ForeignJob } from '@switchyard/core';
 
 /**
  * How the rows of one queue that were not written by Switchyard become Switchyard jobs: a task whose
- * payload is the row's `data` (attempts and backoff taken from pg-boss's retry columns unless given
- * here), or a function of the raw row.
+ * payload is the row's `data` (priority read from pg-boss's, 9 − priority within 0..9; attempts and
+ * backoff taken from pg-boss's retry columns unless given here), or a function of the raw row. A
+ * payload other than the row's `data` is stored in its place.
  */
-export type ForeignJobMapping =
-  | { task: string; maxAttempts?: number | null; backoff?: BackoffSpec; timeoutMs?: number }
-  | ((row: PgBossForeignRow) => ForeignJob);
+export type ForeignJobMapping = CoreForeignJobMapping<PgBossForeignRow>;
 
 /** `foreignJobs` option: a mapping per queue name. */
 export type ForeignJobsOption = Record<string, ForeignJobMapping>;
@@ -102,46 +89,22 @@ function producerBackoff(row: PgBossForeignRow): BackoffSpec {
 
 /**
  * The fields to adopt a foreign row under `mapping` (pure apart from calling the mapping).
- * Throws `MalformedJobError` when the mapping throws or returns something that is not a job.
+ * Throws `MalformedJobError` when the mapping fails (see `mapForeignJob`).
  */
 export function adoptedFields(mapping: ForeignJobMapping, row: JobRow): AdoptedFields {
   const raw = foreignRow(row);
-  let mapped: ForeignJob;
-  if (typeof mapping === 'function') {
-    try {
-      mapped = mapping(raw);
-    } catch (cause) {
-      throw new MalformedJobError(
-        `pgboss: the foreignJobs mapping of queue "${row.name}" threw on job ${row.id}: ${(cause as Error)?.message ?? cause}`,
-        { cause },
-      );
-    }
-    if (
-      typeof mapped !== 'object' ||
-      mapped === null ||
-      typeof mapped.task !== 'string' ||
-      mapped.task === ''
-    ) {
-      throw new MalformedJobError(
-        `pgboss: the foreignJobs mapping of queue "${row.name}" returned no { task, payload } for job ${row.id}`,
-      );
-    }
-  } else {
-    mapped = { ...mapping, payload: row.data };
-  }
-  const priority = mapped.priority;
-  if (priority !== undefined && !(Number.isInteger(priority) && priority >= 0 && priority <= 9)) {
-    throw new MalformedJobError(
-      `pgboss: the foreignJobs mapping of queue "${row.name}" gave job ${row.id} priority ${priority} (0..9)`,
-    );
-  }
+  const mapped = mapForeignJob(mapping, raw, () => row.data, {
+    adapter: 'pgboss',
+    queue: row.name,
+    name: `job ${row.id}`,
+  });
   const options: { backoff?: BackoffSpec; timeoutMs?: number } = {
     backoff: mapped.backoff ?? producerBackoff(raw),
   };
   if (mapped.timeoutMs !== undefined) options.timeoutMs = mapped.timeoutMs;
   const fields: AdoptedFields = {
     task: mapped.task,
-    pgPriority: priority === undefined ? Math.min(9, Math.max(0, row.priority)) : 9 - priority,
+    pgPriority: mapped.priority === undefined ? Math.min(9, Math.max(0, row.priority)) : 9 - mapped.priority,
     maxAttempts: mapped.maxAttempts !== undefined ? mapped.maxAttempts : Math.max(0, raw.retryLimit) + 1,
     options,
     metadata: mapped.metadata && Object.keys(mapped.metadata).length > 0 ? mapped.metadata : null,

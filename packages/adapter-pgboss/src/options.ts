@@ -1,4 +1,4 @@
-import { InvalidOptionsError } from '@switchyard/core';
+import { checkForeignJobsOption, InvalidOptionsError } from '@switchyard/core';
 import type pg from 'pg';
 import type { ForeignJobsOption } from './foreign-jobs.js';
 
@@ -60,7 +60,11 @@ export function resolveOptions(options: PgBossAdapterOptions): ResolvedOptions {
   };
   if (options.connectionString) resolved.connectionString = options.connectionString;
   if (options.pool) resolved.pool = options.pool;
-  if (options.foreignJobs !== undefined) resolved.foreignJobs = checkForeignJobs(options.foreignJobs);
+  if (options.foreignJobs !== undefined)
+    resolved.foreignJobs = checkForeignJobsOption(options.foreignJobs, {
+      adapter: 'pgBossAdapter',
+      raw: 'the pg-boss row',
+    });
   return resolved;
 }
 
@@ -70,24 +74,4 @@ function positiveInteger(name: string, value: number | undefined, fallback: numb
     throw new InvalidOptionsError(`pgBossAdapter: ${name} must be a positive integer; got ${value}`);
   }
   return value;
-}
-
-function checkForeignJobs(option: ForeignJobsOption): ForeignJobsOption {
-  if (typeof option !== 'object' || option === null || Array.isArray(option)) {
-    throw new InvalidOptionsError('pgBossAdapter: foreignJobs must be an object of queue name → mapping');
-  }
-  for (const [queue, mapping] of Object.entries(option)) {
-    const valid =
-      typeof mapping === 'function' ||
-      (typeof mapping === 'object' &&
-        mapping !== null &&
-        typeof mapping.task === 'string' &&
-        mapping.task !== '');
-    if (!valid) {
-      throw new InvalidOptionsError(
-        `pgBossAdapter: foreignJobs["${queue}"] must be { task: string, ... } or a function of the pg-boss row`,
-      );
-    }
-  }
-  return option;
 }

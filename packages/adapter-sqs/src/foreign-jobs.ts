@@ -12,44 +12,21 @@
 import { createHash } from 'node:crypto';
 import type { Message } from '@aws-sdk/client-sqs';
 import {
-  type BackoffSpec,
+  type ForeignJobMapping as CoreForeignJobMapping,
   DEFAULT_ATTEMPTS,
-  MalformedJobError,
+  mapForeignJob,
   type NewJob,
   type SerializedError,
 } from '@switchyard/core';
 
-/** What a foreign message becomes: the Switchyard fields a mapping function decides. */
-export interface ForeignJob {
-  /** The task that runs it; its schema validates `payload`. */
-  task: string;
-  /** The task's payload. */
-  payload: unknown;
-  /** 0..9, lower first (default 5, core's default). */
-  priority?: number;
-  /** Total attempts, `null` for unlimited (default 3, core's default). */
-  maxAttempts?: number | null;
-  /** Backoff between attempts (default: the task's). */
-  backoff?: BackoffSpec;
-  /** Per-job timeout in ms (default: the task's). */
-  timeoutMs?: number;
-  /** String metadata shown with the job (default: the SQS MessageId as `sqsMessageId`). */
-  metadata?: Record<string, string>;
-}
+export type { ForeignJob } from '@switchyard/core';
 
 /**
  * How the foreign messages of one queue become Switchyard jobs: a task whose payload is the body
- * (parsed when it is JSON, else the text), or a function of the raw SQS message.
+ * (parsed when it is JSON, else the text; priority 5 and 3 attempts, core's defaults, unless given
+ * here; metadata the SQS MessageId as `sqsMessageId`), or a function of the raw SQS message.
  */
-export type ForeignJobMapping =
-  | {
-      task: string;
-      priority?: number;
-      maxAttempts?: number | null;
-      backoff?: BackoffSpec;
-      timeoutMs?: number;
-    }
-  | ((message: Message) => ForeignJob);
+export type ForeignJobMapping = CoreForeignJobMapping<Message>;
 
 /** `foreignJobs` option: a mapping per Switchyard queue name. */
 export type ForeignJobsOption = Record<string, ForeignJobMapping>;
@@ -87,7 +64,7 @@ function sentAt(message: Message, now: number): number {
 
 /**
  * The job a foreign message of `queue` becomes under `mapping`. Throws `MalformedJobError` when the
- * mapping throws or returns something that is not a job.
+ * mapping fails (see `mapForeignJob`).
  */
 export function foreignNewJob(
   mapping: ForeignJobMapping,
@@ -95,35 +72,12 @@ export function foreignNewJob(
   message: Message,
   now: number,
 ): NewJob {
-  let mapped: ForeignJob;
-  if (typeof mapping === 'function') {
-    try {
-      mapped = mapping(message);
-    } catch (cause) {
-      throw new MalformedJobError(
-        `sqs: the foreignJobs mapping of queue "${queue}" threw on message ${message.MessageId}: ${(cause as Error)?.message ?? cause}`,
-        { cause },
-      );
-    }
-    if (
-      typeof mapped !== 'object' ||
-      mapped === null ||
-      typeof mapped.task !== 'string' ||
-      mapped.task === ''
-    ) {
-      throw new MalformedJobError(
-        `sqs: the foreignJobs mapping of queue "${queue}" returned no { task, payload } for message ${message.MessageId}`,
-      );
-    }
-  } else {
-    mapped = { ...mapping, payload: bodyPayload(message.Body) };
-  }
+  const mapped = mapForeignJob(mapping, message, () => bodyPayload(message.Body), {
+    adapter: 'sqs',
+    queue,
+    name: `message ${message.MessageId}`,
+  });
   const priority = mapped.priority ?? DEFAULT_PRIORITY;
-  if (!(Number.isInteger(priority) && priority >= 0 && priority <= 9)) {
-    throw new MalformedJobError(
-      `sqs: the foreignJobs mapping of queue "${queue}" gave message ${message.MessageId} priority ${priority} (0..9)`,
-    );
-  }
   const job: NewJob = {
     id: foreignJobId(queue, message),
     task: mapped.task,

@@ -1,6 +1,6 @@
 /** Options of `sqsAdapter`, and their validation (pure). */
 import type { SQSClient } from '@aws-sdk/client-sqs';
-import { InvalidOptionsError } from '@switchyard/core';
+import { checkForeignJobsOption, InvalidOptionsError } from '@switchyard/core';
 import type { ForeignJobsOption } from './foreign-jobs.js';
 import type { JobStateStore } from './store/types.js';
 
@@ -163,7 +163,14 @@ export function resolveOptions(options: SqsAdapterOptions): ResolvedOptions {
     waitTimeSeconds,
     pausedRecheckMs,
     ...(options.deadLetterQueueUrl ? { deadLetterQueueUrl: options.deadLetterQueueUrl } : {}),
-    ...(options.foreignJobs !== undefined ? { foreignJobs: checkForeignJobs(options.foreignJobs) } : {}),
+    ...(options.foreignJobs !== undefined
+      ? {
+          foreignJobs: checkForeignJobsOption(options.foreignJobs, {
+            adapter: 'sqs',
+            raw: 'the SQS message',
+          }),
+        }
+      : {}),
     maxPayloadBytes,
     queueAttributes: options.queueAttributes ?? {},
     retentionSweepIntervalMs,
@@ -211,24 +218,4 @@ function integerIn(value: unknown, min: number, max: number, name: string): numb
     );
   }
   return value;
-}
-
-function checkForeignJobs(option: ForeignJobsOption): ForeignJobsOption {
-  if (typeof option !== 'object' || option === null || Array.isArray(option)) {
-    throw new InvalidOptionsError('sqs: foreignJobs must be an object of queue name → mapping');
-  }
-  for (const [queue, mapping] of Object.entries(option)) {
-    const valid =
-      typeof mapping === 'function' ||
-      (typeof mapping === 'object' &&
-        mapping !== null &&
-        typeof mapping.task === 'string' &&
-        mapping.task !== '');
-    if (!valid) {
-      throw new InvalidOptionsError(
-        `sqs: foreignJobs["${queue}"] must be { task: string, ... } or a function of the SQS message`,
-      );
-    }
-  }
-  return option;
 }

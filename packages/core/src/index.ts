@@ -71,6 +71,13 @@ export {
 } from './flow-definition.js';
 export { FLOW_ID_KEY, FLOW_RECORD_QUEUE, FLOW_RECORD_TASK, FLOW_STEP_KEY } from './flow-spec.js';
 export {
+  checkForeignJobsOption,
+  type ForeignJob,
+  type ForeignJobMapping,
+  type ForeignJobOrigin,
+  mapForeignJob,
+} from './foreign-job.js';
+export {
   addCell,
   bucketStart,
   DURATION_BUCKETS_MS,
