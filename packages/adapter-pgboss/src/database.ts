@@ -100,12 +100,15 @@ export class Database {
    * Runs one read-only statement with planner settings pinned for it alone (`SET LOCAL` in a
    * READ ONLY transaction: three round trips), for statements whose plan must not depend on
    * the table's statistics (`settings` are fixed strings of this package, never user input).
+   * `prepared` names the statement, so each connection plans it once: for a fixed text only
+   * (a text built per call would leave a prepared statement behind per variant).
    */
   async queryPinned<T extends Row = Row>(
     what: string,
     settings: Readonly<Record<string, string>>,
     text: string,
     values: unknown[],
+    options: { prepared?: boolean } = {},
   ): Promise<T[]> {
     let client: pg.PoolClient;
     try {
@@ -116,7 +119,9 @@ export class Database {
     try {
       const set = Object.entries(settings).map(([name, value]) => `SET LOCAL ${name} = ${value}`);
       await client.query(['BEGIN READ ONLY', ...set].join('; '));
-      const result = await client.query(text, values);
+      const result = await (options.prepared
+        ? client.query(this.prepared(text, values))
+        : client.query(text, values));
       await client.query('COMMIT');
       return result.rows as T[];
     } catch (error) {

@@ -8,6 +8,7 @@ import { type ListJobsQuery, normalizeListQuery } from '@switchyard/core';
 import pg from 'pg';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { LIST_PLANNER_SETTINGS } from '../src/search.js';
+import { COUNT_PLANNER_SETTINGS, unfinishedGroupsSql } from '../src/stats.js';
 import { assertDatabaseReachable, DATABASE_URL } from './database-url.js';
 import { newJob, PgTestScope } from './helpers.js';
 
@@ -273,6 +274,30 @@ describe('list plans', () => {
       );
       expect(plan).not.toMatch(/Seq Scan/);
     }
+  });
+
+  it('stats.queues finds the unfinished groups by one index descent each and counts them from the index', async () => {
+    scope = new PgTestScope();
+    const adapter = await scope.adapter();
+    await fillTable(adapter);
+    const snapshots = await adapter.stats.queues();
+    for (const snapshot of snapshots)
+      expect(snapshot.counts).toEqual(await adapter.jobs.counts({ queue: snapshot.queue }));
+
+    const plan = await planOf(
+      { text: unfinishedGroupsSql(scope.schema), values: [new Date()] },
+      COUNT_PLANNER_SETTINGS,
+      'EXPLAIN (ANALYZE, COSTS OFF, TIMING OFF, SUMMARY OFF) ',
+    );
+    const scans = plan.split('\n').filter((line) => /Scan/.test(line));
+    for (const scan of scans)
+      expect(scan, plan).toMatch(/Index Only Scan using job_common_\w+|CTE Scan|WorkTable Scan/);
+    // The walk: the first group from one descent, then one step per group found (the last step finds none);
+    // each group's count then reads its own range. 11 groups of (a, b, rare) × states hold ~1,950 rows.
+    const groups = Number(plan.match(/CTE Scan on grp g \(actual rows=(\d+)/)?.[1]);
+    const steps = Number(plan.match(/on job_common j_1 \(actual rows=\d+ loops=(\d+)\)/)?.[1]);
+    expect(groups, plan).toBe(11);
+    expect(steps, plan).toBe(groups);
   });
 
   it('a claim walks the claim index in order, even on a table without statistics', async () => {

@@ -37,6 +37,10 @@ describe('stats.queues', () => {
       failed: newJob({ queue: 'b' }),
       cancelled: newJob({ queue: 'b' }),
       onlyScheduled: newJob({ queue: 'c', runAt: new Date(now + 60_000) }),
+      // pg-boss's `blocked` (a job waiting on dependencies) sits between state and start_after in job_i14.
+      blockedDue: newJob({ queue: 'd', runAt: new Date(now - 30_000) }),
+      blockedLater: newJob({ queue: 'd', runAt: new Date(now + 60_000) }),
+      unblockedDue: newJob({ queue: 'd', runAt: new Date(now - 5_000) }),
     };
     await adapter.enqueue(Object.values(jobs));
     const s = scope.schema;
@@ -48,12 +52,14 @@ describe('stats.queues', () => {
     await set(jobs.running.id, `state = 'active', sy_lease_expires_at = now() + interval '1 minute'`);
     for (const state of ['completed', 'failed', 'cancelled'] as const)
       await set(jobs[state].id, `state = '${state}', completed_on = now()`);
+    await set(jobs.blockedDue.id, 'blocked = true');
+    await set(jobs.blockedLater.id, 'blocked = true');
     await adapter.queues.pause('b');
     await adapter.queues.pause('empty-but-paused');
 
     const snapshots = await adapter.stats.queues();
-    expect(snapshots.map((snapshot) => snapshot.queue)).toEqual(['a', 'b', 'c', 'empty-but-paused']);
-    const [a, b, c, empty] = snapshots;
+    expect(snapshots.map((snapshot) => snapshot.queue)).toEqual(['a', 'b', 'c', 'd', 'empty-but-paused']);
+    const [a, b, c, d, empty] = snapshots;
     expect(a).toEqual({
       queue: 'a',
       counts: { ...zero, pending: 2, scheduled: 1 },
@@ -73,6 +79,13 @@ describe('stats.queues', () => {
       queue: 'c',
       counts: { ...zero, scheduled: 1 },
       oldestPendingAt: null,
+      paused: false,
+    });
+    // Blocked rows count in their state, as pg-boss stores them; the earliest start_after is a blocked one.
+    expect(d).toEqual({
+      queue: 'd',
+      counts: { ...zero, pending: 2, scheduled: 1 },
+      oldestPendingAt: new Date(now - 30_000),
       paused: false,
     });
     expect(empty).toEqual({ queue: 'empty-but-paused', counts: zero, oldestPendingAt: null, paused: true });
