@@ -21,6 +21,7 @@ export default defineConfig({
       '@switchyard/http': src('http'),
       '@switchyard/prometheus': src('prometheus'),
       '@switchyard/otel': src('otel'),
+      '@switchyard/redis-throttle': src('redis-throttle'),
       '@switchyard/cli': src('cli'),
     },
   },

@@ -1,116 +1,35 @@
 /**
- * The throttle store on Redis: each check is one Lua script, so it is atomic across every
- * process. A rate window is a sorted set of grant times (a sliding log) beside a block key;
- * per-key slots are a sorted set of holders scored by expiry. Keys live under the adapter's
- * `${prefix}::sy:throttle:*`, in the prefix's hash tag. (adapter-sqs runs the same scripts
- * on its Redis store; keep the two in step.)
+ * The throttle store on Redis: the counters of `@switchyard/redis-throttle` (one Lua script per
+ * check, atomic across every process) under the adapter's `${prefix}::sy:throttle:*`, in the
+ * prefix's hash tag; a deferred job waits in BullMQ's delayed set.
  */
 import type { Lease, ThrottleAnswer, ThrottleRequest, ThrottleStore } from '@switchyard/core';
+import {
+  defineThrottleScripts,
+  type RedisThrottleCounters,
+  redisThrottleCounters,
+} from '@switchyard/redis-throttle';
 import type { AdapterContext } from './context.js';
 import { BullmqLease } from './lease.js';
-import type { RedisClient } from './options.js';
-
-/** Keys stay a minute past what they count, so a clock a little off between hosts loses nothing. */
-const KEY_SLACK_MS = 60_000;
-
-/**
- * KEYS: grants, block, promised. ARGV: max, windowMs, now, member → -1 granted, else retryAt.
- * Refuses a request older than the newest grant (retryAt = now), so grants stay in time order.
- */
-const TAKE_START = `
-local max, windowMs, now = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3])
-redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now - windowMs)
-local blocked = tonumber(redis.call('GET', KEYS[2]) or '0')
-if blocked > now then return blocked end
-local last = redis.call('ZREVRANGE', KEYS[1], 0, 0, 'WITHSCORES')
-if last[2] and tonumber(last[2]) > now then return now end
-local count = redis.call('ZCARD', KEYS[1])
-if count >= max then
-  local step = math.max(1, math.floor(windowMs / max))
-  local frees = tonumber(redis.call('ZRANGE', KEYS[1], count - max, count - max, 'WITHSCORES')[2]) + windowMs
-  -- A start frees within one share of the window: ask again right then (whose turn it is, or jitter).
-  if frees <= now + step then return frees end
-  -- Else join the line (KEYS[3]): each refusal comes back one share of the window after the previous one.
-  local retryAt = math.max(frees, tonumber(redis.call('GET', KEYS[3]) or '0') + step)
-  redis.call('SET', KEYS[3], retryAt, 'PX', math.max(1, retryAt - now) + ${KEY_SLACK_MS})
-  return retryAt
-end
-redis.call('ZADD', KEYS[1], now, ARGV[4])
-redis.call('PEXPIRE', KEYS[1], windowMs + ${KEY_SLACK_MS})
-return -1
-`;
-
-/** KEYS: slots. ARGV: max, ttlMs, now, holder → -1 granted (or renewed), else the earliest expiry. */
-const TAKE_SLOT = `
-local max, ttlMs, now = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3])
-redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now)
-if redis.call('ZSCORE', KEYS[1], ARGV[4]) or redis.call('ZCARD', KEYS[1]) < max then
-  redis.call('ZADD', KEYS[1], now + ttlMs, ARGV[4])
-  redis.call('PEXPIRE', KEYS[1], ttlMs + ${KEY_SLACK_MS})
-  return -1
-end
-return tonumber(redis.call('ZRANGE', KEYS[1], 0, 0, 'WITHSCORES')[2])
-`;
-
-/** KEYS: block. ARGV: until, now → sets the block unless a later one is set. */
-const BLOCK = `
-local untilMs, now = tonumber(ARGV[1]), tonumber(ARGV[2])
-if untilMs > tonumber(redis.call('GET', KEYS[1]) or '0') then
-  redis.call('SET', KEYS[1], ARGV[1], 'PX', math.max(1, untilMs - now) + ${KEY_SLACK_MS})
-end
-return 0
-`;
-
-type Command = (...args: Array<string | number>) => Promise<unknown>;
 
 export class BullmqThrottle implements ThrottleStore {
+  private readonly counters: RedisThrottleCounters;
+
   constructor(private readonly context: AdapterContext) {
-    const client = context.client;
-    if (!('syThrottleStart' in client)) {
-      client.defineCommand('syThrottleStart', { numberOfKeys: 3, lua: TAKE_START });
-      client.defineCommand('syThrottleSlot', { numberOfKeys: 1, lua: TAKE_SLOT });
-      client.defineCommand('syThrottleBlock', { numberOfKeys: 1, lua: BLOCK });
-    }
+    defineThrottleScripts(context.client);
+    this.counters = redisThrottleCounters(() => context.client, `${context.prefix}::sy:throttle`);
   }
 
-  private command(name: string): Command {
-    const client = this.context.client as unknown as Record<string, Command>;
-    return client[name]!.bind(this.context.client);
+  acquire(request: ThrottleRequest): Promise<ThrottleAnswer> {
+    return this.counters.take(request);
   }
 
-  private key(kind: 'grants' | 'block' | 'promised' | 'slots', key: string): string {
-    return `${this.context.prefix}::sy:throttle:${kind}:${key}`;
+  release(key: string, holder: string): Promise<void> {
+    return this.counters.release(key, holder);
   }
 
-  async acquire(request: ThrottleRequest): Promise<ThrottleAnswer> {
-    const reply =
-      request.kind === 'rate'
-        ? await this.command('syThrottleStart')(
-            this.key('grants', request.key),
-            this.key('block', request.key),
-            this.key('promised', request.key),
-            request.max,
-            request.windowMs,
-            request.now,
-            `${request.now}:${request.member}`,
-          )
-        : await this.command('syThrottleSlot')(
-            this.key('slots', request.key),
-            request.max,
-            request.ttlMs,
-            request.now,
-            request.holder,
-          );
-    const retryAt = Number(reply);
-    return retryAt === -1 ? { granted: true } : { granted: false, retryAt };
-  }
-
-  async release(key: string, holder: string): Promise<void> {
-    await (this.context.client as RedisClient).zrem(this.key('slots', key), holder);
-  }
-
-  async block(key: string, until: number): Promise<void> {
-    await this.command('syThrottleBlock')(this.key('block', key), until, this.context.clock.now());
+  block(key: string, until: number): Promise<void> {
+    return this.counters.block(key, until, this.context.clock.now());
   }
 
   async defer(lease: Lease, at: Date): Promise<void> {

@@ -1,6 +1,6 @@
 /**
  * The SQS adapter's throttle store: the counters live in the job-state store (Lua scripts
- * in the Redis store, see `store/redis-throttle.ts`); a refused job waits as a retry does
+ * in the Redis store, `@switchyard/redis-throttle`); a refused job waits as a retry does
  * (its own ticket, delayed to the time), with its attempt given back.
  */
 import type { Clock, Lease, ThrottleAnswer, ThrottleRequest, ThrottleStore } from '@switchyard/core';

@@ -3,6 +3,7 @@
  * registered, and one dedicated connection per event subscription.
  */
 import { AdapterError } from '@switchyard/core';
+import { defineThrottleScripts } from '@switchyard/redis-throttle';
 import type { Redis, RedisOptions } from 'ioredis';
 import { defineOperationScripts, type OperationCommands } from './redis-operations.js';
 import {
@@ -15,7 +16,6 @@ import {
   UPDATE_JOB,
   UPDATE_JOBS,
 } from './redis-scripts.js';
-import { defineThrottleScripts } from './redis-throttle.js';
 
 /** Scripts of the job runtime registered with `defineCommand`, as ioredis exposes them. */
 export interface ScriptCommands {

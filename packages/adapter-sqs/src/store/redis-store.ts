@@ -7,6 +7,7 @@
  * `redis-events.ts`.
  */
 import { type HistoryCell, InvalidOptionsError, type JobCounts, type JobState } from '@switchyard/core';
+import { redisThrottleCounters } from '@switchyard/redis-throttle';
 import type { Redis } from 'ioredis';
 import type { HistoryRange, JobScan, JobScanResult, StoredQueueStats } from './operations-types.js';
 import {
@@ -22,7 +23,6 @@ import { RedisEventStream } from './redis-events.js';
 import * as operations from './redis-operations.js';
 import { claimedJobs, toStoredJob, writeArgs } from './redis-replies.js';
 import { READ_FIELDS } from './redis-scripts.js';
-import { redisThrottleCounters } from './redis-throttle.js';
 import {
   type ClaimResult,
   emptyCounts,
@@ -88,7 +88,7 @@ class RedisJobStateStore implements JobStateStore {
       shared: () => this.redis(),
       dedicated: () => this.openEventConnection(),
     });
-    this.throttle = redisThrottleCounters(() => this.redis(), this.ns);
+    this.throttle = redisThrottleCounters(() => this.redis(), `${this.ns}:throttle`);
   }
 
   async connect(): Promise<void> {

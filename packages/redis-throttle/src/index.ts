@@ -1,0 +1,6 @@
+export {
+  defineThrottleScripts,
+  type RedisThrottleCounters,
+  redisThrottleCounters,
+  type ThrottleRedisClient,
+} from './counters.js';
