@@ -38,12 +38,12 @@ export function defineThrottleScripts(client: ThrottleRedisClient): void {
   client.defineCommand('syThrottleBlock', { numberOfKeys: 1, lua: BLOCK });
 }
 
-/** The client's script command `name`. */
-function script(client: ThrottleRedisClient, name: ScriptName): Command {
+/** Runs the script command `name` on `client` (no bound copy per check: this is on every throttled start). */
+function run(client: ThrottleRedisClient, name: ScriptName, args: Array<string | number>): Promise<unknown> {
   const command = (client as unknown as Partial<Record<ScriptName, Command>>)[name];
   if (typeof command !== 'function')
     throw new Error(`redis-throttle: the client has no "${name}"; call defineThrottleScripts(client) first`);
-  return command.bind(client);
+  return command.apply(client, args);
 }
 
 /**
@@ -62,7 +62,7 @@ export function redisThrottleCounters(
       const client = await redis();
       const reply =
         request.kind === 'rate'
-          ? await script(client, 'syThrottleStart')(
+          ? await run(client, 'syThrottleStart', [
               key('grants', request.key),
               key('block', request.key),
               key('promised', request.key),
@@ -70,14 +70,14 @@ export function redisThrottleCounters(
               request.windowMs,
               request.now,
               `${request.now}:${request.member}`,
-            )
-          : await script(client, 'syThrottleSlot')(
+            ])
+          : await run(client, 'syThrottleSlot', [
               key('slots', request.key),
               request.max,
               request.ttlMs,
               request.now,
               request.holder,
-            );
+            ]);
       const retryAt = Number(reply);
       return retryAt === -1 ? { granted: true } : { granted: false, retryAt };
     },
@@ -85,7 +85,7 @@ export function redisThrottleCounters(
       await (await redis()).zrem(key('slots', name), holder);
     },
     async block(name, until, now) {
-      await script(await redis(), 'syThrottleBlock')(key('block', name), until, now);
+      await run(await redis(), 'syThrottleBlock', [key('block', name), until, now]);
     },
   };
 }
