@@ -2,7 +2,10 @@
  * Whether the backend answers, as one yard sees it. An outage is logged once when it
  * begins (warn) and once when the backend answers again (info, with what it cost); in
  * between, every further connection error — the worker's, the adapter's own log lines —
- * is logged at debug only, so a long outage does not flood the logs.
+ * is logged at debug only, so a long outage does not flood the logs. The outage has a tail:
+ * an adapter's connections come back one at a time, so for `OUTAGE_TAIL_MS` after the
+ * backend answers, a connection error is taken as a connection not yet back (debug), not
+ * as a new outage.
  */
 import { isConnectionError } from './backend-call.js';
 import type { Clock } from './clock.js';
@@ -14,8 +17,16 @@ export function isOutageError(error: unknown): boolean {
   return SwitchyardError.hasCode(error, 'BACKEND_UNAVAILABLE') || isConnectionError(error);
 }
 
+/**
+ * How long after an outage ends a connection error still belongs to it: each connection
+ * reconnects on its own backoff (ioredis waits up to 2 s between tries), plus a connect's
+ * round trip.
+ */
+export const OUTAGE_TAIL_MS = 3000;
+
 export class BackendHealth {
   private downSince: number | null = null;
+  private upAt: number | null = null;
   private settledLate = 0;
   private leasesLapsed = 0;
   /** The logger handed to the adapter: its connection-error lines count as outage signs. */
@@ -40,8 +51,14 @@ export class BackendHealth {
    */
   failed(error: unknown, what: string): boolean {
     if (!isOutageError(error)) return false;
-    if (this.downSince === null) {
-      this.downSince = this.clock.now();
+    const now = this.clock.now();
+    if (this.downSince === null && this.upAt !== null && now - this.upAt < OUTAGE_TAIL_MS) {
+      this.logger.debug(
+        { err: error, adapter: this.adapter, call: what },
+        'switchyard: a connection is not back yet after the outage',
+      );
+    } else if (this.downSince === null) {
+      this.downSince = now;
       this.logger.warn(
         { err: error, adapter: this.adapter, outage: 'down', call: what },
         'switchyard: the backend is unavailable; workers keep running their jobs and settle them when it answers again',
@@ -70,6 +87,7 @@ export class BackendHealth {
       `switchyard: the backend answers again after ${(downMs / 1000).toFixed(1)} s (${this.settledLate} job results settled late, ${this.leasesLapsed} leases lapsed and will be redelivered)`,
     );
     this.downSince = null;
+    this.upAt = this.clock.now();
     this.settledLate = 0;
     this.leasesLapsed = 0;
   }

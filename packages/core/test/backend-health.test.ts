@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { BackendHealth, isOutageError } from '../src/backend-health.js';
+import { BackendHealth, isOutageError, OUTAGE_TAIL_MS } from '../src/backend-health.js';
 import { ManualClock } from '../src/clock.js';
 import { AdapterError, BackendUnavailableError } from '../src/errors.js';
 import { logger } from './logger-spy.js';
@@ -41,7 +41,7 @@ describe('BackendHealth', () => {
     expect(health.down).toBe(false);
     health.succeeded();
 
-    await clock.advance(1000);
+    await clock.advance(OUTAGE_TAIL_MS);
     health.failed(new BackendUnavailableError('bullmq', 'no answer'), 'enqueue');
     health.leaseLapsed();
     await clock.advance(2500);
@@ -59,6 +59,32 @@ describe('BackendHealth', () => {
     expect(log.lines[4]!.msg).toMatch(
       /answers again after 2\.5 s \(0 job results settled late, 1 leases lapsed/,
     );
+  });
+
+  it('takes a connection error just after the backend answers again as the same outage (a connection not back yet)', async () => {
+    const log = logger();
+    const clock = new ManualClock(0);
+    const health = new BackendHealth('bullmq', log, clock);
+    health.failed(refused(), 'settle');
+    await clock.advance(1500);
+    health.succeeded();
+    await clock.advance(OUTAGE_TAIL_MS - 1);
+    expect(health.failed(refused(), 'publish events')).toBe(true);
+    expect(health.down).toBe(false);
+    health.succeeded();
+    await clock.advance(1);
+    expect(health.failed(refused(), 'heartbeat')).toBe(true);
+    expect(health.down).toBe(true);
+
+    expect(
+      log.lines.map(({ level, obj, msg }) => [level, (obj as { outage?: string }).outage ?? msg]),
+    ).toEqual([
+      ['warn', 'down'],
+      ['info', 'up'],
+      ['debug', 'switchyard: a connection is not back yet after the outage'],
+      ['warn', 'down'],
+    ]);
+    expect(log.lines[2]!.obj).toMatchObject({ call: 'publish events' });
   });
 
   it("turns the adapter's connection-error lines into outage signs logged at debug", () => {

@@ -4,6 +4,7 @@ import { describe, expect } from 'vitest';
 import { type SuiteEnv, scopedTest } from '../harness.js';
 import { expectRejectsWithCode, totalJobs, waitForState } from '../job-waits.js';
 import { echoTask, lowPriorityTask } from '../tasks.js';
+import { waitUntil } from '../wait.js';
 
 /** Registers the `uniqueness` group of the conformance suite. */
 export function registerUniqueness(env: SuiteEnv): void {
@@ -81,8 +82,10 @@ export function registerUniqueness(env: SuiteEnv): void {
         ],
       });
       const first = await yard.enqueue(echoTask, { n: 1 }, { uniqueKey: 'busy' });
-      await waitForState(yard, first.id, 'running', scope.ms(3000));
-      expect(started).toBe(true);
+      // The state reads `running` from the moment the lease is handed out, a little before the
+      // handler is called: wait for the handler itself, then check the job is running.
+      await waitUntil(() => started, scope.ms(3000), 'the handler to start');
+      expect((await yard.jobs.get(first.id))?.state).toBe('running');
       const error = await expectRejectsWithCode(
         () => yard.enqueue(echoTask, { n: 2 }, { uniqueKey: 'busy' }),
         'DUPLICATE_JOB',
