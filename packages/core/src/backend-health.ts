@@ -52,21 +52,21 @@ export class BackendHealth {
   failed(error: unknown, what: string): boolean {
     if (!isOutageError(error)) return false;
     const now = this.clock.now();
-    if (this.downSince === null && this.upAt !== null && now - this.upAt < OUTAGE_TAIL_MS) {
+    if (this.downSince !== null) {
+      this.logger.debug(
+        { err: error, adapter: this.adapter, call: what },
+        'switchyard: the backend is still unavailable',
+      );
+    } else if (this.upAt !== null && now - this.upAt < OUTAGE_TAIL_MS) {
       this.logger.debug(
         { err: error, adapter: this.adapter, call: what },
         'switchyard: a connection is not back yet after the outage',
       );
-    } else if (this.downSince === null) {
+    } else {
       this.downSince = now;
       this.logger.warn(
         { err: error, adapter: this.adapter, outage: 'down', call: what },
         'switchyard: the backend is unavailable; workers keep running their jobs and settle them when it answers again',
-      );
-    } else {
-      this.logger.debug(
-        { err: error, adapter: this.adapter, call: what },
-        'switchyard: the backend is still unavailable',
       );
     }
     return true;
