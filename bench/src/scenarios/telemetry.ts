@@ -5,9 +5,11 @@
  * memory adapter and on BullMQ. The "switchyard" contender has both on; "telemetry
  * off" is the same code without them, so their ratio is the cost; "metrics only" and
  * "tracing only" show where it goes, and "both, 1 % of traces sampled" what a production
- * setup (a parent-based ratio sampler) pays.
+ * setup (a parent-based ratio sampler) pays. "SDK floor" makes the two spans per job by
+ * hand on the same SDK, so "switchyard ÷ SDK floor" is what `otelTracer` adds beyond them.
  */
 import { randomBytes } from 'node:crypto';
+import { SpanKind, type Tracer } from '@opentelemetry/api';
 import {
   BatchSpanProcessor,
   ParentBasedSampler,
@@ -45,14 +47,21 @@ const discardingExporter: SpanExporter = {
   shutdown: async () => {},
 };
 
-/** Which seams are on. */
-type Mode = 'both' | 'sampled' | 'metrics' | 'tracing' | 'off';
+/**
+ * Which seams are on. `floor` is telemetry off plus the two spans per job the conventions ask
+ * for, made by hand on the same SDK (no context in metadata, no parent): what any tracer pays.
+ */
+type Mode = 'both' | 'sampled' | 'metrics' | 'tracing' | 'floor' | 'off';
 
 /** The ratio of traces the "sampled" mode keeps. */
 const SAMPLED_RATIO = 0.01;
 
 /** Metrics into a fresh registry and/or spans through a real provider, or nothing. */
-function telemetry(mode: Mode): { options: Pick<SwitchyardOptions, 'telemetry'>; close(): Promise<void> } {
+function telemetry(mode: Mode): {
+  options: Pick<SwitchyardOptions, 'telemetry'>;
+  floorTracer?: Tracer;
+  close(): Promise<void>;
+} {
   if (mode === 'off') return { options: {}, close: async () => {} };
   const provider = new TracerProvider({
     spanProcessors: [new BatchSpanProcessor({ exporter: discardingExporter })],
@@ -60,6 +69,9 @@ function telemetry(mode: Mode): { options: Pick<SwitchyardOptions, 'telemetry'>;
       ? { sampler: new ParentBasedSampler({ root: new TraceIdRatioBasedSampler(SAMPLED_RATIO) }) }
       : {}),
   });
+  if (mode === 'floor') {
+    return { options: {}, floorTracer: provider.getTracer('bench-floor'), close: () => provider.shutdown() };
+  }
   return {
     options: {
       telemetry: {
@@ -73,14 +85,17 @@ function telemetry(mode: Mode): { options: Pick<SwitchyardOptions, 'telemetry'>;
 
 /** Enqueues `jobs` no-op jobs in bulk, then processes them at concurrency 100; both rates. */
 async function run(adapter: QueueAdapter, jobs: number, mode: Mode): Promise<Sample> {
-  const task = defineTask({ name: 'bench-noop', queue: 'bench', schema: passThrough, handler: () => {} });
   const telemetryOf = telemetry(mode);
+  const floor = telemetryOf.floorTracer;
+  const handler = floor === undefined ? () => {} : () => bareSpan(floor, 'process', SpanKind.CONSUMER);
+  const task = defineTask({ name: 'bench-noop', queue: 'bench', schema: passThrough, handler });
   const yard = createSwitchyard({ adapter, tasks: [task], ...telemetryOf.options });
   await yard.start();
   try {
     const started = performance.now();
     for (let from = 0; from < jobs; from += BATCH) {
       const payloads = Array.from({ length: Math.min(BATCH, jobs - from) }, (_, k) => ({ i: from + k }));
+      if (floor !== undefined) for (const _ of payloads) bareSpan(floor, 'send', SpanKind.PRODUCER);
       await yard.enqueueMany(task, payloads, { priority: (from / BATCH) % 10 });
     }
     const enqueued = performance.now();
@@ -98,6 +113,28 @@ async function run(adapter: QueueAdapter, jobs: number, mode: Mode): Promise<Sam
     await yard.close();
     await telemetryOf.close();
   }
+}
+
+/** One span with the attributes `otelTracer` gives a job's span, started and ended. */
+function bareSpan(tracer: Tracer, operation: 'send' | 'process', kind: SpanKind): void {
+  const span = tracer.startSpan(`${operation} bench`, {
+    kind,
+    attributes: {
+      'messaging.system': 'switchyard',
+      'messaging.operation.type': operation,
+      'messaging.operation.name': operation,
+      'messaging.destination.name': 'bench',
+      'switchyard.task': 'bench-noop',
+    },
+  });
+  if (span.isRecording()) {
+    span.setAttributes({
+      'switchyard.adapter': 'bench',
+      'messaging.message.id': 'id',
+      'switchyard.attempt': 1,
+    });
+  }
+  span.end();
 }
 
 async function runBullmq(jobs: number, mode: Mode): Promise<Sample> {
@@ -135,6 +172,12 @@ function contenders(runWith: (mode: Mode) => Promise<Sample>, note: string): Con
       run: () => runWith('tracing'),
     },
     {
+      name: 'SDK floor',
+      role: 'peer',
+      settings: { telemetry: 'none; two spans per job made by hand on the same SDK (every span sampled)' },
+      run: () => runWith('floor'),
+    },
+    {
       name: 'telemetry off',
       role: 'peer',
       settings: { telemetry: 'none (the default)' },
@@ -153,7 +196,7 @@ export function telemetrySection(): Section {
   let redisReason: string | undefined;
   return {
     name: 'telemetry',
-    peers: ['both, 1 % sampled', 'metrics only', 'tracing only', 'telemetry off'],
+    peers: ['both, 1 % sampled', 'metrics only', 'tracing only', 'SDK floor', 'telemetry off'],
     async availability() {
       const probe = await probeRedis();
       redisReason = 'reason' in probe ? probe.reason : undefined;
@@ -161,7 +204,8 @@ export function telemetrySection(): Section {
     },
     async scenarios(options: BenchOptions): Promise<Scenario[]> {
       const memoryJobs = options.quick ? 30_000 : 200_000;
-      const bullmqJobs = options.quick ? 2_000 : 10_000;
+      // Enough jobs that a round lasts seconds: shorter rounds left ranges of ±20 %.
+      const bullmqJobs = options.quick ? 2_000 : 30_000;
       const list: Scenario[] = [
         {
           id: 'memory-on-vs-off',

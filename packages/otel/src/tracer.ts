@@ -82,15 +82,18 @@ export function otelTracer(options: OtelTracerOptions = {}): JobTracer {
       `${operation} ${job.queue}`,
       {
         kind: SpanKind.PRODUCER,
-        attributes: messagingAttributes(operation, job.queue, scope, {
-          [ATTR.messageId]: job.id,
-          [ATTR.task]: job.task,
-          [ATTR.priority]: job.priority,
-        }),
+        attributes: samplingAttributes(operation, job.queue, job.task),
         ...(given ? { links: [{ context: given }] } : {}),
       },
       parent,
     );
+    if (span.isRecording()) {
+      span.setAttributes({
+        [ATTR.adapter]: scope.adapter,
+        [ATTR.messageId]: job.id,
+        [ATTR.priority]: job.priority,
+      });
+    }
     let metadata: Record<string, string> = {};
     if (given) {
       // Keep the caller's context.
@@ -120,11 +123,12 @@ export function otelTracer(options: OtelTracerOptions = {}): JobTracer {
         queue === undefined ? 'send' : `send ${queue}`,
         {
           kind: SpanKind.CLIENT,
-          attributes: messagingAttributes('send', queue, scope, { [ATTR.batchCount]: jobs.length }),
+          attributes: samplingAttributes('send', queue, undefined, { [ATTR.batchCount]: jobs.length }),
           links,
         },
         parent,
       );
+      if (batch.isRecording()) batch.setAttribute(ATTR.adapter, scope.adapter);
       return { jobs: creates.map(({ handle }) => handle), end: (error) => endWith(batch, error) };
     },
 
@@ -139,16 +143,19 @@ export function otelTracer(options: OtelTracerOptions = {}): JobTracer {
         {
           kind: SpanKind.CONSUMER,
           root: !asChild,
-          attributes: messagingAttributes('process', queue, scope, {
-            [ATTR.messageId]: job.id,
-            [ATTR.task]: job.task,
-            [ATTR.attempt]: job.attempt,
-            ...(scope.worker === undefined ? {} : { [ATTR.clientId]: scope.worker }),
-          }),
+          attributes: samplingAttributes('process', queue, job.task),
           ...(creation && !asChild ? { links: [{ context: creation }] } : {}),
         },
         parent,
       );
+      if (span.isRecording()) {
+        span.setAttributes({
+          [ATTR.adapter]: scope.adapter,
+          [ATTR.messageId]: job.id,
+          [ATTR.attempt]: job.attempt,
+          ...(scope.worker === undefined ? {} : { [ATTR.clientId]: scope.worker }),
+        });
+      }
       const active = trace.setSpan(parent, span);
       return {
         run: (fn) => context.with(active, fn),
@@ -163,18 +170,22 @@ export function otelTracer(options: OtelTracerOptions = {}): JobTracer {
   };
 }
 
-/** The span's own `attributes` with the messaging ones added (one object per span). */
-function messagingAttributes(
+/**
+ * The attributes a sampler may decide on, given at span creation as the conventions ask:
+ * the messaging ones and the task (a job's "route"). The SDK checks every attribute passed
+ * here even for a span it then drops, so the rest are set only on a recording span.
+ */
+function samplingAttributes(
   operation: 'send' | 'create' | 'process',
   queue: string | undefined,
-  scope: TelemetryScope,
-  attributes: Attributes,
+  task: unknown,
+  attributes: Attributes = {},
 ): Attributes {
   attributes[ATTR.system] = MESSAGING_SYSTEM;
   attributes[ATTR.operationType] = operation;
   attributes[ATTR.operationName] = operation;
-  attributes[ATTR.adapter] = scope.adapter;
   if (queue !== undefined) attributes[ATTR.destination] = queue;
+  if (typeof task === 'string') attributes[ATTR.task] = task;
   return attributes;
 }
 

@@ -1,4 +1,5 @@
-import { trace } from '@opentelemetry/api';
+import { type Attributes, trace } from '@opentelemetry/api';
+import { type Sampler, SamplingDecision, TracerProvider } from '@opentelemetry/sdk-trace';
 import { memoryAdapter } from '@switchyard/adapter-memory';
 import {
   createSwitchyard,
@@ -256,6 +257,42 @@ describe('otelTracer', () => {
     const [process] = byName(await spans(), 'process email');
     expect(process!.parentSpanId).toBeUndefined();
     expect(process!.links).toEqual([]);
+  });
+
+  it('a sampler sees the messaging attributes and the task; a dropped span gets no others', async () => {
+    const seen: Attributes[] = [];
+    // Records nothing, so every span is a non-recording one: only what it was started with exists.
+    const sampler: Sampler = {
+      shouldSample: (_context, _traceId, _name, _kind, attributes) => {
+        seen.push({ ...attributes });
+        return { decision: SamplingDecision.NOT_RECORD };
+      },
+      toString: () => 'records nothing',
+    };
+    const tracerProvider = new TracerProvider({ sampler });
+    const yard = createSwitchyard({
+      adapter: memoryAdapter(),
+      tasks: [mailTask],
+      telemetry: { tracer: otelTracer({ tracerProvider }) },
+    });
+    yards.push(yard);
+    await yard.start();
+    await yard
+      .createWorker({ queues: ['email'] })
+      .handle(mailTask, () => {})
+      .start();
+    const job = await yard.enqueue(mailTask, { n: 1 });
+    await yard.jobs.waitFor(job.id, { timeout: '5s', pollInterval: 5 });
+    const sampling = (operation: string) => ({
+      'messaging.system': 'switchyard',
+      'messaging.operation.type': operation,
+      'messaging.operation.name': operation,
+      'messaging.destination.name': 'email',
+      'switchyard.task': 'send-mail',
+    });
+    expect(seen).toEqual([sampling('send'), sampling('process')]);
+    // The trace context still travels: unsampled, so a parent-based sampler downstream agrees.
+    expect((await yard.jobs.get(job.id))!.metadata.traceparent).toMatch(/^00-[0-9a-f]{32}-[0-9a-f]{16}-00$/);
   });
 
   it('refuses an unknown consumerContext', () => {
