@@ -7,8 +7,9 @@
  * Needs built dist: `pnpm --filter @switchyard/core --filter @switchyard/adapter-bullmq build`.
  * Measures: bulk enqueue (jobs/s, batches of 1000), processing of no-op jobs (jobs/s, all
  * jobs queued first, concurrency BENCH_CONCURRENCY), idle enqueue-to-start latency (p50/p95
- * over BENCH_SAMPLES single jobs, worker idle). Rounds alternate raw and adapter; the
- * median round is reported, so a noisy neighbour on a shared machine skews both alike. Raw BullMQ
+ * over BENCH_SAMPLES single jobs, worker idle). Rounds alternate raw and adapter, in an order
+ * rotated per round, so a noisy neighbour or a cold start skews each alike. It prints every round first (the bench harness
+ * reads that table, to pair the rounds and show their spread), then the medians. Raw BullMQ
  * runs twice: plain (no priority) and with every job prioritized, as Switchyard's jobs are.
  */
 import { randomBytes } from 'node:crypto';
@@ -25,7 +26,7 @@ import {
 import { measureAdapter } from './adapter-measure.ts';
 import { type Measure, StartLatency, timeBulkEnqueue, timeProcessing } from './measure.ts';
 import { deleteKeys } from './redis-keys.ts';
-import { median } from './stats.ts';
+import { median, roundOrder } from './stats.ts';
 
 // The bench package does not depend on bullmq; load it (and the adapter's dist) through the adapter package.
 const adapterDir = new URL('../../packages/adapter-bullmq/', import.meta.url);
@@ -185,30 +186,38 @@ function summarize(name: string, runs: Measure[]): Measure & { system: string } 
   };
 }
 
-const raw: Measure[] = [];
-const rawPrioritized: Measure[] = [];
-const adapterRuns: Measure[] = [];
-const yardRuns: Measure[] = [];
+/** The four systems, in the order of the tables; each round runs them in a rotated order. */
+const systems: { name: string; bench: () => Promise<Measure>; runs: Measure[] }[] = [
+  { name: 'raw BullMQ 6 (Queue.addBulk / Worker)', bench: () => benchRaw(), runs: [] },
+  { name: 'prioritized raw BullMQ 6 (priority 6 on every job)', bench: () => benchRaw(6), runs: [] },
+  { name: 'switchyard bullmq adapter (leases)', bench: benchAdapter, runs: [] },
+  { name: 'switchyard yard + worker on bullmq', bench: benchYard, runs: [] },
+];
 try {
   for (let round = 0; round < ROUNDS; round++) {
-    raw.push(await benchRaw());
-    rawPrioritized.push(await benchRaw(6));
-    adapterRuns.push(await benchAdapter());
-    yardRuns.push(await benchYard());
+    // Rotated, so the cold first run of the process falls on each system in turn.
+    for (const system of roundOrder(systems, round)) system.runs.push(await system.bench());
   }
 } finally {
   await dropPrefixes();
 }
-const base = summarize('raw BullMQ 6 (Queue.addBulk / Worker)', raw);
-const rows = [
-  base,
-  summarize('prioritized raw BullMQ 6 (priority 6 on every job)', rawPrioritized),
-  summarize('switchyard bullmq adapter (leases)', adapterRuns),
-  summarize('switchyard yard + worker on bullmq', yardRuns),
-];
-console.log(
-  `\nBullMQ on ${REDIS_URL}: ${JOBS} jobs, concurrency ${CONCURRENCY}, ${SAMPLES} latency samples, median of ${ROUNDS} rounds`,
+console.log(`\nBullMQ on ${REDIS_URL}: ${JOBS} jobs, concurrency ${CONCURRENCY}, ${SAMPLES} latency samples`);
+console.log('Every round (the four systems alternate within a round, in an order rotated per round):');
+console.table(
+  Array.from({ length: ROUNDS }, (_, round) =>
+    systems.map(({ name, runs }) => ({
+      system: name,
+      round: round + 1,
+      'enqueue jobs/s': Math.round(runs[round]!.enqueuePerSec),
+      'process jobs/s': Math.round(runs[round]!.processPerSec),
+      'p50 ms': runs[round]!.p50Ms.toFixed(2),
+      'p95 ms': runs[round]!.p95Ms.toFixed(2),
+    })),
+  ).flat(),
 );
+const rows = systems.map(({ name, runs }) => summarize(name, runs));
+const base = rows[0]!;
+console.log(`Median of ${ROUNDS} rounds:`);
 console.table(
   rows.map((row) => ({
     system: row.system,

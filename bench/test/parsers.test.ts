@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { briefError } from '../src/brief-error.ts';
-import { parseScriptTable, pickRow, readTableRows } from '../src/scenarios/script-runner.ts';
+import { parseScriptTable, pickRow, pickRows, readTableRows } from '../src/scenarios/script-runner.ts';
 import { parseSqsReport } from '../src/scenarios/sqs.ts';
 
 const columns = [
@@ -98,5 +98,38 @@ BullMQ on redis://127.0.0.1:6379: 2000 jobs
       { header: 'p50 ms', metric: { key: 'p50', label: 'ms', better: 'lower' as const } },
     ];
     expect(pickRow(rows, 'raw bullmq', boxColumns).sample).toEqual({ processRate: 5673, p50: 2.17 });
+  });
+
+  it('reads one row per round for a system, in order, and not a system whose name only contains it', () => {
+    const box = `
+Every round (the four systems alternate within a round):
+┌─────────┬──────────────────────────┬───────┬────────────────┐
+│ (index) │ system                   │ round │ process jobs/s │
+├─────────┼──────────────────────────┼───────┼────────────────┤
+│ 0       │ 'raw BullMQ 6'           │ 1     │ 5673           │
+│ 1       │ 'prioritized raw BullMQ' │ 1     │ 5100           │
+│ 2       │ 'raw BullMQ 6'           │ 2     │ 6010           │
+│ 3       │ 'prioritized raw BullMQ' │ 2     │ 4900           │
+└─────────┴──────────────────────────┴───────┴────────────────┘
+Median of 2 rounds:
+┌─────────┬──────────────────────────┬────────────────┐
+│ (index) │ system                   │ process jobs/s │
+├─────────┼──────────────────────────┼────────────────┤
+│ 0       │ 'raw BullMQ 6'           │ 5842           │
+└─────────┴──────────────────────────┴────────────────┘
+`;
+    const columns = [
+      {
+        header: 'process jobs/s',
+        metric: { key: 'processRate', label: 'jobs/s', better: 'higher' as const },
+      },
+    ];
+    const rows = readTableRows(box);
+    expect(pickRows(rows, 'raw bullmq', columns).map((row) => row.sample)).toEqual([
+      { processRate: 5673 },
+      { processRate: 6010 },
+    ]);
+    expect(pickRows(rows, 'prioritized raw', columns)).toHaveLength(2);
+    expect(() => pickRows(rows, 'switchyard', columns)).toThrow('no row for "switchyard"');
   });
 });

@@ -1,7 +1,7 @@
 /**
  * The Redis section: Switchyard (yard + worker on the BullMQ adapter) against
  * raw BullMQ on the same Redis, through `bench/src/bullmq.ts`, which
- * alternates its contenders itself and prints the median of its rounds. It
+ * alternates its contenders itself and prints each round's figures. It
  * also measures the adapter's raw leases without core, shown as an extra
  * column so core's share of the cost is visible.
  */
@@ -92,8 +92,7 @@ export function section(): Section {
             latencySamples: samples,
             concurrency,
             insertBatch: 1000,
-            figures:
-              'median of the rounds, computed by bench/src/bullmq.ts (it alternates raw, prioritized raw, adapter, yard)',
+            order: 'bench/src/bullmq.ts alternates raw, prioritized raw, adapter and yard, rotated per round',
           },
           metrics: spec.columns.map((column) => column.metric),
           ...(options.quick ? { rounds: 1 } : {}),

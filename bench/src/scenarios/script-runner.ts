@@ -107,10 +107,8 @@ export function readTableRows(stdout: string): Record<string, string>[] {
   return rows;
 }
 
-/** Pure: finds `system`'s row and reads the wanted columns (cells that are not numbers are left out). */
-export function pickRow(rows: Record<string, string>[], system: string, columns: ScriptColumn[]): ScriptRow {
-  const row = rows.find((candidate) => candidate.system?.toLowerCase().startsWith(system.toLowerCase()));
-  if (row === undefined) throw new Error(`the script printed no row for "${system}"`);
+/** Pure: the wanted columns of one row (cells that are not numbers are left out). */
+function readRow(row: Record<string, string>, columns: ScriptColumn[]): ScriptRow {
   const sample: Sample = {};
   for (const { header, metric } of columns) {
     const cell = row[header.trim().toLowerCase()];
@@ -120,6 +118,22 @@ export function pickRow(rows: Record<string, string>[], system: string, columns:
   }
   const notes = row.notes;
   return notes ? { sample, notes } : { sample };
+}
+
+/** Pure: every row of `system` (one per round when the script prints its rounds), in order. */
+export function pickRows(
+  rows: Record<string, string>[],
+  system: string,
+  columns: ScriptColumn[],
+): ScriptRow[] {
+  const picked = rows.filter((candidate) => candidate.system?.toLowerCase().startsWith(system.toLowerCase()));
+  if (picked.length === 0) throw new Error(`the script printed no row for "${system}"`);
+  return picked.map((row) => readRow(row, columns));
+}
+
+/** Pure: `system`'s first row. */
+export function pickRow(rows: Record<string, string>[], system: string, columns: ScriptColumn[]): ScriptRow {
+  return pickRows(rows, system, columns)[0]!;
 }
 
 /** Pure: `system`'s row of the first table in `stdout`. */
@@ -164,7 +178,10 @@ export function scriptContenders(spec: ScriptRun, contenders: ScriptContender[])
   });
 }
 
-/** `runTogether` for a script that alternates its contenders itself and prints one row each. */
+/**
+ * `runTogether` for a script that alternates its contenders itself and prints
+ * one row per contender and round, so the rounds pair up and show their spread.
+ */
 export function runScriptTogether(
   spec: ScriptRun,
   contenders: ScriptContender[],
@@ -173,7 +190,7 @@ export function runScriptTogether(
     const rows = readTableRows(await runScript(spec, { BENCH_ROUNDS: String(rounds) }));
     const result: Record<string, Sample[]> = {};
     for (const contender of contenders)
-      result[contender.name] = [pickRow(rows, contender.system, spec.columns).sample];
+      result[contender.name] = pickRows(rows, contender.system, spec.columns).map((row) => row.sample);
     return result;
   };
 }
