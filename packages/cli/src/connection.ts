@@ -4,42 +4,32 @@
  * REST API (`--url`). Values are JSON-shaped (dates as ISO strings), exactly what
  * `--json` prints and what the REST API returns, so both connections print the same.
  */
+import type { BulkAction, BulkProgress, CancelOutcome, HistoryBucket, JobState } from '@switchyard/core';
+
+// The JSON shapes are the REST API's: what `--json` prints is what the API returns.
 import type {
-  BulkAction,
-  BulkProgress,
-  CancelOutcome,
-  HistoryBucket,
-  HistoryResult,
-  JobCounts,
-  JobRecord,
-  JobState,
-  ScheduleRecord,
-  StatsSummary,
-  TaskInfo,
-  WorkerInfo,
-} from '@switchyard/core';
+  HistoryJson,
+  JobJson,
+  JobPageJson,
+  Jsonified,
+  QueueJson,
+  ScheduleJson,
+  StatsSummaryJson as StatsJson,
+  TaskJson,
+  WorkerJson,
+} from '@switchyard/http/client';
 
-/** `T` as it looks after `JSON.stringify` + `JSON.parse`: dates become ISO strings. */
-export type Jsonified<T> = T extends Date
-  ? string
-  : T extends (infer U)[]
-    ? Jsonified<U>[]
-    : T extends object
-      ? { [K in keyof T]: Jsonified<T[K]> }
-      : T;
-
-/** A job as printed by `--json`. */
-export type JobJson = Jsonified<JobRecord>;
-/** A schedule as printed by `--json`. */
-export type ScheduleJson = Jsonified<ScheduleRecord>;
-/** A live worker as printed by `--json`. */
-export type WorkerJson = Jsonified<WorkerInfo>;
-/** `stats` as printed by `--json`. */
-export type StatsJson = Jsonified<StatsSummary>;
-/** `history` as printed by `--json`. */
-export type HistoryJson = Jsonified<HistoryResult>;
-/** A task as printed by `--json`. */
-export type TaskJson = Jsonified<TaskInfo>;
+export type {
+  HistoryJson,
+  JobJson,
+  JobPageJson,
+  Jsonified,
+  QueueJson,
+  ScheduleJson,
+  StatsJson,
+  TaskJson,
+  WorkerJson,
+};
 
 /** The filter of `jobs list` and `jobs bulk` (dates already parsed). */
 export interface JobFilterInput {
@@ -49,19 +39,6 @@ export interface JobFilterInput {
   createdAfter?: Date;
   createdBefore?: Date;
   metadata?: Record<string, string>;
-}
-
-/** One page of `jobs list`. */
-export interface JobPageJson {
-  jobs: JobJson[];
-  nextCursor?: string;
-}
-
-/** One queue of `queues list`. */
-export interface QueueJson {
-  name: string;
-  paused: boolean;
-  counts: JobCounts;
 }
 
 /** Options of `jobs enqueue`. */

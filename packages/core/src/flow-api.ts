@@ -6,6 +6,7 @@
  * ordinary jobs whose ids are derived from the flow id and their path.
  */
 import type { QueueAdapter } from './adapter.js';
+import { ChangeSignal } from './change-signal.js';
 import { type Duration, parseDuration } from './duration.js';
 import {
   CapabilityError,
@@ -231,13 +232,10 @@ export class FlowApi implements YardFlows {
         ? DEFAULT_POLL_MS
         : parseDuration(options.pollInterval, 'pollInterval');
     const deadline = Date.now() + timeoutMs;
-    let changed = false;
-    let wake: (() => void) | undefined;
+    const signal = new ChangeSignal();
     // A step of this flow settling in this process re-reads at once instead of at the next poll.
     const onLocal = ({ job }: { job: JobRecord }) => {
-      if (flowStepOf(job)?.flowId !== id) return;
-      changed = true;
-      wake?.();
+      if (flowStepOf(job)?.flowId === id) signal.notify();
     };
     const offs = (['job:completed', 'job:failed', 'job:cancelled'] as const).map((event) =>
       this.deps.events.on(event, onLocal),
@@ -250,7 +248,7 @@ export class FlowApi implements YardFlows {
         if (sinceRead < MIN_READ_GAP_MS)
           await new Promise((resolve) => setTimeout(resolve, MIN_READ_GAP_MS - sinceRead));
         lastRead = Date.now();
-        changed = false;
+        signal.changed = false;
         // One read of the record per wake-up; the whole flow only once the record is closed
         // (reading every step on every step's event would cost O(steps²) over a flow).
         const record = await this.deps.open('flows.waitFor', () => this.deps.adapter.jobs.get(id));
@@ -260,15 +258,7 @@ export class FlowApi implements YardFlows {
         }
         const remaining = deadline - Date.now();
         if (remaining <= 0) throw new WaitTimeoutError(id, timeoutMs);
-        if (changed) continue;
-        await new Promise<void>((resolve) => {
-          const timer = setTimeout(resolve, Math.min(pollMs, remaining));
-          wake = () => {
-            clearTimeout(timer);
-            resolve();
-          };
-        });
-        wake = undefined;
+        if (!signal.changed) await signal.sleep(Math.min(pollMs, remaining));
       }
     } finally {
       for (const off of offs) off();

@@ -4,6 +4,7 @@
  * and a slow re-read is only a backstop for a lost notification; otherwise it polls,
  * waking early on this process's terminal events.
  */
+import { ChangeSignal } from './change-signal.js';
 import type { Duration } from './duration.js';
 import { parseDuration } from './duration.js';
 import { WaitTimeoutError } from './errors.js';
@@ -36,38 +37,25 @@ export async function waitForJob(
         : DEFAULT_POLL_MS
       : parseDuration(options.pollInterval, 'pollInterval');
   const deadline = Date.now() + timeoutMs;
-  // Set before the first read, so a change between the read and the wait is not missed.
-  let changed = false;
-  let wake: (() => void) | undefined;
-  const notify = () => {
-    changed = true;
-    wake?.();
-  };
-  const onLocal = ({ job }: { job: JobRecord }) => job.id === id && notify();
+  const signal = new ChangeSignal();
+  const onLocal = ({ job }: { job: JobRecord }) => job.id === id && signal.notify();
   const offs = (['job:completed', 'job:failed', 'job:cancelled'] as const).map((event) =>
     events.on(event, onLocal),
   );
   const unsubscribe = subscribe
     ? await subscribe((event) => {
-        if (event.type === 'gap' || (event.jobId === id && TERMINAL_STATES.includes(event.state))) notify();
+        if (event.type === 'gap' || (event.jobId === id && TERMINAL_STATES.includes(event.state)))
+          signal.notify();
       })
     : undefined;
   try {
     for (;;) {
-      changed = false;
+      signal.changed = false;
       const job = await getJob(id);
       if (job && TERMINAL_STATES.includes(job.state)) return job;
       const remaining = deadline - Date.now();
       if (remaining <= 0) throw new WaitTimeoutError(id, timeoutMs);
-      if (changed) continue;
-      await new Promise<void>((resolve) => {
-        const timer = setTimeout(resolve, Math.min(pollMs, remaining));
-        wake = () => {
-          clearTimeout(timer);
-          resolve();
-        };
-      });
-      wake = undefined;
+      if (!signal.changed) await signal.sleep(Math.min(pollMs, remaining));
     }
   } finally {
     for (const off of offs) off();

@@ -4,7 +4,7 @@
  * `ApiError` with the problem's status and stable `code`; `events()` follows the SSE
  * stream and resumes with `Last-Event-ID` after a disconnect.
  */
-import type { BulkAction, DateInput, JobState } from '@switchyard/core';
+import type { BulkAction, DateInput, ListJobsQuery } from '@switchyard/core';
 import { readSse } from './client-sse.js';
 import type {
   BulkProgressJson,
@@ -66,20 +66,8 @@ export class ApiError extends Error {
   }
 }
 
-/** Filters of `jobs.list` (dates as `Date`, ISO string or epoch ms). */
-export interface ListJobsParams {
-  state?: JobState | JobState[];
-  task?: string;
-  queue?: string;
-  createdAfter?: DateInput;
-  createdBefore?: DateInput;
-  finishedBefore?: DateInput;
-  metadata?: Record<string, string>;
-  payload?: Record<string, unknown>;
-  /** 1..1000, default 50. */
-  limit?: number;
-  cursor?: string;
-}
+/** Filters of `jobs.list` (dates as `Date`, ISO string or epoch ms): core's query, sent as URL parameters. */
+export type ListJobsParams = ListJobsQuery;
 
 /** Options of `jobs.enqueue` (JSON-describable `EnqueueOptions`). */
 export interface EnqueueParams {
