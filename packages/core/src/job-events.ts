@@ -121,11 +121,12 @@ export function encodeEventMessages(events: WireJobEvent[], maxBytes: number): s
   const envelope = `{"v":${WIRE_VERSION},"e":[]}`.length;
   for (const event of events) {
     let text = JSON.stringify(trimEvent(event));
-    if (Buffer.byteLength(text) + envelope > maxBytes) {
+    let bytes = Buffer.byteLength(text) + 1;
+    if (bytes - 1 + envelope > maxBytes) {
       const { progress: _dropped, ...rest } = event;
       text = JSON.stringify(trimEvent(rest));
+      bytes = Buffer.byteLength(text) + 1;
     }
-    const bytes = Buffer.byteLength(text) + 1;
     if (batch.length > 0 && size + bytes + envelope > maxBytes) {
       messages.push(`{"v":${WIRE_VERSION},"e":[${batch.join(',')}]}`);
       batch = [];
