@@ -14,22 +14,10 @@ import type {
   Jsonified,
   QueueJson,
   ScheduleJson,
-  StatsSummaryJson as StatsJson,
+  StatsSummaryJson,
   TaskJson,
   WorkerJson,
 } from '@switchyard/http/client';
-
-export type {
-  HistoryJson,
-  JobJson,
-  JobPageJson,
-  Jsonified,
-  QueueJson,
-  ScheduleJson,
-  StatsJson,
-  TaskJson,
-  WorkerJson,
-};
 
 /** The filter of `jobs list` and `jobs bulk` (dates already parsed). */
 export interface JobFilterInput {
@@ -93,7 +81,7 @@ export interface Connection {
   /** `onProgress` is called after each page where the connection can report it. */
   bulk(input: BulkInput, onProgress: (progress: BulkProgress) => void): Promise<BulkProgress>;
   clean(input: CleanInput, onProgress: (progress: BulkProgress) => void): Promise<BulkProgress>;
-  stats(): Promise<StatsJson>;
+  stats(): Promise<StatsSummaryJson>;
   history(input: HistoryInput): Promise<HistoryJson>;
   workers(): Promise<WorkerJson[]>;
   queues(): Promise<QueueJson[]>;

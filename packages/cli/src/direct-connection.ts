@@ -4,6 +4,7 @@
  */
 import type { ListJobsQuery, Logger, Switchyard } from '@switchyard/core';
 import { SwitchyardError } from '@switchyard/core';
+import type { QueueJson } from '@switchyard/http/client';
 import { findConfigFile, firstLine, loadYard } from './config-loader.js';
 import {
   type BulkInput,
@@ -11,7 +12,6 @@ import {
   type Connection,
   type EnqueueInput,
   type JobFilterInput,
-  type QueueJson,
   toJson,
 } from './connection.js';
 import { unreachableError } from './exit-codes.js';

@@ -2,7 +2,7 @@
  * The checks of `switchyard doctor`, as pure functions over what was read from the
  * backend, each with what to do when it fails. Table-tested without a backend.
  */
-import type { StatsJson, TaskJson, WorkerJson } from './connection.js';
+import type { StatsSummaryJson, TaskJson, WorkerJson } from '@switchyard/http/client';
 
 /** One check's verdict. */
 export interface DoctorCheck {
@@ -14,7 +14,7 @@ export interface DoctorCheck {
 }
 
 /** Every queue with jobs ready to run needs a live worker consuming it. */
-export function checkQueuesHaveWorkers(stats: StatsJson): DoctorCheck[] {
+export function checkQueuesHaveWorkers(stats: StatsSummaryJson): DoctorCheck[] {
   const checks: DoctorCheck[] = [];
   for (const queue of stats.queues) {
     const waiting = queue.counts.pending + queue.counts.retrying;

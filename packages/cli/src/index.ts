@@ -2,9 +2,11 @@
  * `@switchyard/cli`: the `switchyard` binary, and the pieces to run it programmatically
  * or to type a config file.
  */
+
+export type { Jsonified } from '@switchyard/http/client';
 export type { ConfigContext, SwitchyardConfig } from './config-loader.js';
 export { CONFIG_FILE_NAMES, isYard } from './config-loader.js';
-export type { Connection, Jsonified } from './connection.js';
+export type { Connection } from './connection.js';
 export { CliError, ExitCode, type ExitCodeValue } from './exit-codes.js';
 export type { CliIo } from './output.js';
 export { createProgram, runCli } from './program.js';

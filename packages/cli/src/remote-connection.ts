@@ -4,7 +4,7 @@
  * gives as problems (404, 409) become the same results the direct connection returns,
  * so every command reads them one way.
  */
-import { ApiError, createClient, type SwitchyardClient } from '@switchyard/http/client';
+import { ApiError, createClient, type JobJson, type SwitchyardClient } from '@switchyard/http/client';
 import { firstLine } from './config-loader.js';
 import type {
   BulkInput,
@@ -13,7 +13,6 @@ import type {
   EnqueueInput,
   HistoryInput,
   JobFilterInput,
-  JobJson,
 } from './connection.js';
 import { CliError, ExitCode, unreachableError } from './exit-codes.js';
 import { withTimeout } from './timeout.js';

@@ -87,7 +87,9 @@ describe.each(['bullmq', 'pgboss', 'sqs'] as const)('switchyard --url on %s', (b
       expect((await as('admin', ['jobs', verb, id])).code, verb).toBe(3);
     }
 
-    const worker = t.yard.createWorker({ queues: ['default'], concurrency: 4 });
+    // No scheduler: the 'nightly' schedule above (03:00) would fire when a run crosses 03:00 UTC
+    // and its job would count as a second completed one.
+    const worker = t.yard.createWorker({ queues: ['default'], concurrency: 4, scheduler: false });
     await worker.start();
     const ok = await t.yard.enqueue(echo, { n: 5 }, { delay: '200ms' });
     const waited = await as('admin', ['jobs', 'wait', ok.id, '--json']);

@@ -1,8 +1,8 @@
 /** `switchyard jobs list|get|enqueue|wait|cancel|retry|remove`. */
 import { readFile } from 'node:fs/promises';
+import type { JobJson } from '@switchyard/http/client';
 import { Command } from 'commander';
 import { type ActionContext, action, examples, type Kit } from '../command-kit.js';
-import type { JobJson } from '../connection.js';
 import { CliError, ExitCode, notFoundError, usageError } from '../exit-codes.js';
 import { colorState, formatDurationMs, formatRelative, shortJson } from '../format.js';
 import { addFilterOptions, type FilterFlags, parseFilter } from '../job-filter-options.js';
