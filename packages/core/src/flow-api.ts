@@ -41,6 +41,7 @@ import { flowStepJobId, isUuid } from './ids.js';
 import { type CancelOutcome, type JobRecord, type NewJob, TERMINAL_STATES } from './job.js';
 import type { JobBuildContext } from './job-builder.js';
 import type { TaskDefinition } from './task.js';
+import { waitTimeoutMs } from './wait-for.js';
 
 /** `yard.flows`: reading and cancelling flows. */
 export interface YardFlows {
@@ -72,7 +73,6 @@ export interface FlowApiDeps {
 const RECORD_HORIZON_MS = 10 * 365 * 24 * 3_600_000;
 /** Jobs read in parallel when listing a flow's steps. */
 const READS_IN_PARALLEL = 32;
-const DEFAULT_WAIT_TIMEOUT_MS = 5 * 60_000;
 const DEFAULT_POLL_MS = 250;
 /** Shortest gap between two reads of a flow woken by its steps' events. */
 const MIN_READ_GAP_MS = 10;
@@ -225,8 +225,7 @@ export class FlowApi implements YardFlows {
     this.deps.assertOpen();
     if (typeof id !== 'string' || !isUuid(id))
       throw new InvalidOptionsError(`flow id must be a UUID, got ${JSON.stringify(id)}`);
-    const timeoutMs =
-      options.timeout === undefined ? DEFAULT_WAIT_TIMEOUT_MS : parseDuration(options.timeout, 'timeout');
+    const timeoutMs = waitTimeoutMs(options.timeout);
     const pollMs =
       options.pollInterval === undefined
         ? DEFAULT_POLL_MS

@@ -121,12 +121,13 @@ export function encodeEventMessages(events: WireJobEvent[], maxBytes: number): s
   const envelope = `{"v":${WIRE_VERSION},"e":[]}`.length;
   for (const event of events) {
     let text = JSON.stringify(trimEvent(event));
-    let bytes = Buffer.byteLength(text) + 1;
-    if (bytes - 1 + envelope > maxBytes) {
+    let bytes = Buffer.byteLength(text);
+    if (bytes + envelope > maxBytes) {
       const { progress: _dropped, ...rest } = event;
       text = JSON.stringify(trimEvent(rest));
-      bytes = Buffer.byteLength(text) + 1;
+      bytes = Buffer.byteLength(text);
     }
+    bytes += 1; // the comma that joins it to the batch
     if (batch.length > 0 && size + bytes + envelope > maxBytes) {
       messages.push(`{"v":${WIRE_VERSION},"e":[${batch.join(',')}]}`);
       batch = [];

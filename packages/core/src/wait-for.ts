@@ -13,6 +13,11 @@ import type { EventHub } from './events.js';
 import { type JobRecord, TERMINAL_STATES } from './job.js';
 
 const DEFAULT_WAIT_TIMEOUT_MS = 5 * 60_000;
+
+/** A wait's `timeout` option in ms (default 5 minutes); shared by `jobs.waitFor` and `flows.waitFor`. */
+export function waitTimeoutMs(timeout: Duration | undefined): number {
+  return timeout === undefined ? DEFAULT_WAIT_TIMEOUT_MS : parseDuration(timeout, 'timeout');
+}
 const DEFAULT_POLL_MS = 25;
 /** Backstop re-read when cluster events wake the wait. */
 const DEFAULT_POLL_WITH_EVENTS_MS = 1000;
@@ -28,8 +33,7 @@ export async function waitForJob(
   options: { timeout?: Duration; pollInterval?: Duration },
   subscribe?: ClusterSubscribe,
 ): Promise<JobRecord> {
-  const timeoutMs =
-    options.timeout === undefined ? DEFAULT_WAIT_TIMEOUT_MS : parseDuration(options.timeout, 'timeout');
+  const timeoutMs = waitTimeoutMs(options.timeout);
   const pollMs =
     options.pollInterval === undefined
       ? subscribe
