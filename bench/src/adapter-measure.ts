@@ -3,6 +3,7 @@
  * core): the same enqueue / process / idle-latency skeleton on any adapter.
  */
 import { type Consumer, type Lease, type NewJob, newJobId, type QueueAdapter } from '@switchyard/core';
+import { type CpuCost, type ServerCpu, withCpuCost } from './cpu-cost.ts';
 import { type Measure, StartLatency, timeBulkEnqueue, timeProcessing } from './measure.ts';
 
 /** Sizes of one measurement. */
@@ -15,6 +16,8 @@ export interface MeasureSizes {
   settleMs: number;
   /** How often the waits check their condition. */
   pollMs?: number;
+  /** The server's CPU clock: given, the bulk enqueue and the processing report their CPU per job. */
+  serverCpu?: ServerCpu;
 }
 
 /** A no-op job as the adapter receives it from core, due now (or at `runAt`). */
@@ -41,30 +44,41 @@ const LEASE_MS = 30_000;
  * `concurrency`, then idle latency on 'idle'. Leaves the adapter open.
  */
 export async function measureAdapter(adapter: QueueAdapter, sizes: MeasureSizes): Promise<Measure> {
-  const { jobs, samples, concurrency, insertBatch, settleMs, pollMs } = sizes;
+  const { jobs, samples, concurrency, insertBatch, settleMs, pollMs, serverCpu } = sizes;
+  const costs: { enqueueCost?: CpuCost; processCost?: CpuCost } = {};
+  const measured = async (phase: keyof typeof costs, work: () => Promise<number>): Promise<number> => {
+    if (serverCpu === undefined) return work();
+    const { result, cost } = await withCpuCost(jobs, serverCpu, work);
+    costs[phase] = cost;
+    return result;
+  };
   await adapter.enqueue(
     Array.from({ length: 100 }, () => noopJob('warmup', new Date(Date.now() + 3_600_000))),
   );
-  const enqueuePerSec = await timeBulkEnqueue(jobs, insertBatch, (count) =>
-    adapter.enqueue(Array.from({ length: count }, () => noopJob('bulk'))),
+  const enqueuePerSec = await measured('enqueueCost', () =>
+    timeBulkEnqueue(jobs, insertBatch, (count) =>
+      adapter.enqueue(Array.from({ length: count }, () => noopJob('bulk'))),
+    ),
   );
 
   let completed = 0;
   let consumer: Consumer | undefined;
-  const processPerSec = await timeProcessing(
-    jobs,
-    () => completed,
-    () => {
-      consumer = adapter.consume(
-        ['bulk'],
-        { concurrency, leaseDurationMs: LEASE_MS },
-        async (lease: Lease) => {
-          await lease.complete(undefined);
-          completed++;
-        },
-      );
-    },
-    pollMs,
+  const processPerSec = await measured('processCost', () =>
+    timeProcessing(
+      jobs,
+      () => completed,
+      () => {
+        consumer = adapter.consume(
+          ['bulk'],
+          { concurrency, leaseDurationMs: LEASE_MS },
+          async (lease: Lease) => {
+            await lease.complete(undefined);
+            completed++;
+          },
+        );
+      },
+      pollMs,
+    ),
   );
   await consumer?.stop();
 
@@ -84,5 +98,5 @@ export async function measureAdapter(adapter: QueueAdapter, sizes: MeasureSizes)
     pollMs,
   );
   await idle.stop();
-  return { enqueuePerSec, processPerSec, p50Ms, p95Ms };
+  return { enqueuePerSec, processPerSec, p50Ms, p95Ms, ...costs };
 }

@@ -24,6 +24,7 @@ import {
   systemClock,
 } from '@switchyard/core';
 import { measureAdapter } from './adapter-measure.ts';
+import { type CpuCost, redisCpu, withCpuCost } from './cpu-cost.ts';
 import { type Measure, StartLatency, timeBulkEnqueue, timeProcessing } from './measure.ts';
 import { deleteKeys } from './redis-keys.ts';
 import { median, roundOrder } from './stats.ts';
@@ -45,6 +46,19 @@ const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 const INSERT_BATCH = 1000;
 /** Wait before the first latency sample, for the idle worker to settle. */
 const SETTLE_MS = 200;
+
+const redisClock = redisCpu(REDIS_URL);
+
+/** Runs one phase of `JOBS` jobs and keeps what it cost in CPU under `phase`. */
+async function costed(
+  costs: Pick<Measure, 'enqueueCost' | 'processCost'>,
+  phase: 'enqueueCost' | 'processCost',
+  work: () => Promise<number>,
+): Promise<number> {
+  const { result, cost } = await withCpuCost(JOBS, redisClock.read, work);
+  costs[phase] = cost;
+  return result;
+}
 
 const prefixes: string[] = [];
 function freshPrefix(kind: string): string {
@@ -69,30 +83,35 @@ async function benchRaw(priority?: number): Promise<Measure> {
   await bulk.addBulk(
     Array.from({ length: 100 }, () => ({ name: 'warmup', data: {}, opts: { delay: 3_600_000 } })),
   );
-  const enqueuePerSec = await timeBulkEnqueue(JOBS, INSERT_BATCH, (count) =>
-    bulk.addBulk(
-      Array.from({ length: count }, () => ({
-        name: 'noop',
-        data: {},
-        opts: { ...jobOptions, jobId: newJobId() },
-      })),
+  const costs: Pick<Measure, 'enqueueCost' | 'processCost'> = {};
+  const enqueuePerSec = await costed(costs, 'enqueueCost', () =>
+    timeBulkEnqueue(JOBS, INSERT_BATCH, (count) =>
+      bulk.addBulk(
+        Array.from({ length: count }, () => ({
+          name: 'noop',
+          data: {},
+          opts: { ...jobOptions, jobId: newJobId() },
+        })),
+      ),
     ),
   );
 
   let completed = 0;
   let worker: { close(): Promise<void> } | undefined;
-  const processPerSec = await timeProcessing(
-    JOBS,
-    () => completed,
-    () => {
-      worker = new Worker(
-        'bulk',
-        async () => {
-          completed++;
-        },
-        { connection, prefix, concurrency: CONCURRENCY },
-      );
-    },
+  const processPerSec = await costed(costs, 'processCost', () =>
+    timeProcessing(
+      JOBS,
+      () => completed,
+      () => {
+        worker = new Worker(
+          'bulk',
+          async () => {
+            completed++;
+          },
+          { connection, prefix, concurrency: CONCURRENCY },
+        );
+      },
+    ),
   );
   await worker?.close();
 
@@ -106,7 +125,7 @@ async function benchRaw(priority?: number): Promise<Measure> {
   );
   await idle.close();
   await Promise.all([bulk.close(), idleQueue.close()]);
-  return { enqueuePerSec, processPerSec, p50Ms, p95Ms };
+  return { enqueuePerSec, processPerSec, p50Ms, p95Ms, ...costs };
 }
 
 // ---------- Switchyard adapter, raw leases ----------
@@ -120,6 +139,7 @@ async function benchAdapter(): Promise<Measure> {
       concurrency: CONCURRENCY,
       insertBatch: INSERT_BATCH,
       settleMs: SETTLE_MS,
+      serverCpu: redisClock.read,
     });
   } finally {
     await adapter.close();
@@ -152,15 +172,18 @@ async function benchYard(): Promise<Measure> {
   });
   await yard.start();
   const payloads = Array.from({ length: INSERT_BATCH }, () => ({}));
-  const enqueuePerSec = await timeBulkEnqueue(JOBS, INSERT_BATCH, (count) =>
-    yard.enqueueMany(noop, payloads.slice(0, count)),
+  const costs: Pick<Measure, 'enqueueCost' | 'processCost'> = {};
+  const enqueuePerSec = await costed(costs, 'enqueueCost', () =>
+    timeBulkEnqueue(JOBS, INSERT_BATCH, (count) => yard.enqueueMany(noop, payloads.slice(0, count))),
   );
 
   const worker = yard.createWorker({ queues: ['bulk'], concurrency: CONCURRENCY });
-  const processPerSec = await timeProcessing(
-    JOBS,
-    () => completed,
-    () => worker.start(),
+  const processPerSec = await costed(costs, 'processCost', () =>
+    timeProcessing(
+      JOBS,
+      () => completed,
+      () => worker.start(),
+    ),
   );
   await worker.stop();
 
@@ -169,11 +192,22 @@ async function benchYard(): Promise<Measure> {
   const { p50Ms, p95Ms } = await latency.measure(SAMPLES, () => yard.enqueue(ping, {}), SETTLE_MS);
   await idle.stop();
   await yard.close();
-  return { enqueuePerSec, processPerSec, p50Ms, p95Ms };
+  return { enqueuePerSec, processPerSec, p50Ms, p95Ms, ...costs };
 }
 
 async function dropPrefixes(): Promise<void> {
   for (const prefix of prefixes) await deleteKeys(REDIS_URL, `${prefix}:*`);
+}
+
+/** The CPU-per-job cells of a round, in µs, as the harness reads them. */
+function cpuColumns({ enqueueCost, processCost }: Measure): Record<string, string> {
+  const cell = (cost: CpuCost | undefined, side: keyof CpuCost) => cost?.[side].toFixed(1) ?? '';
+  return {
+    'enqueue node µs/job': cell(enqueueCost, 'nodeUsPerJob'),
+    'enqueue redis µs/job': cell(enqueueCost, 'serverUsPerJob'),
+    'process node µs/job': cell(processCost, 'nodeUsPerJob'),
+    'process redis µs/job': cell(processCost, 'serverUsPerJob'),
+  };
 }
 
 function summarize(name: string, runs: Measure[]): Measure & { system: string } {
@@ -199,6 +233,7 @@ try {
     for (const system of roundOrder(systems, round)) system.runs.push(await system.bench());
   }
 } finally {
+  redisClock.close();
   await dropPrefixes();
 }
 console.log(`\nBullMQ on ${REDIS_URL}: ${JOBS} jobs, concurrency ${CONCURRENCY}, ${SAMPLES} latency samples`);
@@ -212,6 +247,7 @@ console.table(
       'process jobs/s': Math.round(runs[round]!.processPerSec),
       'p50 ms': runs[round]!.p50Ms.toFixed(2),
       'p95 ms': runs[round]!.p95Ms.toFixed(2),
+      ...cpuColumns(runs[round]!),
     })),
   ).flat(),
 );

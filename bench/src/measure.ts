@@ -3,6 +3,7 @@
  * time a bulk enqueue, time processing a backlog queued beforehand, and sample
  * the idle enqueue-to-start latency one job at a time.
  */
+import type { CpuCost } from './cpu-cost.ts';
 import { percentile } from './stats.ts';
 import { sleep, until } from './wait.ts';
 
@@ -12,6 +13,9 @@ export interface Measure {
   processPerSec: number;
   p50Ms: number;
   p95Ms: number;
+  /** CPU per job of the bulk enqueue and of the processing, where the script measures it. */
+  enqueueCost?: CpuCost;
+  processCost?: CpuCost;
 }
 
 /** Processing a backlog longer than this is reported as a failure, not as a slow rate. */

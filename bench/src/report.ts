@@ -106,7 +106,7 @@ function sectionMarkdown(section: SectionResult, targets: TargetResult[]): strin
   lines.push('<details><summary>Settings per scenario</summary>', '');
   for (const scenario of section.scenarios) {
     lines.push(
-      `- \`${scenario.id}\` (${plural(scenario.rounds, 'round')}): ${settingsLine(scenario.settings)}`,
+      `- \`${scenario.id}\` (${plural(scenario.rounds, 'round')}): ${settingsLine(scenario.settings)}${backgroundNote(scenario)}`,
     );
     for (const contender of scenario.contenders) {
       if (contender.settings) lines.push(`  - ${contender.name}: ${settingsLine(contender.settings)}`);
@@ -114,6 +114,14 @@ function sectionMarkdown(section: SectionResult, targets: TargetResult[]): strin
   }
   lines.push('', '</details>', '');
   return lines;
+}
+
+/** How busy the machine was as the scenario's runs started, when the OS told. */
+function backgroundNote(scenario: ScenarioResult): string {
+  if (scenario.background === undefined) return '';
+  const { busiestPercent, waitedMs } = scenario.background;
+  const waited = waitedMs >= 1000 ? `, after waiting ${Math.round(waitedMs / 1000)} s for it to settle` : '';
+  return `; machine at most ${busiestPercent} % busy as a run started${waited}`;
 }
 
 function targetsMarkdown(targets: TargetResult[]): string[] {

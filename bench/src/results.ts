@@ -21,6 +21,11 @@ export interface ScenarioResult {
   rounds: number;
   contenders: ContenderResult[];
   notRun: NotRun[];
+  /**
+   * How busy the machine was when its runs started (the busiest, after waiting up to two minutes for
+   * it to settle), and how long the bench waited in all. Absent where the OS does not tell (not Linux).
+   */
+  background?: { busiestPercent: number; waitedMs: number };
 }
 
 /** One backend's section. */
@@ -50,6 +55,8 @@ export interface TargetResult {
    * another run on the same machine may well flip it.
    */
   spreadCrosses?: boolean;
+  /** Set when a run of the scenario started on a busy machine (after the bench waited for it): how busy. */
+  busyMachinePercent?: number;
   /** Why it was not run. */
   reason?: string;
 }

@@ -11,6 +11,7 @@ import { readFile, writeFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import { briefError } from './brief-error.ts';
 import { describeMachine } from './machine.ts';
+import { busiestRound, type Quietness, waitForQuiet } from './quiet-machine.ts';
 import { renderMarkdown, updateDocs, writeReports } from './report.ts';
 import type { BenchResult, ContenderResult, ScenarioResult, SectionResult } from './results.ts';
 import type { BenchOptions, NotRun, Sample, Scenario, Section } from './section.ts';
@@ -44,6 +45,11 @@ async function withTimeout<T>(work: Promise<T>, ms: number, what: string): Promi
   }
 }
 
+/** Waits for the machine to settle before a run; logs while it waits. */
+function quietBefore(label: string): Promise<Quietness | undefined> {
+  return waitForQuiet((share) => log(`${label}: waiting, the machine is ${Math.round(share * 100)} % busy`));
+}
+
 function describeSample(sample: Sample): string {
   return Object.entries(sample)
     .map(([key, value]) => `${key}=${value.toFixed(value >= 100 ? 0 : 2)}`)
@@ -57,12 +63,14 @@ async function runAlternating(
   rounds: number,
   samples: Map<string, Sample[]>,
   failures: Map<string, string>,
+  quietness: Array<Quietness | undefined>,
 ): Promise<void> {
   for (let round = 0; round < rounds; round++) {
     for (const contender of roundOrder(scenario.contenders, round)) {
       if (failures.has(contender.name)) continue;
       collectGarbage();
       const label = `[${section}] ${scenario.id} round ${round + 1}/${rounds} ${contender.name}`;
+      quietness.push(await quietBefore(label));
       try {
         if (contender.run === undefined)
           throw new Error('contender has no run() and the scenario no runTogether()');
@@ -84,8 +92,10 @@ async function runTogether(
   rounds: number,
   samples: Map<string, Sample[]>,
   failures: Map<string, string>,
+  quietness: Array<Quietness | undefined>,
 ): Promise<void> {
   const label = `[${section}] ${scenario.id} ${rounds} round${rounds === 1 ? '' : 's'}, all contenders`;
+  quietness.push(await quietBefore(label));
   try {
     const byContender = await withTimeout(scenario.runTogether(rounds), RUN_TIMEOUT_MS * rounds, label);
     for (const contender of scenario.contenders) {
@@ -111,11 +121,13 @@ async function runScenario(
   const rounds = scenario.rounds ?? options.rounds;
   const samples = new Map<string, Sample[]>();
   const failures = new Map<string, string>();
+  const quietness: Array<Quietness | undefined> = [];
   const started = performance.now();
   if (scenario.runTogether) {
-    await runTogether(section, { ...scenario, runTogether: scenario.runTogether }, rounds, samples, failures);
+    const together = { ...scenario, runTogether: scenario.runTogether };
+    await runTogether(section, together, rounds, samples, failures, quietness);
   } else {
-    await runAlternating(section, scenario, rounds, samples, failures);
+    await runAlternating(section, scenario, rounds, samples, failures, quietness);
   }
   log(`[${section}] ${scenario.id} done in ${((performance.now() - started) / 1000).toFixed(1)} s`);
   const contenders: ContenderResult[] = [];
@@ -149,6 +161,17 @@ async function runScenario(
     rounds,
     contenders,
     notRun,
+    ...withBackground(busiestRound(quietness)),
+  };
+}
+
+function withBackground(busiest: Quietness | undefined): Pick<ScenarioResult, 'background'> {
+  if (busiest === undefined) return {};
+  return {
+    background: {
+      busiestPercent: Math.round(busiest.busyShare * 100),
+      waitedMs: Math.round(busiest.waitedMs),
+    },
   };
 }
 

@@ -1,4 +1,6 @@
 /** The figures the issues ask for, and the pure check of a run against them. */
+
+import { BUSY_THRESHOLD } from './quiet-machine.ts';
 import type { ScenarioResult, SectionResult, TargetResult } from './results.ts';
 import { BASE_CONTENDER, backlogScenarioId, FULL_BACKLOGS } from './scenarios/backlog.ts';
 import { pairedRatio, ratioRange } from './stats.ts';
@@ -259,6 +261,8 @@ export function evaluateTarget(target: Target, sections: SectionResult[]): Targe
   const result: TargetResult = { ...rest, status: met ? 'met' : 'missed', measured, range };
   // Both ends of the range on different sides of the bound: the rounds disagree about the verdict.
   if (passes(check, range[0]) !== passes(check, range[1])) result.spreadCrosses = true;
+  const busiest = scenario.background?.busiestPercent;
+  if (busiest !== undefined && busiest > BUSY_THRESHOLD * 100) result.busyMachinePercent = busiest;
   return result;
 }
 
@@ -289,8 +293,14 @@ export function describeCheck(target: Target): string {
 export function describeVerdict(result: TargetResult): string {
   if (result.status === 'not run') return `not run: ${result.reason}`;
   const verdict = result.status === 'met' ? 'met' : '**MISSED**';
-  if (!result.spreadCrosses) return verdict;
-  return result.status === 'met'
-    ? 'met, but the spread crosses the target'
-    : '**MISSED**, spread crosses the target';
+  const busy =
+    result.busyMachinePercent === undefined
+      ? ''
+      : `; a run started with the machine ${result.busyMachinePercent} % busy`;
+  if (!result.spreadCrosses) return verdict + busy;
+  return (
+    (result.status === 'met'
+      ? 'met, but the spread crosses the target'
+      : '**MISSED**, spread crosses the target') + busy
+  );
 }

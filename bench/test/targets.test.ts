@@ -352,3 +352,29 @@ describe('issue 22 targets', () => {
     expect(oneM).toMatchObject({ status: 'not run', reason: 'scenario backlog-1m was not run' });
   });
 });
+
+describe('evaluateTarget: a run that started on a busy machine', () => {
+  const busy = (busiestPercent: number): SectionResult[] =>
+    section([
+      { ...scenario('x', { switchyard: 120, peer: 100 }), background: { busiestPercent, waitedMs: 0 } },
+    ]);
+
+  it('says how busy the machine was when the scenario saw it above the threshold', () => {
+    const result = evaluateTarget(at({ kind: 'ratio-at-least', peer: 'peer', value: 1 }), busy(45));
+    expect(result.busyMachinePercent).toBe(45);
+    expect(describeVerdict(result)).toBe('met; a run started with the machine 45 % busy');
+  });
+
+  it('keeps both flags when the spread also crosses the target', () => {
+    const result = evaluateTarget(at({ kind: 'at-least', value: 100 }), busy(60));
+    expect(describeVerdict({ ...result, spreadCrosses: true, status: 'missed' })).toBe(
+      '**MISSED**, spread crosses the target; a run started with the machine 60 % busy',
+    );
+  });
+
+  it('says nothing at or under the threshold', () => {
+    const result = evaluateTarget(at({ kind: 'ratio-at-least', peer: 'peer', value: 1 }), busy(20));
+    expect(result.busyMachinePercent).toBeUndefined();
+    expect(describeVerdict(result)).toBe('met');
+  });
+});

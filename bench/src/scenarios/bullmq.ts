@@ -10,12 +10,23 @@ import type { BenchOptions, Scenario, Section } from '../section.ts';
 import { BASE_CONTENDER, backlogScenarios, FULL_BACKLOGS } from './backlog.ts';
 import {
   runScriptTogether,
+  type ScriptColumn,
   type ScriptContender,
   type ScriptRun,
   sideBySideColumns,
 } from './script-runner.ts';
 
 const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
+
+/** Where each phase's time goes: CPU per job in this process and in Redis (bench/src/cpu-cost.ts). */
+const CPU_COLUMNS: ScriptColumn[] = (
+  [
+    ['enqueue node µs/job', 'enqueueNodeUs', 'bulk enqueue: Node CPU µs/job'],
+    ['enqueue redis µs/job', 'enqueueRedisUs', 'bulk enqueue: Redis CPU µs/job'],
+    ['process node µs/job', 'processNodeUs', 'processing: Node CPU µs/job'],
+    ['process redis µs/job', 'processRedisUs', 'processing: Redis CPU µs/job'],
+  ] as const
+).map(([header, key, label]) => ({ header, metric: { key, label, better: 'lower' as const } }));
 
 /** Checks Redis and reads its version; resolves to a reason when unreachable. */
 export async function probeRedis(): Promise<{ version: string } | { reason: string }> {
@@ -77,12 +88,15 @@ export function section(): Section {
             BENCH_CONCURRENCY: String(concurrency),
           },
           timeoutMs: 20 * 60_000,
-          columns: sideBySideColumns({
-            enqueue: 'enqueue jobs/s',
-            process: 'process jobs/s',
-            p50: 'p50 ms',
-            p95: 'p95 ms',
-          }),
+          columns: [
+            ...sideBySideColumns({
+              enqueue: 'enqueue jobs/s',
+              process: 'process jobs/s',
+              p50: 'p50 ms',
+              p95: 'p95 ms',
+            }),
+            ...CPU_COLUMNS,
+          ],
         };
         return {
           id,

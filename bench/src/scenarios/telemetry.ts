@@ -6,7 +6,8 @@
  * off" is the same code without them, so their ratio is the cost; "metrics only" and
  * "tracing only" show where it goes, and "both, 1 % of traces sampled" what a production
  * setup (a parent-based ratio sampler) pays. "SDK floor" makes the two spans per job by
- * hand on the same SDK, so "switchyard ÷ SDK floor" is what `otelTracer` adds beyond them.
+ * hand on the same SDK, so "switchyard ÷ SDK floor" is what `otelTracer` adds beyond them;
+ * "SDK floor, 1 % sampled" is the same under the production sampler, the floor of that row.
  */
 import { randomBytes } from 'node:crypto';
 import { SpanKind, type Tracer } from '@opentelemetry/api';
@@ -51,7 +52,7 @@ const discardingExporter: SpanExporter = {
  * Which seams are on. `floor` is telemetry off plus the two spans per job the conventions ask
  * for, made by hand on the same SDK (no context in metadata, no parent): what any tracer pays.
  */
-type Mode = 'both' | 'sampled' | 'metrics' | 'tracing' | 'floor' | 'off';
+type Mode = 'both' | 'sampled' | 'metrics' | 'tracing' | 'floor' | 'floor-sampled' | 'off';
 
 /** The ratio of traces the "sampled" mode keeps. */
 const SAMPLED_RATIO = 0.01;
@@ -65,11 +66,11 @@ function telemetry(mode: Mode): {
   if (mode === 'off') return { options: {}, close: async () => {} };
   const provider = new TracerProvider({
     spanProcessors: [new BatchSpanProcessor({ exporter: discardingExporter })],
-    ...(mode === 'sampled'
+    ...(mode === 'sampled' || mode === 'floor-sampled'
       ? { sampler: new ParentBasedSampler({ root: new TraceIdRatioBasedSampler(SAMPLED_RATIO) }) }
       : {}),
   });
-  if (mode === 'floor') {
+  if (mode === 'floor' || mode === 'floor-sampled') {
     return { options: {}, floorTracer: provider.getTracer('bench-floor'), close: () => provider.shutdown() };
   }
   return {
@@ -178,6 +179,14 @@ function contenders(runWith: (mode: Mode) => Promise<Sample>, note: string): Con
       run: () => runWith('floor'),
     },
     {
+      name: 'SDK floor, 1 % sampled',
+      role: 'peer',
+      settings: {
+        telemetry: `none; the same two spans per job by hand, ParentBased(TraceIdRatioBased(${SAMPLED_RATIO})) sampler`,
+      },
+      run: () => runWith('floor-sampled'),
+    },
+    {
       name: 'telemetry off',
       role: 'peer',
       settings: { telemetry: 'none (the default)' },
@@ -196,7 +205,14 @@ export function telemetrySection(): Section {
   let redisReason: string | undefined;
   return {
     name: 'telemetry',
-    peers: ['both, 1 % sampled', 'metrics only', 'tracing only', 'SDK floor', 'telemetry off'],
+    peers: [
+      'both, 1 % sampled',
+      'metrics only',
+      'tracing only',
+      'SDK floor',
+      'SDK floor, 1 % sampled',
+      'telemetry off',
+    ],
     async availability() {
       const probe = await probeRedis();
       redisReason = 'reason' in probe ? probe.reason : undefined;
