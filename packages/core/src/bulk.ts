@@ -15,7 +15,7 @@ import {
   type NormalizedListQuery,
   TERMINAL_STATES,
 } from './job.js';
-import { isEmptyFilter, LIST_SCAN_LIMIT, normalizeJobFilter } from './job-filter.js';
+import { isEmptyFilter, JOB_FILTER_KEYS, LIST_SCAN_LIMIT, normalizeJobFilter } from './job-filter.js';
 import type { BulkAction, BulkOutcome } from './operations-contract.js';
 
 /** States each action applies to when the filter names none (or the subset of the named ones). */
@@ -63,16 +63,6 @@ export interface CleanOptions {
 }
 
 const BULK_KEYS = new Set(['filter', 'action', 'all', 'batchSize', 'onProgress']);
-const FILTER_KEYS = new Set([
-  'state',
-  'task',
-  'queue',
-  'createdAfter',
-  'createdBefore',
-  'finishedBefore',
-  'metadata',
-  'payload',
-]);
 
 /** A bulk action, validated: what to list and what to apply. */
 export interface BulkPlan {
@@ -97,7 +87,7 @@ export function planBulk(options: BulkOptions): BulkPlan {
       `jobs.bulk: action must be 'retry', 'cancel' or 'remove', got ${JSON.stringify(options.action)}`,
     );
   }
-  const filter = normalizeJobFilter(options.filter ?? {}, 'jobs.bulk filter', FILTER_KEYS);
+  const filter = normalizeJobFilter(options.filter ?? {}, 'jobs.bulk filter', JOB_FILTER_KEYS);
   if (isEmptyFilter(filter) && options.all !== true) {
     throw new InvalidOptionsError('jobs.bulk: an empty filter matches every job; pass all: true to mean it');
   }

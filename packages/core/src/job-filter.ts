@@ -26,7 +26,8 @@ export const LIST_SCAN_LIMIT = 5000;
 const MAX_FILTER_KEYS = 20;
 const MAX_CURSOR_LENGTH = 1024;
 
-const QUERY_KEYS = new Set<string>([
+/** The keys of a `JobFilter`, which `jobs.list` and `jobs.bulk` both accept. */
+export const JOB_FILTER_KEYS: ReadonlySet<string> = new Set<string>([
   'state',
   'task',
   'queue',
@@ -35,9 +36,9 @@ const QUERY_KEYS = new Set<string>([
   'finishedBefore',
   'metadata',
   'payload',
-  'limit',
-  'cursor',
 ]);
+
+const QUERY_KEYS = new Set<string>([...JOB_FILTER_KEYS, 'limit', 'cursor']);
 
 /** Checks a `jobs.list` query and applies defaults. Throws `InvalidOptionsError` naming the problem. */
 export function normalizeListQuery(query: ListJobsQuery | undefined): NormalizedListQuery {
