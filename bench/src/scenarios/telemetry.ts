@@ -5,7 +5,8 @@
  * memory adapter and on BullMQ. The "switchyard" contender has both on; "telemetry
  * off" is the same code without them, so their ratio is the cost; "metrics only" and
  * "tracing only" show where it goes, and "both, 1 % of traces sampled" what a production
- * setup (a parent-based ratio sampler) pays. "SDK floor" makes the two spans per job by
+ * setup (a parent-based ratio sampler) pays; "1 % sampled by otelTracer" is the same share
+ * decided by its `sampleRatio` before the SDK is called. "SDK floor" makes the two spans per job by
  * hand on the same SDK, so "switchyard ÷ SDK floor" is what `otelTracer` adds beyond them;
  * "SDK floor, 1 % sampled" is the same under the production sampler, the floor of that row.
  */
@@ -52,9 +53,9 @@ const discardingExporter: SpanExporter = {
  * Which seams are on. `floor` is telemetry off plus the two spans per job the conventions ask
  * for, made by hand on the same SDK (no context in metadata, no parent): what any tracer pays.
  */
-type Mode = 'both' | 'sampled' | 'metrics' | 'tracing' | 'floor' | 'floor-sampled' | 'off';
+type Mode = 'both' | 'sampled' | 'head-sampled' | 'metrics' | 'tracing' | 'floor' | 'floor-sampled' | 'off';
 
-/** The ratio of traces the "sampled" mode keeps. */
+/** The ratio of traces the "sampled" modes keep. */
 const SAMPLED_RATIO = 0.01;
 
 /** Metrics into a fresh registry and/or spans through a real provider, or nothing. */
@@ -77,7 +78,14 @@ function telemetry(mode: Mode): {
     options: {
       telemetry: {
         ...(mode === 'tracing' ? {} : { metrics: prometheusMetrics({ registry: new Registry() }) }),
-        ...(mode === 'metrics' ? {} : { tracer: otelTracer({ tracerProvider: provider }) }),
+        ...(mode === 'metrics'
+          ? {}
+          : {
+              tracer: otelTracer({
+                tracerProvider: provider,
+                ...(mode === 'head-sampled' ? { sampleRatio: SAMPLED_RATIO } : {}),
+              }),
+            }),
       },
     },
     close: () => provider.shutdown(),
@@ -161,6 +169,14 @@ function contenders(runWith: (mode: Mode) => Promise<Sample>, note: string): Con
       run: () => runWith('sampled'),
     },
     {
+      name: 'both, 1 % sampled by otelTracer',
+      role: 'peer',
+      settings: {
+        telemetry: `prometheusMetrics + otelTracer({ sampleRatio: ${SAMPLED_RATIO} }), the SDK's default sampler`,
+      },
+      run: () => runWith('head-sampled'),
+    },
+    {
       name: 'metrics only',
       role: 'peer',
       settings: { telemetry: 'prometheusMetrics' },
@@ -207,6 +223,7 @@ export function telemetrySection(): Section {
     name: 'telemetry',
     peers: [
       'both, 1 % sampled',
+      'both, 1 % sampled by otelTracer',
       'metrics only',
       'tracing only',
       'SDK floor',

@@ -5,12 +5,15 @@
  * PRODUCER `create {queue}` span per job and one `send {queue}` span linking them.
  * Each attempt: a CONSUMER `process {queue}` span, child of the producer's context
  * (`consumerContext: 'parent'`, the default) or a new trace linked to it (`'link'`).
+ * With `sampleRatio` below 1, new traces are sampled here before the SDK sees them
+ * (head-sampling.ts), so a dropped job makes no span objects at all.
  */
 import {
   type Attributes,
   context,
   defaultTextMapGetter,
   defaultTextMapSetter,
+  isSpanContextValid,
   type Link,
   ROOT_CONTEXT,
   type Span,
@@ -34,6 +37,13 @@ import {
   type TelemetryScope,
 } from '@switchyard/core';
 import { ATTR, errorType, MESSAGING_SYSTEM, SCOPE_NAME } from './attributes.js';
+import {
+  checkSampleRatio,
+  isSampled,
+  keepsNewTrace,
+  UnsampledAttempts,
+  unsampledSpanContext,
+} from './head-sampling.js';
 import { metadataOf, spanContextFromMetadata, w3cTraceContext } from './trace-context.js';
 
 /** Options of `otelTracer`. */
@@ -48,6 +58,15 @@ export interface OtelTracerOptions {
   consumerContext?: 'parent' | 'link';
   /** How the context is written into and read from job metadata; default W3C `traceparent`/`tracestate`. */
   propagator?: TextMapPropagator;
+  /**
+   * The share of new traces kept (0 to 1, default 1), decided here before the SDK is called:
+   * for a job enqueued outside any trace (one draw per bulk enqueue), and for an attempt that
+   * would start a trace (`'link'` mode, or a job stored without a trace context). A dropped
+   * job costs one `traceparent` with the sampled flag off, and its attempts get no span.
+   * Below 1, an attempt follows its producer's sampled flag as a parent-based sampler would.
+   * Default 1: every decision is the SDK sampler's, after it has built the span.
+   */
+  sampleRatio?: number;
 }
 
 /** Builds the tracer. Throws `InvalidOptionsError` on a bad option. */
@@ -58,6 +77,9 @@ export function otelTracer(options: OtelTracerOptions = {}): JobTracer {
       `consumerContext must be 'parent' or 'link', got ${JSON.stringify(options.consumerContext)}`,
     );
   }
+  const sampleRatio = checkSampleRatio(options.sampleRatio);
+  const headSampling = sampleRatio < 1;
+  const unsampledAttempts = new UnsampledAttempts();
   const propagator = options.propagator ?? w3cTraceContext;
   // The default codec reads and writes the metadata directly (no Context objects per job).
   const direct = propagator === w3cTraceContext;
@@ -72,6 +94,36 @@ export function otelTracer(options: OtelTracerOptions = {}): JobTracer {
       return trace.getSpanContext(propagator.extract(ROOT_CONTEXT, metadata ?? {}, defaultTextMapGetter));
     if (metadata?.traceparent === undefined) return undefined;
     return spanContextFromMetadata(metadata);
+  };
+  const hasCreationContext = (metadata: Record<string, string> | undefined): boolean =>
+    direct ? metadata?.traceparent !== undefined : creationContextOf(metadata) !== undefined;
+  /** True when these jobs would start a new trace here (no active trace, none of their own) and the draw drops it. */
+  const dropsNewTrace = (jobs: readonly NewJob[]): boolean => {
+    if (!headSampling) return false;
+    const active = trace.getSpanContext(context.active());
+    if (active !== undefined && isSpanContextValid(active)) return false;
+    if (jobs.some((job) => hasCreationContext(job.metadata))) return false;
+    return !keepsNewTrace(sampleRatio);
+  };
+  /** Trace context metadata for a dropped trace: written once, shared by the jobs of a batch. */
+  const unsampledEnqueue = (): EnqueueSpan => {
+    const spanContext = unsampledSpanContext();
+    const metadata = direct ? metadataOf(spanContext) : {};
+    if (!direct)
+      propagator.inject(trace.setSpanContext(ROOT_CONTEXT, spanContext), metadata, defaultTextMapSetter);
+    return { metadata, end() {} };
+  };
+  /** The attempt without a span when head sampling drops it, else undefined (the SDK decides). */
+  const unsampledAttempt = (job: JobRecord, creation: SpanContext | undefined): AttemptSpan | undefined => {
+    const traceparent = direct ? job.metadata?.traceparent : undefined;
+    // Parent mode follows the producer's decision, as a parent-based sampler would.
+    if (consumerContext === 'parent' && creation !== undefined) {
+      return isSampled(creation) ? undefined : unsampledAttempts.of(traceparent, creation);
+    }
+    // Anything else starts a trace: drawn.
+    if (keepsNewTrace(sampleRatio)) return undefined;
+    if (creation !== undefined && !isSampled(creation)) return unsampledAttempts.of(traceparent, creation);
+    return unsampledAttempts.of(undefined, unsampledSpanContext());
   };
 
   function startProducer(job: NewJob, scope: TelemetryScope, operation: 'send' | 'create') {
@@ -107,9 +159,15 @@ export function otelTracer(options: OtelTracerOptions = {}): JobTracer {
   }
 
   return {
-    startEnqueue: (job, scope) => startProducer(job, scope, 'send').handle,
+    startEnqueue: (job, scope) =>
+      dropsNewTrace([job]) ? unsampledEnqueue() : startProducer(job, scope, 'send').handle,
 
     startEnqueueBatch(jobs, scope): EnqueueBatchSpan {
+      if (dropsNewTrace(jobs)) {
+        // One decision and one context for the whole batch, as it is one operation.
+        const handle = unsampledEnqueue();
+        return { jobs: jobs.map(() => handle), end() {} };
+      }
       const parent = context.active();
       const creates = jobs.map((job) => startProducer(job, scope, 'create'));
       const queues = new Set(jobs.map((job) => job.queue));
@@ -133,7 +191,16 @@ export function otelTracer(options: OtelTracerOptions = {}): JobTracer {
     },
 
     startAttempt(job: JobRecord, scope: TelemetryScope): AttemptSpan {
+      // The jobs of a dropped bulk enqueue share one context: the last one is not parsed again.
+      if (headSampling && consumerContext === 'parent' && direct) {
+        const reused = unsampledAttempts.reuse(job.metadata?.traceparent);
+        if (reused) return reused;
+      }
       const creation = creationContextOf(job.metadata);
+      if (headSampling) {
+        const unsampled = unsampledAttempt(job, creation);
+        if (unsampled) return unsampled;
+      }
       const asChild = consumerContext === 'parent' && creation !== undefined;
       // Never the worker loop's own context: a job's trace must not depend on where start() was called.
       const parent = asChild ? trace.setSpanContext(ROOT_CONTEXT, creation) : ROOT_CONTEXT;
