@@ -12,6 +12,8 @@ export interface Target {
   section: string;
   scenario: string;
   metric: string;
+  /** The contender measured; default `switchyard` (a variant of it, such as a sampled setup, names its own). */
+  contender?: string;
   check:
     | { kind: 'at-least'; value: number }
     | { kind: 'below'; value: number }
@@ -195,6 +197,17 @@ export const TARGETS: Target[] = [
     metric: 'rate',
     check: { kind: 'ratio-at-least', peer: 'telemetry off', value: 0.95 },
   },
+  ...(['memory', 'bullmq'] as const).map(
+    (kind): Target => ({
+      id: `telemetry-${kind}-sampled`,
+      description: `${kind === 'memory' ? 'memory' : 'BullMQ'} adapter with metrics + tracing on, otelTracer({ sampleRatio: 0.01 }), ≥ ${kind === 'memory' ? 0.85 : 0.95}× telemetry off`,
+      section: 'telemetry',
+      scenario: `${kind}-on-vs-off`,
+      metric: 'rate',
+      contender: 'both, 1 % sampled by otelTracer',
+      check: { kind: 'ratio-at-least', peer: 'telemetry off', value: kind === 'memory' ? 0.85 : 0.95 },
+    }),
+  ),
   ...operationsTargets(),
   ...backlogTargets(),
   ...throttleTargets(),
@@ -238,12 +251,15 @@ export function evaluateTarget(target: Target, sections: SectionResult[]): Targe
   if (section.notRun !== undefined) return notRun(target, section.notRun);
   const scenario = section.scenarios.find((s) => s.id === target.scenario);
   if (scenario === undefined) return notRun(target, `scenario ${target.scenario} was not run`);
-  const switchyard = summary(scenario, 'switchyard', target.metric);
+  const measuredName = target.contender ?? 'switchyard';
+  const switchyard = summary(scenario, measuredName, target.metric);
   if (switchyard === undefined) {
-    const reason = scenario.notRun.find((n) => n.name === 'switchyard')?.reason ?? 'no Switchyard figure';
+    const reason =
+      scenario.notRun.find((n) => n.name === measuredName)?.reason ??
+      `no ${target.contender ?? 'Switchyard'} figure`;
     return notRun(target, reason);
   }
-  const { check, ...rest } = target;
+  const { check, contender: _contender, ...rest } = target;
   let measured = switchyard.median;
   let range: [number, number] = [switchyard.min, switchyard.max];
   if (check.kind === 'ratio-at-least' || check.kind === 'ratio-at-most') {

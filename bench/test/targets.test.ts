@@ -56,6 +56,16 @@ describe('evaluateTarget', () => {
     );
   });
 
+  it('measures the contender a target names instead of Switchyard', () => {
+    const sections = section([scenario('x', { switchyard: 50, sampled: 95, peer: 100 })]);
+    const target = { ...at({ kind: 'ratio-at-least', peer: 'peer', value: 0.9 }), contender: 'sampled' };
+    expect(evaluateTarget(target, sections)).toMatchObject({ status: 'met', measured: 0.95 });
+    expect(evaluateTarget({ ...target, contender: 'absent' }, sections)).toMatchObject({
+      status: 'not run',
+      reason: 'no absent figure',
+    });
+  });
+
   it('checks an upper bound on a ratio (lower is better)', () => {
     const sections = section([scenario('x', { switchyard: 1.4, peer: 1 })]);
     const within = evaluateTarget(at({ kind: 'ratio-at-most', peer: 'peer', value: 1.5 }), sections);
