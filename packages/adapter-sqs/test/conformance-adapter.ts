@@ -8,10 +8,11 @@ import { DeleteQueueCommand, ListQueuesCommand, SQSClient } from '@aws-sdk/clien
 import { redisStore, sqsAdapter } from '@switchyard/adapter-sqs';
 import type { ConformanceAdapterModule, RouteThroughProxy } from '@switchyard/conformance';
 import type { JobState } from '@switchyard/core';
+import { REDIS_URL, requireRedis } from '@switchyard/test-services';
 import { Redis } from 'ioredis';
 
 /** Where Redis is; the store's key namespace per prefix lives there. */
-export const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
+export { REDIS_URL };
 
 /** The emulator (or real SQS) endpoint for this process: `SQS_ENDPOINT`, else a fauxqs started here. */
 export async function sqsEndpoint(): Promise<string> {
@@ -47,26 +48,7 @@ export async function assertServicesReachable(client: SQSClient, endpoint: strin
       `SQS is unreachable at SQS_ENDPOINT=${endpoint} (unset SQS_ENDPOINT to start fauxqs in-process, or run: npx fauxqs): ${String(cause)}`,
     );
   }
-  const redis = new Redis(REDIS_URL, {
-    lazyConnect: true,
-    maxRetriesPerRequest: 0,
-    retryStrategy: () => null,
-  });
-  // The socket error is the informative one; keep it for the message instead of an "unhandled" print.
-  let socketError: Error | undefined;
-  redis.on('error', (error: Error) => {
-    socketError = error;
-  });
-  try {
-    await redis.connect();
-    await redis.ping();
-  } catch (cause) {
-    throw new Error(
-      `Redis is unreachable at REDIS_URL=${REDIS_URL} (start one with: docker run -p 6379:6379 redis:7, or redis-server): ${String(socketError ?? cause)}`,
-    );
-  } finally {
-    redis.disconnect();
-  }
+  await requireRedis(REDIS_URL);
 }
 
 /** The Redis key namespace of one test prefix (a hash tag, so it also works on Redis Cluster). */

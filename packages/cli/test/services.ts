@@ -6,6 +6,7 @@
 import { randomBytes } from 'node:crypto';
 import { createServer, type Server } from 'node:net';
 import { DeleteQueueCommand, ListQueuesCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { requirePostgres, requireRedis } from '@switchyard/test-services';
 import { Redis } from 'ioredis';
 import pg from 'pg';
 import { type BackendName, DATABASE_URL, REDIS_URL } from './fixtures/yard.js';
@@ -17,42 +18,9 @@ export function newPrefix(): string {
 
 /** Fails with instructions when the services `backend` needs are down; starts fauxqs for SQS. */
 export async function requireServices(backend: BackendName): Promise<void> {
-  if (backend === 'bullmq' || backend === 'sqs') await requireRedis();
-  if (backend === 'pgboss') await requirePostgres();
+  if (backend === 'bullmq' || backend === 'sqs') await requireRedis(REDIS_URL);
+  if (backend === 'pgboss') await requirePostgres(DATABASE_URL);
   if (backend === 'sqs') await sqsEndpoint();
-}
-
-async function requireRedis(): Promise<void> {
-  const client = new Redis(REDIS_URL, {
-    lazyConnect: true,
-    maxRetriesPerRequest: 0,
-    retryStrategy: () => null,
-  });
-  client.on('error', () => {});
-  try {
-    await client.connect();
-    await client.ping();
-  } catch (error) {
-    throw new Error(
-      `Redis is not reachable at REDIS_URL=${REDIS_URL} (${(error as Error).message}); start it with redis-server --daemonize yes`,
-    );
-  } finally {
-    client.disconnect();
-  }
-}
-
-async function requirePostgres(): Promise<void> {
-  const client = new pg.Client({ connectionString: DATABASE_URL, connectionTimeoutMillis: 3000 });
-  try {
-    await client.connect();
-    await client.query('SELECT 1');
-  } catch (error) {
-    throw new Error(
-      `PostgreSQL is unreachable at DATABASE_URL=${DATABASE_URL} (${(error as Error).message}); start it with pg_ctlcluster 15 main start`,
-    );
-  } finally {
-    await client.end().catch(() => {});
-  }
 }
 
 let endpoint: Promise<string> | undefined;

@@ -1,23 +1,17 @@
 import { randomBytes } from 'node:crypto';
+import { REDIS_URL, requireRedis } from '@switchyard/test-services';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { defineThrottleScripts, redisThrottleCounters } from '../src/index.js';
 
-const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 let redis: Redis;
 const prefix = `{rt${randomBytes(4).toString('hex')}}:throttle`;
 
 beforeAll(async () => {
+  await requireRedis();
   redis = new Redis(REDIS_URL, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
-  try {
-    await redis.connect();
-    defineThrottleScripts(redis);
-  } catch (error) {
-    throw new Error(
-      `Redis is not reachable at REDIS_URL=${REDIS_URL} (${(error as Error).message}). ` +
-        'Start one with `redis-server --daemonize yes`, or point REDIS_URL at a running server.',
-    );
-  }
+  await redis.connect();
+  defineThrottleScripts(redis);
 });
 
 afterAll(async () => {

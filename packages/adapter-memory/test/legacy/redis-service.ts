@@ -4,13 +4,10 @@
  * fail loudly (naming REDIS_URL) when the server is down.
  */
 import { connect } from 'node:net';
+import { REDIS_URL, redisUnreachableMessage } from '@switchyard/test-services';
 
 /** Where Redis is: `REDIS_URL`, default `redis://127.0.0.1:6379`. */
-export const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
-
-const HOW_TO_START =
-  `Redis is unreachable at ${REDIS_URL}. Set REDIS_URL to a running server, ` +
-  'or start one locally (e.g. `redis-server --daemonize yes` or `docker run -p 6379:6379 redis:7`).';
+export { REDIS_URL };
 
 /** Sends one command (RESP array of bulk strings) and resolves with the first reply line. */
 export function redisCommand(args: string[], timeoutMs = 2000): Promise<string> {
@@ -19,7 +16,7 @@ export function redisCommand(args: string[], timeoutMs = 2000): Promise<string> 
     const socket = connect({ host: url.hostname, port: Number(url.port || 6379) });
     const timer = setTimeout(() => {
       socket.destroy();
-      reject(new Error(`${HOW_TO_START} (no answer within ${timeoutMs} ms)`));
+      reject(new Error(redisUnreachableMessage(REDIS_URL, `no answer within ${timeoutMs} ms`)));
     }, timeoutMs);
     let reply = '';
     socket.on('connect', () => {
@@ -44,7 +41,7 @@ export function redisCommand(args: string[], timeoutMs = 2000): Promise<string> 
     });
     socket.on('error', (error) => {
       clearTimeout(timer);
-      reject(new Error(`${HOW_TO_START} (${error.message})`, { cause: error }));
+      reject(new Error(redisUnreachableMessage(REDIS_URL, error.message), { cause: error }));
     });
   });
 }
@@ -52,7 +49,9 @@ export function redisCommand(args: string[], timeoutMs = 2000): Promise<string> 
 /** Throws a message naming REDIS_URL unless Redis answers PING. */
 export async function assertRedisReachable(): Promise<void> {
   const reply = await redisCommand(['PING']);
-  if (reply !== '+PONG') throw new Error(`${HOW_TO_START} (PING answered ${JSON.stringify(reply)})`);
+  if (reply !== '+PONG') {
+    throw new Error(redisUnreachableMessage(REDIS_URL, `PING answered ${JSON.stringify(reply)}`));
+  }
 }
 
 /** Deletes every key under `prefix` (this test's own namespace). */

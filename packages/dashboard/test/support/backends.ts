@@ -1,6 +1,7 @@
 /** The backends the browser tests run on, each isolated by a fresh prefix/schema and removed afterwards. */
 import { randomUUID } from 'node:crypto';
 import type { QueueAdapter } from '@switchyard/core';
+import { requirePostgres, requireRedis } from '@switchyard/test-services';
 
 /** A backend under test. */
 export type BackendName = 'memory' | 'pgboss' | 'bullmq';
@@ -25,16 +26,9 @@ export async function openBackend(name: BackendName, namespace = newNamespace())
     return { adapter: memoryAdapter(), dispose: async () => {} };
   }
   if (name === 'pgboss') {
+    await requirePostgres(databaseUrl());
     const { default: pg } = await import('pg');
     const pool = new pg.Pool({ connectionString: databaseUrl(), max: 10 });
-    try {
-      await pool.query('SELECT 1');
-    } catch (error) {
-      await pool.end();
-      throw new Error(
-        `PostgreSQL is unreachable at DATABASE_URL=${databaseUrl()}: ${(error as Error).message}`,
-      );
-    }
     const { pgBossAdapter } = await import('@switchyard/adapter-pgboss');
     const schema = `dash_${namespace}`;
     return {
@@ -48,19 +42,14 @@ export async function openBackend(name: BackendName, namespace = newNamespace())
       },
     };
   }
+  await requireRedis(redisUrl());
   const { Redis } = await import('ioredis');
   const client = new Redis(redisUrl(), {
     lazyConnect: true,
     maxRetriesPerRequest: 0,
     retryStrategy: () => null,
   });
-  try {
-    await client.connect();
-    await client.ping();
-  } catch (error) {
-    client.disconnect();
-    throw new Error(`Redis is unreachable at REDIS_URL=${redisUrl()}: ${(error as Error).message}`);
-  }
+  await client.connect();
   const { bullmqAdapter } = await import('@switchyard/adapter-bullmq');
   const prefix = `dash-${namespace}`;
   return {
