@@ -69,6 +69,28 @@ export function describeServer(client: RedisClient): string {
   return `${options.host ?? '127.0.0.1'}:${options.port ?? 6379}`;
 }
 
+/**
+ * Drops a connection now and settles everything it still holds. ioredis' `disconnect()` while it
+ * waits out a reconnect backoff ("reconnecting": no socket) neither emits `end` nor rejects the
+ * commands queued for after the reconnect, so whoever awaits either (BullMQ closing its blocking
+ * connection, a read loop) would wait forever; starting the reconnect first gives the disconnect
+ * a socket to close, and its close handler ends the client and rejects what was queued.
+ */
+export function disconnectNow(client: RedisClient): void {
+  endReconnectBackoff(client);
+  client.disconnect();
+}
+
+/**
+ * Reconnects now if the client is waiting out a reconnect backoff, so that a disconnect
+ * following it (ours, or BullMQ's when a worker closes) closes a socket; see `disconnectNow`.
+ * Takes `unknown`: BullMQ hands its clients out under its own interface type.
+ */
+export function endReconnectBackoff(client: unknown): void {
+  // The backoff timer stays armed; when it fires, ioredis' connect() finds the client busy and is a no-op.
+  if (client instanceof Redis && client.status === 'reconnecting') client.connect().catch(() => {});
+}
+
 /** Closes a connection the adapter owns: QUIT when connected, else just stop reconnecting. */
 export async function closeClient(client: RedisClient): Promise<void> {
   if (client.status === 'ready') {
@@ -77,7 +99,7 @@ export async function closeClient(client: RedisClient): Promise<void> {
       return;
     } catch (error) {
       // QUIT raced a dropped connection: nothing left to flush, so drop the socket.
-      client.disconnect();
+      disconnectNow(client);
       if (
         !/Connection is closed|max retries per request|Stream isn't writeable/i.test((error as Error).message)
       )
@@ -85,5 +107,5 @@ export async function closeClient(client: RedisClient): Promise<void> {
       return;
     }
   }
-  client.disconnect();
+  disconnectNow(client);
 }

@@ -7,7 +7,7 @@
  */
 import type { ConsumeOptions, Consumer, Lease } from '@switchyard/core';
 import { DelayedError, type Job, type RedisQueueBackend } from 'bullmq';
-import { createRidingClient } from './connections.js';
+import { createRidingClient, disconnectNow, endReconnectBackoff } from './connections.js';
 import type { AdapterContext } from './context.js';
 import { deliveredRecord } from './delivered-job.js';
 import { knownQueuesKey } from './keys.js';
@@ -239,8 +239,12 @@ export function startConsumer(
       if (unsettled.size > 0) await new Promise<void>((resolve) => (idle = resolve));
       await Promise.all(
         workers.map(async ({ worker, connection }) => {
+          // BullMQ's close waits for its blocking connection to end, which never happens while the
+          // connection is in a reconnect backoff.
+          const blocking = await (worker.backend as RedisQueueBackend).blockingClient;
+          if (blocking) endReconnectBackoff(blocking);
           await worker.close();
-          connection.disconnect();
+          disconnectNow(connection);
         }),
       );
     },

@@ -7,7 +7,7 @@
  * where it stopped.
  */
 import type { EventBus, EventBusHandler, EventBusSubscription } from '@switchyard/core';
-import { createRidingClient } from './connections.js';
+import { createRidingClient, disconnectNow } from './connections.js';
 import type { AdapterContext } from './context.js';
 import { wrapErrors } from './errors.js';
 import { eventStreamKey } from './keys.js';
@@ -120,7 +120,8 @@ class StreamSubscription implements EventBusSubscription {
     if (this.closed) return;
     this.closed = true;
     this.forget();
-    this.connection.disconnect();
+    // Rejects a pending XREAD even during a reconnect backoff, so the loop ends.
+    disconnectNow(this.connection);
     await this.loop;
   }
 

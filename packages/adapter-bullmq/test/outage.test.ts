@@ -225,4 +225,27 @@ describe('bullmq: Redis unreachable', () => {
     );
     expect(others).toEqual([]);
   });
+
+  it('a yard closes while its worker and event connections wait out their reconnect backoff', async () => {
+    const s = await start();
+    const worker = s.yard.createWorker({ concurrency: 1, scheduler: false });
+    workers.push(worker);
+    await worker.start();
+    const events: string[] = [];
+    await s.yard.subscribe((event) => events.push(event.type));
+    const done = await s.yard.enqueue(count, { n: 1 });
+    await s.yard.jobs.waitFor(done.id, { timeout: '5s' });
+    await eventually(() => events.includes('completed'), 'the completed event', 5000);
+    await s.proxy.cut();
+    await eventually(
+      () => s.logger.lines.some((line) => line.message.startsWith('switchyard: the backend is unavailable')),
+      'the outage line',
+      5000,
+    );
+    // Refused at once on every attempt, the riding connections now spend their time in ioredis'
+    // backoff ("reconnecting"), where a plain disconnect() neither ends them nor rejects what
+    // they have queued (the worker's blocking fetch, the event stream's XREAD).
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    await expect(s.yard.close()).resolves.toBeUndefined();
+  });
 });
