@@ -41,15 +41,7 @@ async function producer(adapterModule: ConformanceAdapterModule, prefix: string)
   });
   yards.push(yard);
   await yard.start();
-  const app = tracing.provider.getTracer('shop');
-  const inRequest = <T>(fn: () => Promise<T>) =>
-    app.startActiveSpan('POST /checkout', async (span) => {
-      try {
-        return await fn();
-      } finally {
-        span.end();
-      }
-    });
+  const inRequest = <T>(fn: () => Promise<T>) => tracing.inRequest(fn, 'POST /checkout');
   return { yard, spans: tracing.spans, inRequest };
 }
 

@@ -50,17 +50,8 @@ async function sampledYard(options: { sampleRatio: number; consumerContext?: 'pa
       if (ctx.attempt < 3) throw new Error(`attempt ${ctx.attempt} broke`);
     })
     .start();
-  const app = tracing.provider.getTracer('shop');
-  const inRequest = <T>(fn: () => Promise<T>) =>
-    app.startActiveSpan('POST /orders', async (span) => {
-      try {
-        return await fn();
-      } finally {
-        span.end();
-      }
-    });
   const names = async () => (await tracing.spans()).map((span) => span.name).sort();
-  return { yard, adapter, seen, names, inRequest };
+  return { yard, adapter, seen, names, inRequest: tracing.inRequest };
 }
 
 describe('otelTracer sampleRatio', () => {

@@ -26,6 +26,16 @@ export function memoryTracing() {
       await provider.forceFlush();
       return exporter.getFinishedSpans().map(plainSpan);
     },
+    /** Runs `fn` inside an app's server span (`POST /orders` unless named), as a web request would. */
+    inRequest<T>(fn: () => Promise<T>, name = 'POST /orders'): Promise<T> {
+      return provider.getTracer('shop').startActiveSpan(name, async (span) => {
+        try {
+          return await fn();
+        } finally {
+          span.end();
+        }
+      });
+    },
   };
 }
 

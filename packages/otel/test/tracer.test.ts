@@ -73,17 +73,7 @@ async function tracedYard(consumerContext: 'parent' | 'link' = 'parent') {
       throw new NonRetryableError('card declined');
     });
   await worker.start();
-  const app = tracing.provider.getTracer('shop');
-  /** Runs `fn` inside an app span ("POST /orders"), as a web request would. */
-  const inRequest = <T>(fn: () => Promise<T>) =>
-    app.startActiveSpan('POST /orders', async (span) => {
-      try {
-        return await fn();
-      } finally {
-        span.end();
-      }
-    });
-  return { yard, adapter, spans: tracing.spans, inRequest };
+  return { yard, adapter, spans: tracing.spans, inRequest: tracing.inRequest };
 }
 
 const byName = (spans: PlainSpan[], name: string) => spans.filter((span) => span.name === name);
