@@ -240,8 +240,9 @@ export function startConsumer(
       await Promise.all(
         workers.map(async ({ worker, connection }) => {
           // BullMQ's close waits for its blocking connection to end, which never happens while the
-          // connection is in a reconnect backoff.
-          const blocking = await (worker.backend as RedisQueueBackend).blockingClient;
+          // connection is in a reconnect backoff. One whose setup failed (BullMQ made it during an
+          // outage) has no backoff to end, and BullMQ's close copes with it.
+          const blocking = await (worker.backend as RedisQueueBackend).blockingClient?.catch(() => undefined);
           if (blocking) endReconnectBackoff(blocking);
           await worker.close();
           disconnectNow(connection);
