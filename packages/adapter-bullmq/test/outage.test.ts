@@ -226,7 +226,7 @@ describe('bullmq: Redis unreachable', () => {
     expect(others).toEqual([]);
   });
 
-  it('a yard closes while its worker and event connections wait out their reconnect backoff', async () => {
+  it('a yard closes right after an outage, while its worker and event connections still wait out their reconnect backoff', async () => {
     const s = await start();
     const worker = s.yard.createWorker({ concurrency: 1, scheduler: false });
     workers.push(worker);
@@ -244,8 +244,10 @@ describe('bullmq: Redis unreachable', () => {
     );
     // Refused at once on every attempt, the riding connections now spend their time in ioredis'
     // backoff ("reconnecting"), where a plain disconnect() neither ends them nor rejects what
-    // they have queued (the worker's blocking fetch, the event stream's XREAD).
+    // they have queued (the worker's blocking fetch, the event stream's XREAD). Redis comes back
+    // and the yard closes at once, before any backoff timer fires.
     await new Promise((resolve) => setTimeout(resolve, 300));
+    await s.proxy.restore();
     await expect(s.yard.close()).resolves.toBeUndefined();
   });
 });
