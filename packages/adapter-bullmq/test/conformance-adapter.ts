@@ -6,9 +6,8 @@
 import { bullmqAdapter } from '@switchyard/adapter-bullmq';
 import type { ConformanceAdapterModule } from '@switchyard/conformance';
 import type { JobState } from '@switchyard/core';
+import { REDIS_URL } from '@switchyard/test-services';
 import { Redis } from 'ioredis';
-
-const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 
 let raw: Redis | undefined;
 function rawClient(): Redis {

@@ -6,9 +6,8 @@
 import { pgBossAdapter } from '@switchyard/adapter-pgboss';
 import type { ConformanceAdapterModule } from '@switchyard/conformance';
 import type { JobState } from '@switchyard/core';
+import { DATABASE_URL } from '@switchyard/test-services';
 import pg from 'pg';
-
-const DATABASE_URL = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 
 let backdoorPool: pg.Pool | undefined;
 

@@ -1,7 +1,7 @@
 /** The backends the browser tests run on, each isolated by a fresh prefix/schema and removed afterwards. */
 import { randomUUID } from 'node:crypto';
 import type { QueueAdapter } from '@switchyard/core';
-import { requirePostgres, requireRedis } from '@switchyard/test-services';
+import { DATABASE_URL, REDIS_URL, requirePostgres, requireRedis } from '@switchyard/test-services';
 
 /** A backend under test. */
 export type BackendName = 'memory' | 'pgboss' | 'bullmq';
@@ -13,9 +13,6 @@ export interface OpenedBackend {
   dispose(): Promise<void>;
 }
 
-const redisUrl = () => process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
-const databaseUrl = () => process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
-
 /** A short unique namespace for keys and schemas. */
 export const newNamespace = (): string => randomUUID().replaceAll('-', '').slice(0, 10);
 
@@ -26,9 +23,9 @@ export async function openBackend(name: BackendName, namespace = newNamespace())
     return { adapter: memoryAdapter(), dispose: async () => {} };
   }
   if (name === 'pgboss') {
-    await requirePostgres(databaseUrl());
+    await requirePostgres(DATABASE_URL);
     const { default: pg } = await import('pg');
-    const pool = new pg.Pool({ connectionString: databaseUrl(), max: 10 });
+    const pool = new pg.Pool({ connectionString: DATABASE_URL, max: 10 });
     const { pgBossAdapter } = await import('@switchyard/adapter-pgboss');
     const schema = `dash_${namespace}`;
     return {
@@ -42,9 +39,9 @@ export async function openBackend(name: BackendName, namespace = newNamespace())
       },
     };
   }
-  await requireRedis(redisUrl());
+  await requireRedis(REDIS_URL);
   const { Redis } = await import('ioredis');
-  const client = new Redis(redisUrl(), {
+  const client = new Redis(REDIS_URL, {
     lazyConnect: true,
     maxRetriesPerRequest: 0,
     retryStrategy: () => null,
@@ -53,7 +50,7 @@ export async function openBackend(name: BackendName, namespace = newNamespace())
   const { bullmqAdapter } = await import('@switchyard/adapter-bullmq');
   const prefix = `dash-${namespace}`;
   return {
-    adapter: bullmqAdapter({ connection: redisUrl(), prefix }),
+    adapter: bullmqAdapter({ connection: REDIS_URL, prefix }),
     async dispose() {
       try {
         let cursor = '0';
