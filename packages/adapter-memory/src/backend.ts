@@ -23,6 +23,7 @@ import {
   encodeJson,
   type JobRow,
   leasedJobRecord,
+  metadataCopier,
   readPayload,
   rowFromNewJob,
   toJobRecord,
@@ -113,6 +114,7 @@ export class MemoryBackend implements LeaseHost {
     const payloads = jobs.map((job) => this.copyPayload(job));
     const now = this.now();
     const outcomes: EnqueueOutcome[] = [];
+    const copyMetadata = metadataCopier();
     let anyReady = false;
     for (let index = 0; index < jobs.length; index++) {
       const job = jobs[index]!;
@@ -123,7 +125,7 @@ export class MemoryBackend implements LeaseHost {
         outcomes.push({ status: 'duplicate', id: job.id, existingJobId: holder.id });
         continue;
       }
-      const row = rowFromNewJob(job, payloads[index], this.nextSeq++, now);
+      const row = rowFromNewJob(job, payloads[index], copyMetadata(job.metadata), this.nextSeq++, now);
       this.table.insert(row);
       if (row.state === 'pending') {
         this.ready.add(row);

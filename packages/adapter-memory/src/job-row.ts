@@ -39,8 +39,8 @@ const NO_METADATA: Record<string, string> = Object.freeze({}) as Record<string, 
 
 /**
  * What only some jobs carry (options given at enqueue, a result, an error, progress, a cancel
- * request): kept apart so a plain queued job's row holds one slot for all of it. A million
- * queued jobs then hold 64 MB less (eight 8-byte slots each).
+ * request, metadata): kept apart so a plain queued job's row holds one slot for all of it. A
+ * million queued jobs then hold 64 MB less (eight 8-byte slots each).
  */
 class RowDetails {
   resultJson: string | undefined = undefined;
@@ -58,7 +58,7 @@ class RowDetails {
  * One stored job: the memory backend's "row". The payload is a private deep copy
  * (see `JsonCopier`); every read hands out a fresh copy. Result and progress are
  * kept as JSON text. Times read as epoch ms (see `TIME_BASE`). Fields most jobs
- * never set live in `details`, allocated at the first write of one.
+ * never set live in `extras`, allocated at the first write of one.
  */
 export class JobRow implements HeapItem {
   heapIndex = -1;
@@ -73,7 +73,11 @@ export class JobRow implements HeapItem {
   private runAtFromBase: number;
   /** The lease this job runs under while `running`. */
   lease: HeldLease | null = null;
-  private details: RowDetails | undefined = undefined;
+  /**
+   * Nothing for a plain job; the metadata itself for a job that carries nothing else (a traced
+   * job's trace context: no `RowDetails` per job); else a `RowDetails` holding all of it.
+   */
+  private extras: RowDetails | Record<string, string> | undefined = undefined;
 
   constructor(
     readonly id: string,
@@ -95,23 +99,27 @@ export class JobRow implements HeapItem {
   ) {
     this.createdAtFromBase = createdAt - TIME_BASE;
     this.runAtFromBase = runAt - TIME_BASE;
-    if (
-      backoff !== undefined ||
-      timeoutMs !== undefined ||
-      uniqueKey !== undefined ||
-      metadata !== NO_METADATA
-    ) {
+    if (metadata !== NO_METADATA) this.extras = metadata;
+    if (backoff !== undefined || timeoutMs !== undefined || uniqueKey !== undefined) {
       const details = this.writableDetails();
       details.backoff = backoff;
       details.timeoutMs = timeoutMs;
       details.uniqueKey = uniqueKey;
-      details.metadata = metadata;
     }
   }
 
+  private get details(): RowDetails | undefined {
+    const extras = this.extras;
+    return extras instanceof RowDetails ? extras : undefined;
+  }
+
   private writableDetails(): RowDetails {
-    this.details ??= new RowDetails();
-    return this.details;
+    const extras = this.extras;
+    if (extras instanceof RowDetails) return extras;
+    const details = new RowDetails();
+    if (extras !== undefined) details.metadata = extras;
+    this.extras = details;
+    return details;
   }
 
   get backoff(): BackoffSpec | undefined {
@@ -127,12 +135,16 @@ export class JobRow implements HeapItem {
   }
 
   get metadata(): Record<string, string> {
-    return this.details?.metadata ?? NO_METADATA;
+    const extras = this.extras;
+    if (extras === undefined) return NO_METADATA;
+    return extras instanceof RowDetails ? extras.metadata : extras;
   }
 
   /** Only the raw-storage backdoor writes metadata (a corrupt row in the conformance suite). */
   set metadata(metadata: Record<string, string>) {
-    this.writableDetails().metadata = metadata;
+    const extras = this.extras;
+    if (extras instanceof RowDetails) extras.metadata = metadata;
+    else this.extras = metadata;
   }
 
   get resultJson(): string | undefined {
@@ -250,6 +262,23 @@ function copyMetadata(metadata: Record<string, string>): Record<string, string> 
 }
 
 /**
+ * `copyMetadata` for the jobs of one `enqueue` call: jobs handed the same object (a bulk
+ * enqueue's options, one trace context for a batch) share one copy, as rows never change
+ * it. Only for one synchronous pass: the caller may change its object afterwards.
+ */
+export function metadataCopier(): (metadata: Record<string, string>) => Record<string, string> {
+  let lastSource: Record<string, string> | undefined;
+  let lastCopy = NO_METADATA;
+  return (metadata) => {
+    if (metadata !== lastSource) {
+      lastCopy = copyMetadata(metadata);
+      lastSource = metadata;
+    }
+    return lastCopy;
+  };
+}
+
+/**
  * JSON text of a value, or `undefined` for `undefined`. A value that cannot be
  * serialized (a BigInt, a cycle) throws `AdapterError` naming `what` of job `jobId`.
  */
@@ -268,8 +297,14 @@ export function encodeJson(
   }
 }
 
-/** Builds a stored row from what core handed to `enqueue`. */
-export function rowFromNewJob(job: NewJob, storedPayload: unknown, seq: number, now: number): JobRow {
+/** Builds a stored row from what core handed to `enqueue`; `metadata` is its private copy. */
+export function rowFromNewJob(
+  job: NewJob,
+  storedPayload: unknown,
+  metadata: Record<string, string>,
+  seq: number,
+  now: number,
+): JobRow {
   const runAt = job.runAt.getTime();
   return new JobRow(
     job.id,
@@ -283,7 +318,7 @@ export function rowFromNewJob(job: NewJob, storedPayload: unknown, seq: number, 
     job.backoff === undefined ? undefined : structuredClone(job.backoff),
     job.timeoutMs,
     job.uniqueKey,
-    copyMetadata(job.metadata),
+    metadata,
     seq,
     runAt > now ? 'scheduled' : 'pending',
   );

@@ -88,6 +88,36 @@ describe('memory adapter: enqueue', () => {
     });
   });
 
+  it('jobs handed one metadata object keep their own: neither the caller nor a reader changes them', async () => {
+    h = await startHarness();
+    const metadata = { traceparent: '00-shared' };
+    const [a, b] = [h.job({ metadata }), h.job({ metadata })];
+    await h.adapter.enqueue([a!, b!]);
+    metadata.traceparent = 'changed by caller';
+    const readA = await h.adapter.jobs.get(a!.id);
+    readA!.metadata.traceparent = 'changed by a reader';
+    expect((await h.adapter.jobs.get(a!.id))?.metadata).toEqual({ traceparent: '00-shared' });
+    expect((await h.adapter.jobs.get(b!.id))?.metadata).toEqual({ traceparent: '00-shared' });
+  });
+
+  it('a job with metadata keeps it once it also gets a result, an error or progress', async () => {
+    h = await startHarness();
+    const job = h.job({ metadata: { tenant: 'a' } });
+    await h.adapter.enqueue([job]);
+    const held = holdLeases(h.adapter, ['default']);
+    await h.flush();
+    const lease = held.leases[0]!;
+    expect(lease.job.metadata).toEqual({ tenant: 'a' });
+    await lease.progress({ step: 1 });
+    await lease.complete({ sent: true });
+    expect(await h.adapter.jobs.get(job.id)).toMatchObject({
+      state: 'completed',
+      result: { sent: true },
+      progress: { step: 1 },
+      metadata: { tenant: 'a' },
+    });
+  });
+
   it('hands each delivery its own copy of the payload', async () => {
     h = await startHarness();
     const job = h.job({ payload: { items: [{ sku: 'a' }] } });

@@ -76,7 +76,11 @@ export interface TelemetryScope {
 
 /** The producer span of one job. */
 export interface EnqueueSpan {
-  /** Metadata to store on the job (the trace context); core merges it into `job.metadata`. */
+  /**
+   * Metadata to store on the job (the trace context); core merges it into `job.metadata`.
+   * Read when the span is returned and possibly handed to the adapter as it is (shared by
+   * the jobs of a batch that get the same span): never change it afterwards.
+   */
   metadata: Record<string, string>;
   /** Called once the backend accepted (or refused) the job; `error` is set when it did not store it. */
   end(error?: unknown): void;
@@ -267,10 +271,12 @@ function guardMetrics(metrics: MetricsRecorder, report: Report): MetricsRecorder
 }
 
 function guardTracer(tracer: JobTracer, report: Report): JobTracer {
+  const guardEnqueue = reusingLast(guardEnqueueSpan, report);
+  const guardAttempt = reusingLast(guardAttemptSpan, report);
   const guarded: JobTracer = {
     startEnqueue(job, scope) {
       try {
-        return guardEnqueueSpan(tracer.startEnqueue(job, scope), report);
+        return guardEnqueue(tracer.startEnqueue(job, scope));
       } catch (error) {
         report('tracer.startEnqueue', error);
         return noopEnqueueSpan;
@@ -278,7 +284,7 @@ function guardTracer(tracer: JobTracer, report: Report): JobTracer {
     },
     startAttempt(job, scope) {
       try {
-        return guardAttemptSpan(tracer.startAttempt(job, scope), report);
+        return guardAttempt(tracer.startAttempt(job, scope));
       } catch (error) {
         report('tracer.startAttempt', error);
         return noopAttemptSpan;
@@ -311,10 +317,27 @@ function guardTracer(tracer: JobTracer, report: Report): JobTracer {
         endBatch(error);
         return undefined;
       }
-      return { jobs: batch.jobs.map((span) => guardEnqueueSpan(span, report)), end: endBatch };
+      return { jobs: batch.jobs.map(guardEnqueue), end: endBatch };
     };
   }
   return guarded;
+}
+
+/**
+ * `guard` with its last wrapper kept: a tracer that hands one span to many jobs (the jobs of
+ * a bulk enqueue whose trace head sampling dropped) gets one wrapper, not one per job.
+ * The wrappers hold no state of their own, so sharing one is safe.
+ */
+function reusingLast<S>(guard: (span: S, report: Report) => S, report: Report): (span: S) => S {
+  let lastSpan: S | undefined;
+  let lastGuarded: S | undefined;
+  return (span) => {
+    if (lastGuarded === undefined || span !== lastSpan) {
+      lastGuarded = guard(span, report);
+      lastSpan = span;
+    }
+    return lastGuarded;
+  };
 }
 
 /** Keeps only string metadata: the adapter stores it as the job's string map. */

@@ -391,7 +391,10 @@ class Yard implements Switchyard {
     const batch = jobs.length > 1 ? tracer.startEnqueueBatch?.(jobs, this.telemetryScope) : undefined;
     const spans = jobs.map((job, index) => {
       const span = batch === undefined ? tracer.startEnqueue(job, this.telemetryScope) : batch.jobs[index]!;
-      if (hasKeys(span.metadata)) job.metadata = { ...job.metadata, ...span.metadata };
+      if (hasKeys(span.metadata)) {
+        // A job with no metadata of its own takes the span's as it is (one object per batch, not per job).
+        job.metadata = hasKeys(job.metadata) ? { ...job.metadata, ...span.metadata } : span.metadata;
+      }
       return span;
     });
     let outcomes: Awaited<ReturnType<QueueAdapter['enqueue']>>;

@@ -260,6 +260,29 @@ describe('guardTelemetry', () => {
     expect(log.lines.map((line) => line.obj.telemetry)).toEqual(['the enqueue span metadata']);
   });
 
+  it('a span the tracer hands to every job of a batch is checked once and still ended per job', () => {
+    const log = errorLog();
+    let ends = 0;
+    const shared = { metadata: { traceparent: '00-x', bad: 42 as never }, end: () => ends++ };
+    const { tracer } = guardTelemetry(
+      {
+        tracer: {
+          startEnqueue: () => shared,
+          startEnqueueBatch: (jobs) => ({ jobs: jobs.map(() => shared), end() {} }),
+          startAttempt: () => ({ run: (fn) => fn(), end() {} }),
+        },
+      },
+      log,
+    );
+    const batch = tracer.startEnqueueBatch!([{}, {}, {}] as never[], { adapter: 'test' })!;
+    const single = tracer.startEnqueue({} as never, { adapter: 'test' });
+    expect(new Set([...batch.jobs, single]).size).toBe(1);
+    expect(single.metadata).toEqual({ traceparent: '00-x' });
+    for (const span of [...batch.jobs, single]) span.end();
+    expect(ends).toBe(4);
+    expect(log.lines.map((line) => line.obj.telemetry)).toEqual(['the enqueue span metadata']);
+  });
+
   it('a batch hook that throws or miscounts falls back to one span per job', () => {
     const log = errorLog();
     const ended: unknown[] = [];

@@ -87,6 +87,17 @@ describe('otelTracer sampleRatio', () => {
     expect(await names()).toEqual([]);
   });
 
+  it('0: jobs of a bulk enqueue with metadata of their own keep it beside the shared trace context', async () => {
+    const { yard } = await sampledYard({ sampleRatio: 0 });
+    const outcomes = await yard.enqueueMany(mailTask, [{ n: 1 }, { n: 2 }], { metadata: { tenant: 'acme' } });
+    const jobs = await Promise.all(
+      outcomes.map(({ id }) => yard.jobs.waitFor(id, { timeout: '5s', pollInterval: 5 })),
+    );
+    const [first, second] = jobs.map((job) => job.metadata);
+    expect(first).toEqual({ tenant: 'acme', traceparent: expect.stringMatching(UNSAMPLED_TRACEPARENT) });
+    expect(second).toEqual(first);
+  });
+
   it("0: a job enqueued inside a sampled trace follows that trace's decision", async () => {
     const { yard, names, inRequest } = await sampledYard({ sampleRatio: 0 });
     const { id } = await inRequest(() => yard.enqueue(mailTask, { n: 1 }));
