@@ -42,6 +42,11 @@ abstract class Family {
 /** Nested maps keyed by label values, one level per label. */
 class Cells<Cell> {
   private root = new Map<string, unknown>();
+  // The cell found last: a worker's jobs mostly share one queue and task, so most calls end here.
+  private lastA: string | undefined;
+  private lastB: string | undefined;
+  private lastC: string | undefined;
+  private lastCell: Cell | undefined;
 
   constructor(
     private readonly depth: number,
@@ -50,6 +55,18 @@ class Cells<Cell> {
 
   /** The cell of `a` (, `b` (, `c`)), created on first use. Allocation-free once it exists. */
   at(a: string, b?: string, c?: string): Cell {
+    if (this.lastCell !== undefined && a === this.lastA && b === this.lastB && c === this.lastC) {
+      return this.lastCell;
+    }
+    const cell = this.find(a, b, c);
+    this.lastA = a;
+    this.lastB = b;
+    this.lastC = c;
+    this.lastCell = cell;
+    return cell;
+  }
+
+  private find(a: string, b?: string, c?: string): Cell {
     const depth = this.depth;
     let level = this.root;
     if (depth >= 2) level = childOf(level, a);
@@ -66,6 +83,7 @@ class Cells<Cell> {
   /** Removes the cell of these label values (single-level families). */
   delete(a: string): void {
     this.root.delete(a);
+    this.lastCell = undefined;
   }
 
   *all(): IterableIterator<Cell> {
@@ -80,6 +98,7 @@ class Cells<Cell> {
 
   clear(): void {
     this.root = new Map();
+    this.lastCell = undefined;
   }
 }
 

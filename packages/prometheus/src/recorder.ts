@@ -95,7 +95,7 @@ export function prometheusMetrics(options: PrometheusMetricsOptions = {}): Prome
       const counter = counters[name];
       if (counter === undefined)
         throw new InvalidOptionsError(`unknown Switchyard counter "${String(name)}"`);
-      checkJobLabels(labels, `${prefix}${name}`);
+      checkJobLabels(labels, prefix, name);
       if (name === 'jobs_failed_total') counter.inc(labels.queue, labels.task, errorOf(labels));
       else counter.inc(labels.queue, labels.task);
     },
@@ -108,7 +108,7 @@ export function prometheusMetrics(options: PrometheusMetricsOptions = {}): Prome
           `${prefix}${name}: seconds must be a finite number ≥ 0, got ${String(seconds)}`,
         );
       }
-      checkJobLabels(labels, `${prefix}${name}`);
+      checkJobLabels(labels, prefix, name);
       target.observe(labels.queue, labels.task, seconds);
     },
     setWorkerGauge(name, value, labels) {
@@ -136,10 +136,11 @@ export function prometheusMetrics(options: PrometheusMetricsOptions = {}): Prome
 }
 
 /** `queue` and `task` must be strings; anything else is a caller's bug, reported as a typed error. */
-function checkJobLabels(labels: JobLabels, metric: string): void {
+/** The metric's name is built only for the error: this runs several times per job. */
+function checkJobLabels(labels: JobLabels, prefix: string, name: string): void {
   if (typeof labels?.queue !== 'string' || typeof labels.task !== 'string') {
     throw new InvalidOptionsError(
-      `${metric}: labels queue and task must be strings, got queue=${shown(labels?.queue)} task=${shown(labels?.task)}`,
+      `${prefix}${name}: labels queue and task must be strings, got queue=${shown(labels?.queue)} task=${shown(labels?.task)}`,
     );
   }
 }

@@ -109,6 +109,28 @@ describe('prometheusMetrics on a yard', () => {
     await yard.close();
   });
 
+  it('interleaved label sets, a registry reset and a forgotten worker each count where they belong', async () => {
+    const registry = new Registry();
+    const metrics = prometheusMetrics({ registry });
+    const a = { queue: 'q', task: 'a' };
+    const b = { queue: 'q', task: 'b' };
+    for (const labels of [a, a, b, a, b]) metrics.increment('jobs_completed_total', labels);
+    expect(await samples(registry, 'switchyard_jobs_completed_total')).toEqual({
+      'queue=q,task=a': 3,
+      'queue=q,task=b': 2,
+    });
+    registry.resetMetrics();
+    metrics.increment('jobs_completed_total', b);
+    expect(await samples(registry, 'switchyard_jobs_completed_total')).toEqual({ 'queue=q,task=b': 1 });
+
+    const worker = { worker: 'w1' };
+    metrics.setWorkerGauge('worker_concurrency', 4, worker);
+    metrics.forgetWorker!(worker);
+    expect(await samples(registry, 'switchyard_worker_concurrency')).toEqual({});
+    metrics.setWorkerGauge('worker_concurrency', 8, worker);
+    expect(await samples(registry, 'switchyard_worker_concurrency')).toEqual({ 'worker=w1': 8 });
+  });
+
   it('two yards in one process share the counters of one registry', async () => {
     const registry = new Registry();
     const first = await startYard(registry);
