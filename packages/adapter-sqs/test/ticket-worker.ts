@@ -9,6 +9,7 @@
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { redisStore, sqsAdapter } from '@switchyard/adapter-sqs';
 import { type Lease, silentLogger, systemClock } from '@switchyard/core';
+import { REDIS_URL } from '@switchyard/test-services';
 
 const [prefix, leaseMs, concurrency, keep] = process.argv.slice(2);
 if (!prefix || !leaseMs || !concurrency || !process.env.SQS_ENDPOINT) {
@@ -32,7 +33,7 @@ if (keep === 'keep-messages') {
 const adapter = sqsAdapter({
   client,
   store: redisStore({
-    url: process.env.REDIS_URL ?? 'redis://127.0.0.1:6379',
+    url: REDIS_URL,
     // The same namespace as the parent's adapter (see `keyPrefixOf` in conformance-adapter.ts).
     keyPrefix: `{sqs-conformance:${prefix}}`,
   }),

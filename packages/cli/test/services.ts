@@ -6,10 +6,10 @@
 import { randomBytes } from 'node:crypto';
 import { createServer, type Server } from 'node:net';
 import { DeleteQueueCommand, ListQueuesCommand, SQSClient } from '@aws-sdk/client-sqs';
-import { requirePostgres, requireRedis } from '@switchyard/test-services';
+import { DATABASE_URL, REDIS_URL, requirePostgres, requireRedis } from '@switchyard/test-services';
 import { Redis } from 'ioredis';
 import pg from 'pg';
-import { type BackendName, DATABASE_URL, REDIS_URL } from './fixtures/yard.js';
+import type { BackendName } from './fixtures/yard.js';
 
 /** A fresh isolation prefix: lowercase letters and digits (a valid schema and queue name). */
 export function newPrefix(): string {

@@ -4,6 +4,7 @@
  * spent), Redis-backed limits shared by two API instances, and failing closed when the
  * limiter's store breaks.
  */
+import { REDIS_URL, requireRedis } from '@switchyard/test-services';
 import { Redis } from 'ioredis';
 import { RateLimiterMemory } from 'rate-limiter-flexible';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -11,13 +12,12 @@ import type { ServedApi } from '../src/index.js';
 import { type Backend, openBackend } from './support/backends.js';
 import { call, serveForTest } from './support/http.js';
 
-const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
-
 describe('rate limits', () => {
   let backend: Backend;
   const servers: ServedApi[] = [];
   let redis: Redis;
   beforeAll(async () => {
+    await requireRedis(REDIS_URL);
     backend = await openBackend('memory');
     redis = new Redis(REDIS_URL, { maxRetriesPerRequest: 1 });
   });

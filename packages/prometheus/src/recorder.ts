@@ -135,8 +135,10 @@ export function prometheusMetrics(options: PrometheusMetricsOptions = {}): Prome
   };
 }
 
-/** `queue` and `task` must be strings; anything else is a caller's bug, reported as a typed error. */
-/** The metric's name is built only for the error: this runs several times per job. */
+/**
+ * `queue` and `task` must be strings; anything else is a caller's bug, reported as a typed error.
+ * The metric's name is built only for that error: this runs several times per job.
+ */
 function checkJobLabels(labels: JobLabels, prefix: string, name: string): void {
   if (typeof labels?.queue !== 'string' || typeof labels.task !== 'string') {
     throw new InvalidOptionsError(

@@ -8,9 +8,9 @@
 import { randomBytes } from 'node:crypto';
 import { bullmqAdapter } from '@switchyard/adapter-bullmq';
 import { silentLogger, systemClock } from '@switchyard/core';
+import { REDIS_URL } from '@switchyard/test-services';
 import { Redis } from 'ioredis';
 
-const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 const prefix = `syfig${randomBytes(3).toString('hex')}`;
 const start = { logger: silentLogger, clock: systemClock, retention: {} };
 const publisher = bullmqAdapter({ connection: REDIS_URL, prefix });

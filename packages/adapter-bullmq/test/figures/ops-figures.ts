@@ -14,9 +14,9 @@
 import { randomBytes } from 'node:crypto';
 import { bullmqAdapter } from '@switchyard/adapter-bullmq';
 import { createSwitchyard, defineTask, type ListJobsQuery } from '@switchyard/core';
+import { REDIS_URL } from '@switchyard/test-services';
 import { Redis } from 'ioredis';
 
-const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 const BACKLOG = Number(process.env.BACKLOG ?? 100_000);
 const SAMPLES = 20;
 const interleaved = process.argv.includes('--interleaved');

@@ -10,9 +10,9 @@ import { randomBytes } from 'node:crypto';
 import { bullmqAdapter } from '@switchyard/adapter-bullmq';
 import { testJob } from '@switchyard/conformance';
 import { silentLogger, systemClock } from '@switchyard/core';
+import { REDIS_URL } from '@switchyard/test-services';
 import { Redis } from 'ioredis';
 
-const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 const jobs = Number(process.argv[2] ?? 10_000);
 const rounds = Number(process.argv[3] ?? 5);
 const start = { logger: silentLogger, clock: systemClock, retention: {} };
