@@ -24,15 +24,11 @@ export class DirectCommands {
     return this.hold(name, [args]);
   }
 
-  sadd(...args: unknown[]): this {
-    return this.hold('sadd', args);
-  }
-
   zadd(...args: unknown[]): this {
     return this.hold('zadd', args);
   }
 
-  /** The adapter's existence check (a script defined on the same client). */
+  /** The adapter's known-queue record and existence check (a script defined on the same client). */
   syExistingJobs(...args: unknown[]): this {
     return this.hold('syExistingJobs', args);
   }

@@ -1,8 +1,9 @@
 /**
  * Storing jobs: pipelines of BullMQ's own add scripts (the same scripts as BullMQ 6's
  * `Queue.addBulk`: each job's add is one atomic script, the batch is not a transaction),
- * each preceded by one script that reports which ids exist already, so a duplicate id is
- * told apart from a created job; BullMQ deduplication carries `uniqueKey`.
+ * each preceded by one script that records the queues as known ones and reports which ids
+ * exist already, so a duplicate id is told apart from a created job; BullMQ deduplication
+ * carries `uniqueKey`.
  */
 import type { EnqueueOutcome, NewJob } from '@switchyard/core';
 import type { IRedisTransaction, JobsOptions, Queue, RedisQueueBackend } from 'bullmq';
@@ -12,7 +13,7 @@ import { toEnvelope } from './codec.js';
 import type { AdapterContext } from './context.js';
 import { DirectCommands } from './direct-commands.js';
 import { wrapErrors } from './errors.js';
-import { idIndexKey, knownQueuesKey, queueKey } from './keys.js';
+import { idIndexKey, queueKey } from './keys.js';
 import { toBullPriority } from './state-mapping.js';
 
 /**
@@ -71,10 +72,11 @@ export function enqueueJobs(context: AdapterContext, jobs: NewJob[]): Promise<En
       const pipeline = (jobs.length === 1
         ? new DirectCommands(bullClient)
         : bullClient.pipeline()) as unknown as IRedisTransaction & ChainableCommander;
-      if (first === 0) pipeline.sadd(knownQueuesKey(context.prefix), ...queueNames);
-      // Which ids exist already, read in the same pipeline just before the adds (one script, not N EXISTS).
+      // The queues become known ones, and which ids exist already is read, in one script just
+      // before the adds (the queues once per call; one EXISTS for the ids, not N).
       context.scripts.queueExistingJobs(
         pipeline,
+        first === 0 ? queueNames : [],
         chunk.map((job) => queueKey(context.prefix, job.queue, job.id)),
       );
       for (const job of chunk) {
@@ -109,11 +111,7 @@ export function enqueueJobs(context: AdapterContext, jobs: NewJob[]): Promise<En
     const outcomes: EnqueueOutcome[] = [];
     chunkReplies.forEach((replies, chunkIndex) => {
       if (!replies) throw new Error('the enqueue pipeline returned no replies');
-      const offset = chunkIndex === 0 ? 1 : 0;
-      const [existsError, existing] = replies[offset] ?? [
-        new Error('missing reply to the existence check'),
-        null,
-      ];
+      const [existsError, existing] = replies[0] ?? [new Error('missing reply to the existence check'), null];
       if (existsError) throw existsError;
       const first = chunkIndex * JOBS_PER_PIPELINE;
       const count = Math.min(JOBS_PER_PIPELINE, jobs.length - first);
@@ -122,10 +120,10 @@ export function enqueueJobs(context: AdapterContext, jobs: NewJob[]): Promise<En
         const key = `${job.queue}\n${job.id}`;
         const existed = (existing !== 0 && (existing as number[])[index] === 1) || earlier.has(key);
         earlier.add(key);
-        outcomes.push(outcomeOf(job, existed, replies[offset + 1 + index]));
+        outcomes.push(outcomeOf(job, existed, replies[1 + index]));
       }
       // The id index writes follow the adds; a failed one fails the call (enqueueing again indexes the ids).
-      for (let index = offset + 1 + count; index < replies.length; index++) {
+      for (let index = 1 + count; index < replies.length; index++) {
         const error = replies[index]?.[0];
         if (error) throw error;
       }

@@ -46,19 +46,26 @@ return out
 `;
 
 /**
- * ARGV: job keys → 0 when none exists (one multi-key EXISTS, the common case), else 1 or 0
- * per key. Keys go to EXISTS in slices, under Lua's limit on unpacked values.
+ * Records queue names in the known-queue set (KEYS[1]) and reports which job keys exist.
+ * ARGV: how many queue names follow, the names, then job keys → 0 when no key exists (one
+ * multi-key EXISTS, the common case), else 1 or 0 per key. Names and keys go to SADD and EXISTS
+ * in slices, under Lua's limit on unpacked values. One script, so a one-job enqueue sends one
+ * command less than a separate SADD would.
  */
-const EXISTING_JOBS = `
+const RECORD_QUEUES_AND_FIND_JOBS = `
 local rcall = redis.call
 local count = #ARGV
+local keysFrom = tonumber(ARGV[1]) + 2
+for first = 2, keysFrom - 1, 4000 do
+  rcall('SADD', KEYS[1], unpack(ARGV, first, math.min(first + 3999, keysFrom - 1)))
+end
 local found = 0
-for first = 1, count, 4000 do
+for first = keysFrom, count, 4000 do
   found = found + rcall('EXISTS', unpack(ARGV, first, math.min(first + 3999, count)))
 end
 if found == 0 then return 0 end
 local out = {}
-for i = 1, count do out[i] = rcall('EXISTS', ARGV[i]) end
+for i = keysFrom, count do out[#out + 1] = rcall('EXISTS', ARGV[i]) end
 return out
 `;
 
@@ -209,7 +216,7 @@ return 0
 const DEFINITIONS = {
   syFindJob: { numberOfKeys: 1, lua: FIND_JOB },
   syReadJobs: { numberOfKeys: 1, lua: READ_JOBS },
-  syExistingJobs: { numberOfKeys: 1, lua: EXISTING_JOBS },
+  syExistingJobs: { numberOfKeys: 1, lua: RECORD_QUEUES_AND_FIND_JOBS },
   syCancelJob: { numberOfKeys: 1, lua: CANCEL_JOB },
   syRetryJob: { numberOfKeys: 1, lua: RETRY_JOB },
   syRemoveJob: { numberOfKeys: 1, lua: REMOVE_JOB },
@@ -260,10 +267,15 @@ export class Scripts {
     return this.run('syReadJobs', [prefix, ...pairs.flat()]);
   }
 
-  /** Queues, on a pipeline, the check of which job keys exist (reply: 0 when none, else 1/0 per key). */
-  queueExistingJobs(pipeline: ChainableCommander, jobKeys: string[]): void {
-    (pipeline as unknown as Record<ScriptName, (...a: string[]) => unknown>).syExistingJobs(
+  /**
+   * Queues, on a pipeline, the recording of `queueNames` as known queues and the check of which
+   * job keys exist (reply: 0 when none, else 1/0 per key).
+   */
+  queueExistingJobs(pipeline: ChainableCommander, queueNames: string[], jobKeys: string[]): void {
+    (pipeline as unknown as Record<ScriptName, (...a: Array<string | number>) => unknown>).syExistingJobs(
       this.routingKey,
+      queueNames.length,
+      ...queueNames,
       ...jobKeys,
     );
   }

@@ -96,6 +96,21 @@ describe('bullmq adapter: storage', () => {
     expect(await h.adapter.jobs.get(batch[650]?.id ?? '')).toBeNull();
   });
 
+  it('records every queue an enqueue touches as a known one, in the script that checks the ids', async () => {
+    h = await startHarness();
+    const known = () => h?.raw.smembers(`${h.prefix}::sy:queues`);
+    await h.adapter.enqueue([newJob({ queue: 'solo' })]);
+    expect(await known()).toEqual(['solo']);
+    // Spans several pipelines; a queue that appears only in the last one is recorded too.
+    const batch = Array.from({ length: 600 }, () => newJob({ queue: 'many-a' }));
+    batch[599] = newJob({ queue: 'many-late' });
+    batch[1] = newJob({ queue: 'many-b' });
+    const outcomes = await h.adapter.enqueue(batch);
+    expect(outcomes.every((outcome) => outcome.status === 'created')).toBe(true);
+    expect((await known())?.sort()).toEqual(['many-a', 'many-b', 'many-late', 'solo']);
+    expect((await h.adapter.queues.list()).sort()).toEqual(['many-a', 'many-b', 'many-late', 'solo']);
+  });
+
   it('works under a hash-tagged prefix (Redis Cluster layout)', async () => {
     h = await startHarness({ prefix: `{syt${Date.now().toString(36)}}` });
     const job = newJob();

@@ -19,7 +19,9 @@ describe('DirectCommands (the commands of a one-job enqueue, without a pipeline 
   });
 
   it('sends nothing before exec, then every command in order, with replies shaped as pipeline.exec()', async () => {
-    const commands = new DirectCommands(client).sadd(`${key}:set`, 'a', 'b').zadd(`${key}:zset`, 0, 'x');
+    const commands = new DirectCommands(client)
+      .runCommand('sadd', [`${key}:set`, 'a', 'b'])
+      .zadd(`${key}:zset`, 0, 'x');
     expect(await client.exists(`${key}:set`, `${key}:zset`)).toBe(0);
     expect(await commands.exec()).toEqual([
       [null, 2],
@@ -31,7 +33,7 @@ describe('DirectCommands (the commands of a one-job enqueue, without a pipeline 
   it('reports a failed command in its own reply and still runs the others', async () => {
     await client.set(`${key}:string`, 'not a set');
     const replies = await new DirectCommands(client)
-      .sadd(`${key}:string`, 'a')
+      .runCommand('sadd', [`${key}:string`, 'a'])
       .zadd(`${key}:zset`, 1, 'y')
       .exec();
     expect(replies[0]?.[0]).toBeInstanceOf(Error);
@@ -46,7 +48,7 @@ describe('DirectCommands (the commands of a one-job enqueue, without a pipeline 
   });
 
   it('sends nothing once discarded, and refuses a command the client does not have', async () => {
-    const commands = new DirectCommands(client).sadd(`${key}:set`, 'discarded');
+    const commands = new DirectCommands(client).runCommand('sadd', [`${key}:set`, 'discarded']);
     commands.discard();
     expect(await commands.exec()).toEqual([]);
     expect(await client.sismember(`${key}:set`, 'discarded')).toBe(0);
