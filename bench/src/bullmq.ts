@@ -1,6 +1,7 @@
 /**
  * Redis side-by-side: raw BullMQ 6 (Queue.addBulk + Worker) and the Switchyard BullMQ
- * adapter (raw leases, and the full yard + worker), on the same Redis in one run.
+ * adapter (raw leases, the full yard + worker, and the yard with events and history off),
+ * on the same Redis in one run.
  *
  *   node bench/src/bullmq.ts      (BENCH_JOBS=10000 BENCH_SAMPLES=50 BENCH_CONCURRENCY=100 BENCH_ROUNDS=3 REDIS_URL=...)
  *
@@ -10,7 +11,8 @@
  * over BENCH_SAMPLES single jobs, worker idle). Rounds alternate raw and adapter, in an order
  * rotated per round, so a noisy neighbour or a cold start skews each alike. It prints every round first (the bench harness
  * reads that table, to pair the rounds and show their spread), then the medians. Raw BullMQ
- * runs twice: plain (no priority) and with every job prioritized, as Switchyard's jobs are.
+ * runs twice: plain (no priority) and with every job prioritized, as Switchyard's jobs are;
+ * so does the yard: with the defaults, and lean (no cluster-wide events, no throughput history).
  */
 import { randomBytes } from 'node:crypto';
 import { createRequire } from 'node:module';
@@ -151,7 +153,11 @@ const anyPayload: StandardSchemaV1<unknown, unknown> = {
   '~standard': { version: 1, vendor: 'bench', validate: (value: unknown) => ({ value }) },
 };
 
-async function benchYard(): Promise<Measure> {
+/**
+ * The yard with the defaults, or `lean`: without cluster-wide events and throughput history
+ * (`publishEvents: false`, `history: { record: false }`), so a run shows what those cost.
+ */
+async function benchYard(lean = false): Promise<Measure> {
   let completed = 0;
   const latency = new StartLatency();
   const noop = defineTask({
@@ -169,6 +175,7 @@ async function benchYard(): Promise<Measure> {
   const yard = createSwitchyard({
     adapter: bullmqAdapter({ connection: REDIS_URL, prefix: freshPrefix('yard') }),
     tasks: [noop, ping],
+    ...(lean ? { publishEvents: false, history: { record: false } } : {}),
   });
   await yard.start();
   const payloads = Array.from({ length: INSERT_BATCH }, () => ({}));
@@ -220,12 +227,13 @@ function summarize(name: string, runs: Measure[]): Measure & { system: string } 
   };
 }
 
-/** The four systems, in the order of the tables; each round runs them in a rotated order. */
+/** The five systems, in the order of the tables; each round runs them in a rotated order. */
 const systems: { name: string; bench: () => Promise<Measure>; runs: Measure[] }[] = [
   { name: 'raw BullMQ 6 (Queue.addBulk / Worker)', bench: () => benchRaw(), runs: [] },
   { name: 'prioritized raw BullMQ 6 (priority 6 on every job)', bench: () => benchRaw(6), runs: [] },
   { name: 'switchyard bullmq adapter (leases)', bench: benchAdapter, runs: [] },
-  { name: 'switchyard yard + worker on bullmq', bench: benchYard, runs: [] },
+  { name: 'switchyard yard + worker on bullmq', bench: () => benchYard(), runs: [] },
+  { name: 'lean switchyard yard (events and history off)', bench: () => benchYard(true), runs: [] },
 ];
 try {
   for (let round = 0; round < ROUNDS; round++) {
@@ -237,7 +245,7 @@ try {
   await dropPrefixes();
 }
 console.log(`\nBullMQ on ${REDIS_URL}: ${JOBS} jobs, concurrency ${CONCURRENCY}, ${SAMPLES} latency samples`);
-console.log('Every round (the four systems alternate within a round, in an order rotated per round):');
+console.log('Every round (the five systems alternate within a round, in an order rotated per round):');
 console.table(
   Array.from({ length: ROUNDS }, (_, round) =>
     systems.map(({ name, runs }) => ({

@@ -3,7 +3,8 @@
  * raw BullMQ on the same Redis, through `bench/src/bullmq.ts`, which
  * alternates its contenders itself and prints each round's figures. It
  * also measures the adapter's raw leases without core, shown as an extra
- * column so core's share of the cost is visible.
+ * column so core's share of the cost is visible, and the yard with events and history off,
+ * so the operations features' share is too.
  */
 import { Redis } from 'ioredis';
 import type { BenchOptions, Scenario, Section } from '../section.ts';
@@ -17,6 +18,8 @@ import {
 } from './script-runner.ts';
 
 const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
+/** The yard without cluster-wide events and throughput history, beside the defaults. */
+const LEAN_YARD = 'events and history off';
 
 /** Where each phase's time goes: CPU per job in this process and in Redis (bench/src/cpu-cost.ts). */
 const CPU_COLUMNS: ScriptColumn[] = (
@@ -50,7 +53,7 @@ export function section(): Section {
   let redisVersion = 'unknown';
   return {
     name: 'bullmq',
-    peers: ['bullmq', 'bullmq, prioritized', 'adapter leases (no core)', BASE_CONTENDER],
+    peers: ['bullmq', 'bullmq, prioritized', 'adapter leases (no core)', LEAN_YARD, BASE_CONTENDER],
     async availability() {
       const probe = await probeRedis();
       if ('reason' in probe) return probe.reason;
@@ -74,6 +77,13 @@ export function section(): Section {
           settings: { api: 'Queue.addBulk / Worker', priority: 6 },
         },
         { name: 'adapter leases (no core)', role: 'peer', system: 'switchyard bullmq adapter (leases)' },
+        // What the operations features cost: the same yard without cluster-wide events and history.
+        {
+          name: LEAN_YARD,
+          role: 'peer',
+          system: 'lean switchyard yard',
+          settings: { publishEvents: false, history: 'record: false' },
+        },
       ];
       // Issue 22 asks for the processing ratio at concurrency 100 and at 10: one scenario each.
       const sideBySide = [
@@ -106,7 +116,8 @@ export function section(): Section {
             latencySamples: samples,
             concurrency,
             insertBatch: 1000,
-            order: 'bench/src/bullmq.ts alternates raw, prioritized raw, adapter and yard, rotated per round',
+            order:
+              'bench/src/bullmq.ts alternates raw, prioritized raw, adapter, yard and lean yard, rotated per round',
           },
           metrics: spec.columns.map((column) => column.metric),
           ...(options.quick ? { rounds: 1 } : {}),
