@@ -60,7 +60,9 @@ export interface SwitchyardOptions {
   onSpoolConflict?: (conflict: SpoolConflict) => void | Promise<void>;
   /**
    * Publish this process's job events to the backend so `subscribe` in any process sees them
-   * (default true with an adapter of specVersion 2). Off saves one small write per batch of events.
+   * (default true with an adapter of specVersion 2). Off saves one small write per batch of events
+   * and the work of building and encoding each job's events: on BullMQ a tenth to a fifth of the Node
+   * CPU per no-op job, with history (docs/operations.md, "Cost"); real handlers make the share smaller.
    */
   publishEvents?: boolean;
   /**
