@@ -82,7 +82,7 @@ export function section(): Section {
           name: LEAN_YARD,
           role: 'peer',
           system: 'lean switchyard yard',
-          settings: { publishEvents: false, history: 'record: false' },
+          settings: { publishEvents: false, history: { record: false } },
         },
       ];
       // Issue 22 asks for the processing ratio at concurrency 100 and at 10: one scenario each.

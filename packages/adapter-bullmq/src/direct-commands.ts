@@ -29,8 +29,8 @@ export class DirectCommands {
   }
 
   /** The adapter's known-queue record and existence check (a script defined on the same client). */
-  syExistingJobs(...args: unknown[]): this {
-    return this.hold('syExistingJobs', args);
+  syRecordQueuesFindJobs(...args: unknown[]): this {
+    return this.hold('syRecordQueuesFindJobs', args);
   }
 
   /** Sends every held command, in order, and resolves with each one's reply. */

@@ -74,7 +74,7 @@ export function enqueueJobs(context: AdapterContext, jobs: NewJob[]): Promise<En
         : bullClient.pipeline()) as unknown as IRedisTransaction & ChainableCommander;
       // The queues become known ones, and which ids exist already is read, in one script just
       // before the adds (the queues once per call; one EXISTS for the ids, not N).
-      context.scripts.queueExistingJobs(
+      context.scripts.queueRecordQueuesFindJobs(
         pipeline,
         first === 0 ? queueNames : [],
         chunk.map((job) => queueKey(context.prefix, job.queue, job.id)),

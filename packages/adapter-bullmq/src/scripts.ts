@@ -216,7 +216,7 @@ return 0
 const DEFINITIONS = {
   syFindJob: { numberOfKeys: 1, lua: FIND_JOB },
   syReadJobs: { numberOfKeys: 1, lua: READ_JOBS },
-  syExistingJobs: { numberOfKeys: 1, lua: RECORD_QUEUES_AND_FIND_JOBS },
+  syRecordQueuesFindJobs: { numberOfKeys: 1, lua: RECORD_QUEUES_AND_FIND_JOBS },
   syCancelJob: { numberOfKeys: 1, lua: CANCEL_JOB },
   syRetryJob: { numberOfKeys: 1, lua: RETRY_JOB },
   syRemoveJob: { numberOfKeys: 1, lua: REMOVE_JOB },
@@ -271,13 +271,10 @@ export class Scripts {
    * Queues, on a pipeline, the recording of `queueNames` as known queues and the check of which
    * job keys exist (reply: 0 when none, else 1/0 per key).
    */
-  queueExistingJobs(pipeline: ChainableCommander, queueNames: string[], jobKeys: string[]): void {
-    (pipeline as unknown as Record<ScriptName, (...a: Array<string | number>) => unknown>).syExistingJobs(
-      this.routingKey,
-      queueNames.length,
-      ...queueNames,
-      ...jobKeys,
-    );
+  queueRecordQueuesFindJobs(pipeline: ChainableCommander, queueNames: string[], jobKeys: string[]): void {
+    (
+      pipeline as unknown as Record<ScriptName, (...a: Array<string | number>) => unknown>
+    ).syRecordQueuesFindJobs(this.routingKey, queueNames.length, ...queueNames, ...jobKeys);
   }
 
   /** Cancels a waiting job, or flags a running one. */

@@ -52,8 +52,8 @@ describe('DirectCommands (the commands of a one-job enqueue, without a pipeline 
     commands.discard();
     expect(await commands.exec()).toEqual([]);
     expect(await client.sismember(`${key}:set`, 'discarded')).toBe(0);
-    expect(() => new DirectCommands(client).syExistingJobs(`${key}:set`)).toThrow(
-      /no "syExistingJobs" command/,
+    expect(() => new DirectCommands(client).syRecordQueuesFindJobs(`${key}:set`)).toThrow(
+      /no "syRecordQueuesFindJobs" command/,
     );
   });
 });

@@ -17,7 +17,7 @@ describe('rate limits', () => {
   const servers: ServedApi[] = [];
   let redis: Redis;
   beforeAll(async () => {
-    await requireRedis(REDIS_URL);
+    await requireRedis();
     backend = await openBackend('memory');
     redis = new Redis(REDIS_URL, { maxRetriesPerRequest: 1 });
   });
