@@ -25,6 +25,7 @@ import {
   silentLogger,
   systemClock,
 } from '@switchyard/core';
+import { REDIS_URL } from '@switchyard/test-services';
 import { measureAdapter } from './adapter-measure.ts';
 import { type CpuCost, redisCpu, withCpuCost } from './cpu-cost.ts';
 import { type Measure, StartLatency, timeBulkEnqueue, timeProcessing } from './measure.ts';
@@ -40,7 +41,6 @@ const { bullmqAdapter } = (await import(new URL('dist/index.js', adapterDir).hre
   bullmqAdapter: (options: { connection: string; prefix?: string }) => QueueAdapter;
 };
 
-const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 const JOBS = Number(process.env.BENCH_JOBS ?? 10_000);
 const SAMPLES = Number(process.env.BENCH_SAMPLES ?? 50);
 const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 100);

@@ -15,6 +15,7 @@
 import { randomBytes } from 'node:crypto';
 import * as pgbossModule from '@switchyard/adapter-pgboss';
 import type { QueueAdapter } from '@switchyard/core';
+import { DATABASE_URL } from '@switchyard/test-services';
 import pg from 'pg';
 import { PgBoss } from 'pg-boss';
 import {
@@ -25,8 +26,6 @@ import {
   printBacklogTable,
   wanted,
 } from './backlog-measure.ts';
-
-const DATABASE_URL = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 
 const { pgBossAdapter } = (
   process.env.BENCH_ADAPTER_MODULE ? await import(process.env.BENCH_ADAPTER_MODULE) : pgbossModule

@@ -12,6 +12,7 @@
 import { randomBytes } from 'node:crypto';
 import { pgBossAdapter } from '@switchyard/adapter-pgboss';
 import { silentLogger, systemClock } from '@switchyard/core';
+import { DATABASE_URL } from '@switchyard/test-services';
 import { Logger as GraphileLogger, makeWorkerUtils, run as runGraphile } from 'graphile-worker';
 import pg from 'pg';
 import { PgBoss, type WorkOptions } from 'pg-boss';
@@ -20,7 +21,6 @@ import { type Measure, StartLatency, timeBulkEnqueue, timeProcessing } from './m
 import { median } from './stats.ts';
 import { sleep, until } from './wait.ts';
 
-const DATABASE_URL = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 const JOBS = Number(process.env.BENCH_JOBS ?? 3000);
 const SAMPLES = Number(process.env.BENCH_SAMPLES ?? 50);
 const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 20);

@@ -10,6 +10,7 @@
  * "raw BullMQ, <backlog> queued").
  */
 import { randomBytes } from 'node:crypto';
+import { REDIS_URL } from '@switchyard/test-services';
 import { Queue, Worker } from 'bullmq';
 import {
   adapterBacklogRow,
@@ -19,7 +20,7 @@ import {
   printBacklogTable,
   wanted,
 } from './backlog-measure.ts';
-import { freshBackend, REDIS_URL, stopSqsEmulator } from './operations/backends.ts';
+import { freshBackend, stopSqsEmulator } from './operations/backends.ts';
 import { deleteKeys } from './redis-keys.ts';
 
 const chosen = process.env.BENCH_BACKEND ?? 'bullmq';

@@ -19,6 +19,7 @@ import {
 } from '@aws-sdk/client-sqs';
 import { redisStore, sqsAdapter } from '@switchyard/adapter-sqs';
 import { type Lease, type Consumer as LeaseConsumer, silentLogger, systemClock } from '@switchyard/core';
+import { REDIS_URL } from '@switchyard/test-services';
 import { startFauxqs } from 'fauxqs';
 import { Consumer } from 'sqs-consumer';
 import { noopJob } from './adapter-measure.ts';
@@ -29,7 +30,6 @@ import { sleep } from './wait.ts';
 const JOBS = Number(process.env.BENCH_JOBS ?? 3000);
 const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 20);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
-const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 
 /** Waits poll every 2 ms: the emulator and Redis share the two cores with this process. */
 const POLL_MS = 2;

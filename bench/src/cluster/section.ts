@@ -8,9 +8,9 @@
 import { randomBytes } from 'node:crypto';
 import { bullmqAdapter } from '@switchyard/adapter-bullmq';
 import { createSwitchyard, defineTask, type QueueAdapter } from '@switchyard/core';
+import { REDIS_URL } from '@switchyard/test-services';
 import { Cluster } from 'ioredis';
 import { startRedisCluster } from '../../../scripts/redis-cluster.mjs';
-import { REDIS_URL } from '../operations/backends.ts';
 import { deleteKeys } from '../redis-keys.ts';
 import type { BenchOptions, Scenario, Section } from '../section.ts';
 import { until } from '../wait.ts';

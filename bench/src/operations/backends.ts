@@ -9,12 +9,10 @@ import { memoryAdapter } from '@switchyard/adapter-memory';
 import { pgBossAdapter } from '@switchyard/adapter-pgboss';
 import { redisStore, sqsAdapter } from '@switchyard/adapter-sqs';
 import type { QueueAdapter } from '@switchyard/core';
+import { DATABASE_URL, REDIS_URL } from '@switchyard/test-services';
 import { startFauxqs } from 'fauxqs';
 import pg from 'pg';
 import { deleteKeys } from '../redis-keys.ts';
-
-export const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
-export const DATABASE_URL = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 
 /** The backends of the operations section, in table order. */
 export const BACKEND_NAMES = ['memory', 'bullmq', 'pgboss', 'sqs'] as const;

@@ -6,6 +6,8 @@
  * column so core's share of the cost is visible, and the yard with events and history off,
  * so the operations features' share is too.
  */
+
+import { REDIS_URL } from '@switchyard/test-services';
 import { Redis } from 'ioredis';
 import type { BenchOptions, Scenario, Section } from '../section.ts';
 import { BASE_CONTENDER, backlogScenarios, FULL_BACKLOGS } from './backlog.ts';
@@ -17,7 +19,6 @@ import {
   sideBySideColumns,
 } from './script-runner.ts';
 
-const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 /** The yard without cluster-wide events and throughput history, beside the defaults. */
 const LEAN_YARD = 'events and history off';
 

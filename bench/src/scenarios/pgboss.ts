@@ -2,12 +2,12 @@
  * The PostgreSQL section: the Switchyard pg-boss adapter against raw pg-boss
  * and graphile-worker on the same database, through `bench/src/pgboss.ts`.
  */
+
+import { DATABASE_URL } from '@switchyard/test-services';
 import pg from 'pg';
 import type { BenchOptions, Scenario, Section } from '../section.ts';
 import { BASE_CONTENDER, backlogScenarios, FULL_BACKLOGS } from './backlog.ts';
 import { type ScriptRun, scriptContenders, sideBySideColumns } from './script-runner.ts';
-
-const DATABASE_URL = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 
 /** Redacts a password in a connection string before it is written to a report. */
 function redact(url: string): string {

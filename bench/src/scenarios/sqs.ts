@@ -6,12 +6,12 @@
 import { execFile } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
+import { REDIS_URL } from '@switchyard/test-services';
 import type { BenchOptions, Sample, Scenario, Section } from '../section.ts';
 import { BASE_CONTENDER, backlogScenarios, FULL_BACKLOGS } from './backlog.ts';
 import { probeRedis } from './bullmq.ts';
 
 const run = promisify(execFile);
-const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 const SCRIPT = fileURLToPath(new URL('../sqs.ts', import.meta.url));
 
 /** Contender name → how its block in the script's output begins. */

@@ -25,12 +25,12 @@ import { memoryAdapter } from '@switchyard/adapter-memory';
 import { createSwitchyard, defineTask, type QueueAdapter, type SwitchyardOptions } from '@switchyard/core';
 import { otelTracer } from '@switchyard/otel';
 import { prometheusMetrics } from '@switchyard/prometheus';
+import { REDIS_URL } from '@switchyard/test-services';
 import { Registry } from 'prom-client';
 import { deleteKeys } from '../redis-keys.ts';
 import type { BenchOptions, Contender, Sample, Scenario, Section } from '../section.ts';
 import { probeRedis } from './bullmq.ts';
 
-const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 const BATCH = 1000;
 const CONCURRENCY = 100;
 

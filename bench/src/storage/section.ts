@@ -7,10 +7,11 @@
  */
 import { randomBytes } from 'node:crypto';
 import { createSwitchyard, defineTask, newJobId } from '@switchyard/core';
+import { DATABASE_URL, REDIS_URL } from '@switchyard/test-services';
 import { Queue } from 'bullmq';
 import pg from 'pg';
 import { PgBoss } from 'pg-boss';
-import { DATABASE_URL, dropSchema, freshBackend, REDIS_URL } from '../operations/backends.ts';
+import { dropSchema, freshBackend } from '../operations/backends.ts';
 import { deleteKeys, forEachKeyPage } from '../redis-keys.ts';
 import type { BenchOptions, Scenario, Section } from '../section.ts';
 
