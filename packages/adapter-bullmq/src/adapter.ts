@@ -101,7 +101,7 @@ export function bullmqAdapter(options: BullmqAdapterOptions): QueueAdapterV2 {
       await context.close();
       await closeClient(client);
     },
-    enqueue: (jobs) => enqueueJobs(context, jobs),
+    enqueue: (jobs, options) => enqueueJobs(context, jobs, options),
     consume(queues, consumeOptions, onLease) {
       const consumer = startConsumer(context, queues, consumeOptions, onLease);
       consumers.add(consumer);

@@ -3,9 +3,10 @@
  * `Queue.addBulk`: each job's add is one atomic script, the batch is not a transaction),
  * each preceded by one script that records the queues as known ones and reports which ids
  * exist already, so a duplicate id is told apart from a created job; BullMQ deduplication
- * carries `uniqueKey`.
+ * carries `uniqueKey`. When core generated every id (`newIds`), none can exist: the adds go
+ * first and the same script, with no ids to look for, follows them to record the queues.
  */
-import type { EnqueueOutcome, NewJob } from '@switchyard/core';
+import type { AdapterEnqueueOptions, EnqueueOutcome, NewJob } from '@switchyard/core';
 import type { IRedisTransaction, JobsOptions, Queue, RedisQueueBackend } from 'bullmq';
 import type { ChainableCommander } from 'ioredis';
 import { type AddableJob, queueAdd } from './add-command.js';
@@ -52,7 +53,11 @@ export function toJobOptions(
 const JOBS_PER_PIPELINE = 250;
 
 /** Stores `jobs`; see `QueueAdapter.enqueue`. */
-export function enqueueJobs(context: AdapterContext, jobs: NewJob[]): Promise<EnqueueOutcome[]> {
+export function enqueueJobs(
+  context: AdapterContext,
+  jobs: NewJob[],
+  options: AdapterEnqueueOptions = {},
+): Promise<EnqueueOutcome[]> {
   return wrapErrors('enqueue', async () => {
     if (jobs.length === 0) return [];
     const queueNames = [...new Set(jobs.map((job) => job.queue))];
@@ -64,6 +69,8 @@ export function enqueueJobs(context: AdapterContext, jobs: NewJob[]): Promise<En
     // BullMQ's own client wrapper: its pipelines run BullMQ's versioned scripts (`runCommand`).
     // Pipelines, not MULTI: BullMQ 6's addBulk does the same, and MULTI costs ~15% of throughput.
     const bullClient = await (queues.get(jobs[0]?.queue ?? '') as Queue).backend.client;
+    // Fresh ids need no existence check; then the adds are the first commands Redis gets.
+    const checkIds = options.newIds !== true;
     const argumentErrors: unknown[] = [];
     const pipelines: Array<IRedisTransaction & ChainableCommander> = [];
     for (let first = 0; first < jobs.length; first += JOBS_PER_PIPELINE) {
@@ -73,12 +80,16 @@ export function enqueueJobs(context: AdapterContext, jobs: NewJob[]): Promise<En
         ? new DirectCommands(bullClient)
         : bullClient.pipeline()) as unknown as IRedisTransaction & ChainableCommander;
       // The queues become known ones, and which ids exist already is read, in one script just
-      // before the adds (the queues once per call; one EXISTS for the ids, not N).
-      context.scripts.queueRecordQueuesFindJobs(
-        pipeline,
-        first === 0 ? queueNames : [],
-        chunk.map((job) => queueKey(context.prefix, job.queue, job.id)),
-      );
+      // before the adds (the queues once per call; one EXISTS for the ids, not N). Without the
+      // check, the same script records the queues after the adds.
+      const recordQueues = first === 0 ? queueNames : [];
+      if (checkIds) {
+        context.scripts.queueRecordQueuesFindJobs(
+          pipeline,
+          recordQueues,
+          chunk.map((job) => queueKey(context.prefix, job.queue, job.id)),
+        );
+      }
       for (const job of chunk) {
         const queue = queues.get(job.queue);
         if (!queue) throw new Error(`no queue handle for "${job.queue}"`);
@@ -96,6 +107,8 @@ export function enqueueJobs(context: AdapterContext, jobs: NewJob[]): Promise<En
           argumentErrors.push(error),
         );
       }
+      if (!checkIds && recordQueues.length > 0)
+        context.scripts.queueRecordQueuesFindJobs(pipeline, recordQueues, []);
       queueIndexing(pipeline, context.prefix, chunk);
       pipelines.push(pipeline);
     }
@@ -109,10 +122,16 @@ export function enqueueJobs(context: AdapterContext, jobs: NewJob[]): Promise<En
     // is recognised (by the check, or here within a chunk): its first occurrence is the one BullMQ stored.
     const earlier = new Set<string>();
     const outcomes: EnqueueOutcome[] = [];
+    // Where a chunk's add replies start: after the existence check, when there is one.
+    const firstAdd = checkIds ? 1 : 0;
     chunkReplies.forEach((replies, chunkIndex) => {
       if (!replies) throw new Error('the enqueue pipeline returned no replies');
-      const [existsError, existing] = replies[0] ?? [new Error('missing reply to the existence check'), null];
-      if (existsError) throw existsError;
+      let existing: unknown = 0;
+      if (checkIds) {
+        const [existsError, found] = replies[0] ?? [new Error('missing reply to the existence check'), null];
+        if (existsError) throw existsError;
+        existing = found;
+      }
       const first = chunkIndex * JOBS_PER_PIPELINE;
       const count = Math.min(JOBS_PER_PIPELINE, jobs.length - first);
       for (let index = 0; index < count; index++) {
@@ -120,10 +139,11 @@ export function enqueueJobs(context: AdapterContext, jobs: NewJob[]): Promise<En
         const key = `${job.queue}\n${job.id}`;
         const existed = (existing !== 0 && (existing as number[])[index] === 1) || earlier.has(key);
         earlier.add(key);
-        outcomes.push(outcomeOf(job, existed, replies[1 + index]));
+        outcomes.push(outcomeOf(job, existed, replies[firstAdd + index]));
       }
-      // The id index writes follow the adds; a failed one fails the call (enqueueing again indexes the ids).
-      for (let index = 1 + count; index < replies.length; index++) {
+      // The queue record and the id index writes follow the adds; a failed one fails the call
+      // (enqueueing again records and indexes them).
+      for (let index = firstAdd + count; index < replies.length; index++) {
         const error = replies[index]?.[0];
         if (error) throw error;
       }

@@ -111,6 +111,62 @@ describe('bullmq adapter: storage', () => {
     expect((await h.adapter.queues.list()).sort()).toEqual(['many-a', 'many-b', 'many-late', 'solo']);
   });
 
+  it('with newIds, sends the add before recording the queue, and still records, indexes and stores each job', async () => {
+    h = await startHarness();
+    const harness = h;
+    // MONITOR shows the commands in the order Redis ran them (lines from inside scripts left out).
+    const monitor = await harness.raw.duplicate().monitor();
+    const order: string[] = [];
+    monitor.on('monitor', (_time: string, args: string[], source: string) => {
+      if (source === 'lua') return;
+      // Scripts only: the queues' record (with the existence check, when there is one) and BullMQ's add.
+      if (!/^eval/i.test(args[0] ?? '')) return;
+      const text = args.join(' ');
+      if (text.includes(`${harness.prefix}::sy:queues`)) order.push('record');
+      else if (text.includes(`${harness.prefix}:lone:`) || text.includes(`${harness.prefix}:checked:`))
+        order.push('add');
+    });
+    const lone = newJob({ queue: 'lone' });
+    try {
+      await harness.adapter.enqueue([newJob({ queue: 'checked' })]);
+      expect(await harness.adapter.enqueue([lone], { newIds: true })).toEqual([
+        { status: 'created', id: lone.id },
+      ]);
+      await eventually(() => order.length >= 4, 'the monitored commands');
+    } finally {
+      monitor.disconnect();
+    }
+    // Without newIds the record (with the existence check) goes first; with it, the add does.
+    expect(order.slice(0, 4)).toEqual(['record', 'add', 'add', 'record']);
+    expect(await harness.raw.zscore(`${harness.prefix}::sy:ids:lone`, lone.id)).toBe('0');
+    // A batch over several pipelines: every queue recorded, every job created.
+    const batch = Array.from({ length: 600 }, () => newJob({ queue: 'fresh-a' }));
+    batch[599] = newJob({ queue: 'fresh-late' });
+    const outcomes = await harness.adapter.enqueue(batch, { newIds: true });
+    expect(outcomes).toEqual(batch.map((job) => ({ status: 'created', id: job.id })));
+    expect((await harness.adapter.queues.list()).sort()).toEqual([
+      'checked',
+      'fresh-a',
+      'fresh-late',
+      'lone',
+    ]);
+    expect((await harness.adapter.jobs.get(batch[599]?.id ?? ''))?.queue).toBe('fresh-late');
+  });
+
+  it('with newIds, an id that exists after all keeps its job: BullMQ adds nothing over it', async () => {
+    h = await startHarness();
+    const first = newJob({ payload: { version: 1 } });
+    await h.adapter.enqueue([first]);
+    // newIds promises a fresh id, so the adapter does not look; BullMQ's add leaves the job alone.
+    const again = { ...first, payload: { version: 2 } };
+    expect(await h.adapter.enqueue([again], { newIds: true })).toEqual([{ status: 'created', id: first.id }]);
+    expect((await h.adapter.jobs.get(first.id))?.payload).toEqual({ version: 1 });
+    // Without the promise the same call is told apart as a duplicate.
+    expect(await h.adapter.enqueue([again])).toEqual([
+      { status: 'duplicate', id: first.id, existingJobId: first.id },
+    ]);
+  });
+
   it('works under a hash-tagged prefix (Redis Cluster layout)', async () => {
     h = await startHarness({ prefix: `{syt${Date.now().toString(36)}}` });
     const job = newJob();

@@ -7,6 +7,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
+  type AdapterEnqueueOptions,
   createSwitchyard,
   defineTask,
   type NewJob,
@@ -21,11 +22,12 @@ const task = defineTask({ name: 'ping', handler: () => 'pong' });
 
 /** The memory adapter, with an outage switch on enqueue. */
 function switchable(adapter: MemoryAdapter) {
-  const state = { down: false, calls: 0 };
+  const state = { down: false, calls: 0, options: [] as Array<AdapterEnqueueOptions | undefined> };
   const wrapped: MemoryAdapter = Object.create(adapter, {
     enqueue: {
-      value: async (jobs: NewJob[]) => {
+      value: async (jobs: NewJob[], options?: AdapterEnqueueOptions) => {
         state.calls++;
+        state.options.push(options);
         if (state.down)
           throw Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:6379'), { code: 'ECONNREFUSED' });
         return adapter.enqueue(jobs);
@@ -67,6 +69,10 @@ describe('fallback spool', () => {
     await waitFor(async () => (await yard.spool.status()).depth === 0);
     const listed = (await yard.jobs.list({})).jobs.map((job) => (job.payload as { n: number }).n);
     expect(listed).toEqual([5, 4, 3, 2, 1, 0]);
+    // The direct attempts promised fresh ids; the relay does not (a failed attempt may have stored its jobs).
+    expect(state.options.slice(0, 2)).toEqual([{ newIds: true }, { newIds: true }]);
+    expect(state.options.slice(2).every((options) => options?.newIds === undefined)).toBe(true);
+    expect(state.options.length).toBeGreaterThan(2);
     expect((await yard.jobs.get(spooled[2]!.id))?.state).toBe('pending');
     expect((await yard.enqueue(task, { n: 6 })).spooled).toBeUndefined();
     await yard.close();

@@ -212,6 +212,12 @@ export interface ThrottleStore {
 export interface AdapterEnqueueOptions {
   /** The caller's transaction (adapter-specific; only when `capabilities.transactionalEnqueue`). */
   tx?: unknown;
+  /**
+   * Core generated every job's id for this call, so no job can exist under any of them: the
+   * adapter may skip looking for one (a Redis round of work ahead of the write, on BullMQ).
+   * Never set for a caller's id, schedule ticks, flows or the spool relay, where one may exist.
+   */
+  newIds?: boolean;
 }
 
 /** The list query a `specVersion: 1` adapter receives: a single state, no search filters. */

@@ -2,7 +2,7 @@
  * `createSwitchyard`: the producer side (enqueue, queries, queues, schedules)
  * and the factory of workers. One yard per process, bound to one adapter.
  */
-import type { ListJobsQueryV1, QueueAdapter } from './adapter.js';
+import type { AdapterEnqueueOptions, ListJobsQueryV1, QueueAdapter } from './adapter.js';
 import type {
   EnqueueOptions,
   Switchyard,
@@ -299,7 +299,8 @@ class Yard implements Switchyard {
     const task = this.resolveTask(taskOrName);
     const job = await buildJob(task, payload, options, this.buildContext());
     try {
-      if (await this.storeOrSpool([job], options.tx)) return { id: job.id, spooled: true as const };
+      const stored = { tx: options.tx, newIds: options.id === undefined };
+      if (await this.storeOrSpool([job], stored)) return { id: job.id, spooled: true as const };
     } catch (error) {
       // The same id again: an earlier attempt of this enqueue got through (idempotent retry).
       const sameJob =
@@ -330,7 +331,7 @@ class Yard implements Switchyard {
       if (validated instanceof Promise) await validated;
       jobs[index] = jobFromTemplate(template, payload);
     }
-    const spooled = jobs.length > 0 && (await this.storeOrSpool(jobs, options.tx));
+    const spooled = jobs.length > 0 && (await this.storeOrSpool(jobs, { tx: options.tx, newIds: true }));
     return jobs.map((job) => (spooled ? { id: job.id, spooled: true as const } : { id: job.id }));
   }
 
@@ -349,19 +350,21 @@ class Yard implements Switchyard {
   }
 
   /** Stores jobs, or puts them in the fallback spool while the backend is unavailable. True when spooled. */
-  private async storeOrSpool(jobs: NewJob[], tx: unknown): Promise<boolean> {
+  private async storeOrSpool(jobs: NewJob[], options: { tx: unknown; newIds: boolean }): Promise<boolean> {
     // A job inside the caller's transaction must fail with it, never wait elsewhere.
-    if (!this.fallback || tx !== undefined) {
-      await this.store(jobs, tx);
+    if (!this.fallback || options.tx !== undefined) {
+      await this.store(jobs, options.tx, options.newIds);
       return false;
     }
-    return this.fallback.store(jobs, () => this.store(jobs, undefined));
+    // Spooled jobs are relayed without `newIds`: the failed attempt may have stored them.
+    return this.fallback.store(jobs, () => this.store(jobs, undefined, options.newIds));
   }
 
-  private async store(jobs: NewJob[], tx: unknown): Promise<void> {
+  /** `newIds`: core generated every id for this call (see `AdapterEnqueueOptions.newIds`). */
+  private async store(jobs: NewJob[], tx: unknown, newIds = false): Promise<void> {
     return this.holdingStarts(
       jobs.map((job) => job.id),
-      () => this.storeAndAnnounce(jobs, tx),
+      () => this.storeAndAnnounce(jobs, tx, newIds),
     );
   }
 
@@ -385,7 +388,7 @@ class Yard implements Switchyard {
     }
   }
 
-  private async storeAndAnnounce(jobs: NewJob[], tx: unknown): Promise<void> {
+  private async storeAndAnnounce(jobs: NewJob[], tx: unknown, newIds: boolean): Promise<void> {
     const { tracer, metrics } = this.runtime;
     // A bulk enqueue may get one batch span linking the jobs' own spans (OpenTelemetry messaging).
     const batch = jobs.length > 1 ? tracer.startEnqueueBatch?.(jobs, this.telemetryScope) : undefined;
@@ -400,7 +403,7 @@ class Yard implements Switchyard {
     let outcomes: Awaited<ReturnType<QueueAdapter['enqueue']>>;
     try {
       outcomes = await this.adapterCall('enqueue', () =>
-        this.adapter.enqueue(jobs, tx === undefined ? {} : { tx }),
+        this.adapter.enqueue(jobs, enqueueOptions(tx, newIds)),
       );
     } catch (error) {
       for (const span of spans) span.end(error);
@@ -700,6 +703,14 @@ function legacyListQuery(adapterName: string, query: NormalizedListQuery): ListJ
     limit,
     ...(cursor !== undefined ? { cursor } : {}),
   };
+}
+
+/** What the adapter's `enqueue` is told: only the options that apply. */
+function enqueueOptions(tx: unknown, newIds: boolean): AdapterEnqueueOptions {
+  const options: AdapterEnqueueOptions = {};
+  if (tx !== undefined) options.tx = tx;
+  if (newIds) options.newIds = true;
+  return options;
 }
 
 function hasKeys(record: Record<string, string>): boolean {
