@@ -200,7 +200,7 @@ class Yard implements Switchyard {
       open: (what, call) => this.open(what, call),
       resolveTask: (task) => this.resolveTask(task),
       buildContext: () => this.buildContext(),
-      store: (jobs, tx) => this.store(jobs, tx),
+      store: (jobs, tx) => this.store(jobs, enqueueOptions(tx, false)),
       cancelJob: (id) => this.cancelJob(id, false),
     });
     this.flows = this.flowApi;
@@ -299,7 +299,7 @@ class Yard implements Switchyard {
     const task = this.resolveTask(taskOrName);
     const job = await buildJob(task, payload, options, this.buildContext());
     try {
-      const stored = { tx: options.tx, newIds: options.id === undefined };
+      const stored = enqueueOptions(options.tx, options.id === undefined);
       if (await this.storeOrSpool([job], stored)) return { id: job.id, spooled: true as const };
     } catch (error) {
       // The same id again: an earlier attempt of this enqueue got through (idempotent retry).
@@ -331,7 +331,7 @@ class Yard implements Switchyard {
       if (validated instanceof Promise) await validated;
       jobs[index] = jobFromTemplate(template, payload);
     }
-    const spooled = jobs.length > 0 && (await this.storeOrSpool(jobs, { tx: options.tx, newIds: true }));
+    const spooled = jobs.length > 0 && (await this.storeOrSpool(jobs, enqueueOptions(options.tx, true)));
     return jobs.map((job) => (spooled ? { id: job.id, spooled: true as const } : { id: job.id }));
   }
 
@@ -343,28 +343,27 @@ class Yard implements Switchyard {
   /** Stores jobs (a flow's steps): ids that exist already are skipped, not an error. */
   private async storeSkippingDuplicates(jobs: NewJob[]): Promise<void> {
     try {
-      await this.store(jobs, undefined);
+      await this.store(jobs);
     } catch (error) {
       if (!SwitchyardError.hasCode(error, 'DUPLICATE_JOB')) throw error;
     }
   }
 
   /** Stores jobs, or puts them in the fallback spool while the backend is unavailable. True when spooled. */
-  private async storeOrSpool(jobs: NewJob[], options: { tx: unknown; newIds: boolean }): Promise<boolean> {
+  private async storeOrSpool(jobs: NewJob[], options: AdapterEnqueueOptions): Promise<boolean> {
     // A job inside the caller's transaction must fail with it, never wait elsewhere.
     if (!this.fallback || options.tx !== undefined) {
-      await this.store(jobs, options.tx, options.newIds);
+      await this.store(jobs, options);
       return false;
     }
     // Spooled jobs are relayed without `newIds`: the failed attempt may have stored them.
-    return this.fallback.store(jobs, () => this.store(jobs, undefined, options.newIds));
+    return this.fallback.store(jobs, () => this.store(jobs, options));
   }
 
-  /** `newIds`: core generated every id for this call (see `AdapterEnqueueOptions.newIds`). */
-  private async store(jobs: NewJob[], tx: unknown, newIds = false): Promise<void> {
+  private async store(jobs: NewJob[], options: AdapterEnqueueOptions = {}): Promise<void> {
     return this.holdingStarts(
       jobs.map((job) => job.id),
-      () => this.storeAndAnnounce(jobs, tx, newIds),
+      () => this.storeAndAnnounce(jobs, options),
     );
   }
 
@@ -388,7 +387,7 @@ class Yard implements Switchyard {
     }
   }
 
-  private async storeAndAnnounce(jobs: NewJob[], tx: unknown, newIds: boolean): Promise<void> {
+  private async storeAndAnnounce(jobs: NewJob[], options: AdapterEnqueueOptions): Promise<void> {
     const { tracer, metrics } = this.runtime;
     // A bulk enqueue may get one batch span linking the jobs' own spans (OpenTelemetry messaging).
     const batch = jobs.length > 1 ? tracer.startEnqueueBatch?.(jobs, this.telemetryScope) : undefined;
@@ -402,9 +401,7 @@ class Yard implements Switchyard {
     });
     let outcomes: Awaited<ReturnType<QueueAdapter['enqueue']>>;
     try {
-      outcomes = await this.adapterCall('enqueue', () =>
-        this.adapter.enqueue(jobs, enqueueOptions(tx, newIds)),
-      );
+      outcomes = await this.adapterCall('enqueue', () => this.adapter.enqueue(jobs, options));
     } catch (error) {
       for (const span of spans) span.end(error);
       batch?.end(error);
@@ -452,7 +449,7 @@ class Yard implements Switchyard {
     );
     if (maxAttempts !== undefined) job.maxAttempts = maxAttempts;
     try {
-      await this.store([job], undefined);
+      await this.store([job]);
       return true;
     } catch (error) {
       if (SwitchyardError.hasCode(error, 'DUPLICATE_JOB')) return false;
@@ -705,7 +702,7 @@ function legacyListQuery(adapterName: string, query: NormalizedListQuery): ListJ
   };
 }
 
-/** What the adapter's `enqueue` is told: only the options that apply. */
+/** What the adapter's `enqueue` is told: only the options that apply (`newIds`: core generated every id). */
 function enqueueOptions(tx: unknown, newIds: boolean): AdapterEnqueueOptions {
   const options: AdapterEnqueueOptions = {};
   if (tx !== undefined) options.tx = tx;
