@@ -7,7 +7,7 @@
  * so the operations features' share is too.
  */
 
-import { REDIS_URL } from '@switchyard/test-services';
+import { REDIS_URL, redisUnreachableMessage } from '@switchyard/test-services';
 import { Redis } from 'ioredis';
 import type { BenchOptions, Scenario, Section } from '../section.ts';
 import { BASE_CONTENDER, backlogScenarios, FULL_BACKLOGS } from './backlog.ts';
@@ -42,7 +42,7 @@ export async function probeRedis(): Promise<{ version: string } | { reason: stri
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error);
     return {
-      reason: `Redis unreachable at REDIS_URL=${REDIS_URL} (${message}); start redis-server or set REDIS_URL`,
+      reason: redisUnreachableMessage(REDIS_URL, message),
     };
   } finally {
     redis.disconnect();

@@ -126,12 +126,7 @@ export function enqueueJobs(
     const firstAdd = checkIds ? 1 : 0;
     chunkReplies.forEach((replies, chunkIndex) => {
       if (!replies) throw new Error('the enqueue pipeline returned no replies');
-      let existing: unknown = 0;
-      if (checkIds) {
-        const [existsError, found] = replies[0] ?? [new Error('missing reply to the existence check'), null];
-        if (existsError) throw existsError;
-        existing = found;
-      }
+      const existing = checkIds ? existenceCheckResult(replies[0]) : 0;
       const first = chunkIndex * JOBS_PER_PIPELINE;
       const count = Math.min(JOBS_PER_PIPELINE, jobs.length - first);
       for (let index = 0; index < count; index++) {
@@ -170,6 +165,13 @@ function queueIndexing(pipeline: ChainableCommander, prefix: string, chunk: NewJ
 }
 
 type Reply = [error: Error | null, result: unknown] | undefined;
+
+/** The existence check's answer: 0 when no id exists, else 1/0 per id (see `queueRecordQueuesFindJobs`). */
+function existenceCheckResult(reply: Reply): unknown {
+  if (!reply) throw new Error('missing reply to the existence check');
+  if (reply[0]) throw reply[0];
+  return reply[1];
+}
 
 /** Reads one job's add reply, knowing whether its id existed before. */
 function outcomeOf(job: NewJob, existed: boolean, addReply: Reply): EnqueueOutcome {
