@@ -136,14 +136,10 @@ export function runAttempt(lease: Lease, hooks: AttemptHooks): Promise<void> {
       return runInOrder(lease, hooks, logger, task, handler, payload);
     }
     const run = new AttemptRun(lease, task, hooks, logger, lease.startedAtMs);
-    const ending = run.execute(handler, payload);
-    if (ending instanceof Promise) {
-      return guarded(
-        ending.then((settledEnding) => settle(run, settledEnding, payload)),
-        hooks,
-        logger,
-      );
-    }
+    let done: (() => void) | undefined;
+    const ending = run.execute(handler, payload, (late) => settleLate(run, late, payload, done!));
+    // Ends later (an async handler): `done` is set before anything can end the attempt.
+    if (ending === undefined) return new Promise<void>((resolve) => (done = resolve));
     const settling = settle(run, ending, payload);
     return settling === undefined ? ATTEMPT_FINISHED : guarded(settling, hooks, logger);
   } catch (error) {
@@ -222,7 +218,10 @@ async function runInOrder(
       if (settlements) await settlements;
     }
     const run = new AttemptRun(lease, task, hooks, logger);
-    const ending = await run.execute(handler, payload);
+    const ending = await new Promise<Ending>((resolve) => {
+      const syncEnding = run.execute(handler, payload, resolve);
+      if (syncEnding !== undefined) resolve(syncEnding);
+    });
     if (!runtime.events.listens('job:started')) return await settle(run, ending, payload);
     let settled!: () => void;
     hooks.settling(
@@ -237,6 +236,29 @@ async function runInOrder(
     }
   } catch (error) {
     couldNotSettle(error, hooks, logger);
+  }
+}
+
+/**
+ * Settles an attempt that ended after `execute` returned, then calls `done`, which resolves
+ * the attempt's promise: one promise per job from the handler's end to the worker, instead
+ * of a promise for the ending, one for the settlement and one guarding it.
+ */
+function settleLate(run: AttemptRun, ending: Ending, payload: unknown, done: () => void): void {
+  const { hooks, logger } = run;
+  try {
+    const settling = settle(run, ending, payload);
+    if (settling === undefined) {
+      done();
+      return;
+    }
+    settling.then(done, (error: unknown) => {
+      couldNotSettle(error, hooks, logger);
+      done();
+    });
+  } catch (error) {
+    couldNotSettle(error, hooks, logger);
+    done();
   }
 }
 
@@ -272,7 +294,8 @@ export class AttemptRun implements ActiveAttempt, JobContext {
   private running = false;
   /** How the attempt ended, when that happened before `execute` returned. */
   private syncEnding?: Ending;
-  private resolveEnding?: (ending: Ending) => void;
+  /** Told how the attempt ended, when that happens after `execute` returned. */
+  private onLateEnding?: (ending: Ending) => void;
   private boundProgress?: (value: unknown) => Promise<void>;
 
   constructor(
@@ -327,10 +350,15 @@ export class AttemptRun implements ActiveAttempt, JobContext {
 
   /**
    * Runs the handler. Returns the ending at once when the handler returned or threw
-   * synchronously; otherwise a promise for when it settles, times out, loses its lease
-   * or is released.
+   * synchronously; otherwise returns undefined and hands the ending to `onLateEnding` when
+   * the handler settles, times out, loses its lease or is released (no promise of its own:
+   * this runs once per job).
    */
-  execute(handler: TaskHandler<unknown, unknown>, payload: unknown): Ending | Promise<Ending> {
+  execute(
+    handler: TaskHandler<unknown, unknown>,
+    payload: unknown,
+    onLateEnding: (ending: Ending) => void,
+  ): Ending | undefined {
     const { runtime } = this.hooks;
     const { job } = this;
     const { metrics } = runtime;
@@ -365,9 +393,8 @@ export class AttemptRun implements ActiveAttempt, JobContext {
     }
     // Ended already (synchronous handler): no promise needed.
     if (this.syncEnding !== undefined) return this.syncEnding;
-    return new Promise<Ending>((resolve) => {
-      this.resolveEnding = resolve;
-    });
+    this.onLateEnding = onLateEnding;
+    return undefined;
   }
 
   watch(): void {
@@ -427,13 +454,13 @@ export class AttemptRun implements ActiveAttempt, JobContext {
     if (this.timer !== undefined) this.hooks.runtime.clock.clearTimeout(this.timer);
     if (this.watching) this.lease.signal.removeEventListener('abort', this);
     this.hooks.untrack(this);
-    const resolve = this.resolveEnding;
-    if (resolve === undefined) {
+    const onLateEnding = this.onLateEnding;
+    if (onLateEnding === undefined) {
       this.syncEnding = ending;
       return;
     }
-    this.resolveEnding = undefined;
-    resolve(ending);
+    this.onLateEnding = undefined;
+    onLateEnding(ending);
   }
 }
 

@@ -10,6 +10,7 @@ import type { BackendHealth } from './backend-health.js';
 import type { Clock } from './clock.js';
 import { BackendUnavailableError, LeaseExpiredError } from './errors.js';
 import type { Logger } from './logger.js';
+import type { SettleWatchdog } from './settle-watchdog.js';
 
 /** The first wait after a failed settle, doubled after each further failure up to the cap. */
 const FIRST_RETRY_MS = 100;
@@ -40,6 +41,8 @@ export interface SettleRetryContext {
   health: BackendHealth;
   clock: Clock;
   leaseDurationMs: number;
+  /** Gives up a first call that hangs past the deadline. */
+  watchdog: SettleWatchdog;
 }
 
 /** The error a settle that could not be stored before the lease lapsed ends with. */
@@ -55,41 +58,41 @@ export class SettleLapsedError extends LeaseExpiredError {
  * `SettleLapsedError` when the backend stayed unreachable until the lease would lapse.
  * `renewedAt`: when the lease was last renewed (handed out or heartbeated). A call that
  * hangs (a driver queueing commands while disconnected) is given up at the deadline too.
+ *
+ * Once per job on the worker's hot path: one promise, one reaction on `first` and no timer
+ * of its own when the call goes through (the worker's watchdog checks the deadline).
  */
-export async function settleDespiteOutage(
+export function settleDespiteOutage(
   first: Promise<void>,
   again: () => Promise<void>,
   renewedAt: number,
   context: SettleRetryContext,
   logger: Logger,
 ): Promise<void> {
+  const { watchdog } = context;
   const deadline = renewedAt + context.leaseDurationMs;
-  try {
-    await beforeDeadline(first, deadline, context);
-    return;
-  } catch (error) {
-    if (!context.health.failed(error, 'settle')) throw error;
-    return retry(again, deadline, context, logger, error);
-  }
-}
-
-/** `call`, or a `BackendUnavailableError` when it has not settled by `deadline`. */
-function beforeDeadline(call: Promise<void>, deadline: number, context: SettleRetryContext): Promise<void> {
-  const { clock } = context;
   return new Promise<void>((resolve, reject) => {
-    const timer = clock.setTimeout(
-      () =>
-        reject(new BackendUnavailableError(context.adapter, 'settle got no answer before the lease lapsed')),
-      Math.max(0, deadline - clock.now()),
-    );
-    call.then(
+    let answered = false;
+    const failed = (error: unknown) => {
+      if (!context.health.failed(error, 'settle')) reject(error);
+      else retry(again, deadline, context, logger, error).then(resolve, reject);
+    };
+    const watched = watchdog.watch(deadline, () => {
+      answered = true;
+      failed(new BackendUnavailableError(context.adapter, 'settle got no answer before the lease lapsed'));
+    });
+    first.then(
       () => {
-        clock.clearTimeout(timer);
+        if (answered) return;
+        answered = true;
+        watchdog.answered(watched);
         resolve();
       },
       (error: unknown) => {
-        clock.clearTimeout(timer);
-        reject(error);
+        if (answered) return;
+        answered = true;
+        watchdog.answered(watched);
+        failed(error);
       },
     );
   });

@@ -20,6 +20,7 @@ import { LazyJobLogger } from './lazy-job-logger.js';
 import type { YardRuntime } from './runtime.js';
 import { ScheduleRunner } from './scheduler.js';
 import { type SettleRetryContext, settleDespiteOutage } from './settle-retry.js';
+import { SettleWatchdog } from './settle-watchdog.js';
 import type { ShutdownSignal } from './shutdown-signal.js';
 import { assertValidName, type TaskDefinition, type TaskHandler } from './task.js';
 import { noopMetrics } from './telemetry.js';
@@ -143,6 +144,7 @@ export class SwitchyardWorker implements Worker {
       health: runtime.health,
       clock: runtime.clock,
       leaseDurationMs: this.leaseDurationMs,
+      watchdog: new SettleWatchdog(runtime.clock, SettleWatchdog.checkEveryMsFor(this.leaseDurationMs)),
     };
   }
 
@@ -199,7 +201,14 @@ export class SwitchyardWorker implements Worker {
         // Finished before returning: nothing left to wait for on stop.
         if (run === ATTEMPT_FINISHED) return run;
         this.inFlight.add(run);
-        return run.finally(() => this.inFlight.delete(run));
+        // `finally`'s semantics with one promise where `finally` makes three (once per job).
+        const forget = () => {
+          this.inFlight.delete(run);
+        };
+        return run.then(forget, (error: unknown) => {
+          forget();
+          throw error;
+        });
       },
     );
     this.armHeartbeat();

@@ -9,6 +9,7 @@ import {
   settleDespiteOutage,
   settleRetryDelay,
 } from '../src/settle-retry.js';
+import { SettleWatchdog } from '../src/settle-watchdog.js';
 import { logger } from './logger-spy.js';
 
 const reset = () => Object.assign(new Error('read ECONNRESET'), { code: 'ECONNRESET' });
@@ -54,7 +55,8 @@ function setup(leaseDurationMs = 3000) {
   const clock = new ManualClock(0);
   const log = logger();
   const health = new BackendHealth('test', log, clock);
-  const context: SettleRetryContext = { adapter: 'test', health, clock, leaseDurationMs };
+  const watchdog = new SettleWatchdog(clock, SettleWatchdog.checkEveryMsFor(leaseDurationMs));
+  const context: SettleRetryContext = { adapter: 'test', health, clock, leaseDurationMs, watchdog };
   return { clock, log, health, context };
 }
 
