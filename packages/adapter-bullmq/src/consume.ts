@@ -10,9 +10,9 @@ import { DelayedError, type Job, type RedisQueueBackend } from 'bullmq';
 import { createRidingClient, disconnectNow, endReconnectBackoff } from './connections.js';
 import type { AdapterContext } from './context.js';
 import { deliveredRecord } from './delivered-job.js';
-import { knownQueuesKey } from './keys.js';
+import { knownQueuesKey, queueKey } from './keys.js';
 import { BullmqLease } from './lease.js';
-import { LeaseWorker } from './lease-worker.js';
+import { LeaseWorker, type LeaseWorkerHooks } from './lease-worker.js';
 import { Scripts } from './scripts.js';
 import { mayBePutBack } from './tool-actions.js';
 
@@ -88,13 +88,32 @@ export function startConsumer(
     }
   };
 
-  const hooks = {
+  /**
+   * Puts back a job fetched while stopping, untouched. On the command connection, which fails
+   * fast: when Redis is unreachable the job stays locked and comes back once its lease expires.
+   */
+  const putBack = async (job: Job, token: string): Promise<void> => {
+    try {
+      await context.scripts.releaseJob(context.prefix, job.queueName, job.id ?? '', token);
+    } catch (error) {
+      context.outages.error(`worker:${job.queueName}`, error);
+    }
+  };
+
+  const hooksFor = (queue: string): LeaseWorkerHooks => ({
     completionStored(job: Job, error?: unknown): void {
       const lease = (job as LeasedJob)[LEASE];
       if (!lease) return;
       lease.completionStored(error === 'lost' ? undefined : error);
     },
-  };
+    giveBack: putBack,
+    // BullMQ's marker for "jobs are waiting": a member '0' scored 0, as its add scripts set it.
+    passOnWakeUp: () =>
+      context.client.zadd(queueKey(context.prefix, queue, 'marker'), 0, '0').then(
+        () => undefined,
+        (error: unknown) => context.outages.error(`worker:${queue}`, error),
+      ),
+  });
 
   // A consumed queue is a known one: reads then find jobs other producers put there.
   context.client
@@ -174,16 +193,12 @@ export function startConsumer(
       }
     };
     /**
-     * Fetched while stopping: give it back untouched, no onLease after stop(). On the command
-     * connection, which fails fast: when Redis is unreachable the job stays locked and comes back
-     * once its lease expires (never a BullMQ failure: the processor throws only DelayedError).
+     * Fetched while stopping (a completion that fetched the next job as the consumer stopped):
+     * given back untouched, no onLease after stop() (never a BullMQ failure: the processor
+     * throws only DelayedError).
      */
     const giveBack = async (job: Job, token: string): Promise<never> => {
-      try {
-        await context.scripts.releaseJob(context.prefix, queue, job.id ?? '', token);
-      } catch (error) {
-        context.outages.error(`worker:${queue}`, error);
-      }
+      await putBack(job, token);
       throw new DelayedError();
     };
     const processor = (job: Job, token?: string): Promise<unknown> => {
@@ -209,7 +224,7 @@ export function startConsumer(
         runRetryDelay: context.options.retryDelayMs,
         autorun: true,
       },
-      hooks,
+      hooksFor(queue),
     );
     // Connection errors are part of an outage (logged once by the outage log); others are warnings.
     worker.on('error', (error) => context.outages.error(`worker:${queue}`, error));
@@ -219,8 +234,10 @@ export function startConsumer(
   const stop = async (): Promise<void> => {
     if (stopped) return;
     stopped = true;
-    // Stop fetching without waiting for running jobs: their leases stay valid.
+    // Stop fetching without waiting for running jobs: their leases stay valid. Once the fetches
+    // under way have returned, no job of these queues turns active because of this consumer.
     await Promise.all(workers.map(({ worker }) => worker.pause(true)));
+    await Promise.all(workers.map(({ worker }) => worker.fetchesReturned()));
   };
 
   return {

@@ -11,6 +11,10 @@ import { isLeaseLostError } from './errors.js';
 export interface LeaseWorkerHooks {
   /** BullMQ stored a completion (`error` undefined), found the lease lost (`'lost'`), or failed for good. */
   completionStored(job: Job, error?: unknown): void;
+  /** Puts back, untouched, a job a fetch took after the worker was paused. */
+  giveBack(job: Job, token: string): Promise<void>;
+  /** Sets the queue's wake-up marker again, for the workers still running (never rejects). */
+  passOnWakeUp(): Promise<void>;
 }
 
 /**
@@ -26,6 +30,9 @@ export function parseErrorOf(job: Job): unknown {
 
 /** BullMQ Worker with Switchyard lease hooks. */
 export class LeaseWorker extends Worker {
+  /** Fetches under way; a paused worker waits for them (`fetchesReturned`). */
+  private readonly fetches = new Set<Promise<unknown>>();
+
   constructor(
     queue: string,
     processor: Processor,
@@ -47,6 +54,35 @@ export class LeaseWorker extends Worker {
       job[PARSE_ERROR] = error;
       return job;
     }
+  }
+
+  /**
+   * BullMQ fetches after its blocking wait without looking at `paused` again, so a worker paused
+   * during the wait would take the job that woke it, and a job could turn active after the
+   * consumer stopped. Paused (or closing), the worker takes nothing, and sets the wake-up
+   * marker its wait may have taken again, for other workers of the queue. A job that a fetch
+   * already under way brings back after the pause is put back before the fetch returns.
+   */
+  protected override moveToActive(token: string, name?: string): Promise<Job> {
+    const fetch =
+      this.paused || this.closing
+        ? this.hooks.passOnWakeUp().then(() => undefined as unknown as Job)
+        : super.moveToActive(token, name).then(async (job) => {
+            if (job && (this.paused || this.closing)) {
+              await this.hooks.giveBack(job, token);
+              return undefined as unknown as Job;
+            }
+            return job;
+          });
+    this.fetches.add(fetch);
+    const forget = () => this.fetches.delete(fetch);
+    fetch.then(forget, forget);
+    return fetch;
+  }
+
+  /** Resolves once every fetch under way has returned, so none takes a job after a pause. */
+  async fetchesReturned(): Promise<void> {
+    while (this.fetches.size > 0) await Promise.allSettled([...this.fetches]);
   }
 
   protected override handleCompleted(
