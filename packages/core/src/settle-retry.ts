@@ -57,7 +57,8 @@ export class SettleLapsedError extends LeaseExpiredError {
  * stored the outcome. Rejects with the error when it was not an outage, or with
  * `SettleLapsedError` when the backend stayed unreachable until the lease would lapse.
  * `renewedAt`: when the lease was last renewed (handed out or heartbeated). A call that
- * hangs (a driver queueing commands while disconnected) is given up at the deadline too.
+ * hangs (a driver queueing commands while disconnected) is given up once the deadline has
+ * passed too, at the watchdog's next check.
  *
  * Once per job on the worker's hot path: one promise, one reaction on `first` and no timer
  * of its own when the call goes through (the worker's watchdog checks the deadline).
