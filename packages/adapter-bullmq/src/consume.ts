@@ -7,6 +7,7 @@
  */
 import type { ConsumeOptions, Consumer, Lease } from '@switchyard/core';
 import { DelayedError, type Job, type RedisQueueBackend } from 'bullmq';
+import type { BatchReply, Completion, CompletionReply } from './completion-batches.js';
 import { createRidingClient, disconnectNow, endReconnectBackoff } from './connections.js';
 import type { AdapterContext } from './context.js';
 import { deliveredRecord } from './delivered-job.js';
@@ -100,7 +101,7 @@ export function startConsumer(
     }
   };
 
-  const hooksFor = (queue: string): LeaseWorkerHooks => ({
+  const hooksFor = (queue: string, scripts: Scripts): LeaseWorkerHooks => ({
     completionStored(job: Job, error?: unknown): void {
       const lease = (job as LeasedJob)[LEASE];
       if (!lease) return;
@@ -113,6 +114,21 @@ export function startConsumer(
         () => undefined,
         (error: unknown) => context.outages.error(`worker:${queue}`, error),
       ),
+    // On the worker's connection, as BullMQ's own completions: it rides outages.
+    async completeBatch(completions: Completion[]): Promise<BatchReply> {
+      const finishedOn = Date.now();
+      const args: string[] = [];
+      for (const { id, token, returnValue, fetchNext } of completions)
+        args.push(id, token, returnValue, fetchNext ? '1' : '0');
+      const replies = (await scripts.completeBatch(
+        context.prefix,
+        queue,
+        finishedOn,
+        options.leaseDurationMs,
+        args,
+      )) as CompletionReply[];
+      return { finishedOn, replies };
+    },
   });
 
   // A consumed queue is a known one: reads then find jobs other producers put there.
@@ -224,7 +240,7 @@ export function startConsumer(
         runRetryDelay: context.options.retryDelayMs,
         autorun: true,
       },
-      hooksFor(queue),
+      hooksFor(queue, scripts),
     );
     // Connection errors are part of an outage (logged once by the outage log); others are warnings.
     worker.on('error', (error) => context.outages.error(`worker:${queue}`, error));

@@ -1,10 +1,20 @@
 /**
  * A BullMQ Worker that hands jobs out as leases. It keeps BullMQ's main loop (blocking
- * fetch, fetch-next-on-complete, lock renewal, stalled checks) and overrides only two
- * hooks: job decoding (a corrupt `data` must become a malformed lease, not an endless
- * worker error) and completion (so `lease.complete()` resolves once BullMQ stored it).
+ * fetch, lock renewal, stalled checks) and overrides three hooks: job decoding (a corrupt
+ * `data` must become a malformed lease, not an endless worker error), fetching (nothing
+ * after a pause), and completion: completions go to Redis in batches that also fetch the
+ * next jobs (`completion-batches.ts`), and each resolves `lease.complete()` once stored.
  */
-import { isNotConnectionError, Job, type JobJson, type Processor, Worker, type WorkerOptions } from 'bullmq';
+import {
+  isNotConnectionError,
+  Job,
+  type JobJson,
+  type Processor,
+  raw2NextJobData,
+  Worker,
+  type WorkerOptions,
+} from 'bullmq';
+import { type BatchReply, type Completion, CompletionBatches } from './completion-batches.js';
 import { isLeaseLostError } from './errors.js';
 
 /** What the consumer learns from the worker. */
@@ -15,6 +25,8 @@ export interface LeaseWorkerHooks {
   giveBack(job: Job, token: string): Promise<void>;
   /** Sets the queue's wake-up marker again, for the workers still running (never rejects). */
   passOnWakeUp(): Promise<void>;
+  /** Completes jobs of the worker's queue and fetches the next ones, in one call (`lua/complete-batch.ts`). */
+  completeBatch(completions: Completion[]): Promise<BatchReply>;
 }
 
 /**
@@ -32,6 +44,7 @@ export function parseErrorOf(job: Job): unknown {
 export class LeaseWorker extends Worker {
   /** Fetches under way; a paused worker waits for them (`fetchesReturned`). */
   private readonly fetches = new Set<Promise<unknown>>();
+  private readonly completions: CompletionBatches;
 
   constructor(
     queue: string,
@@ -40,6 +53,7 @@ export class LeaseWorker extends Worker {
     private readonly hooks: LeaseWorkerHooks,
   ) {
     super(queue, processor, options);
+    this.completions = new CompletionBatches((completions) => hooks.completeBatch(completions));
   }
 
   protected override createJob(data: JobJson, jobId?: string): Job {
@@ -85,7 +99,57 @@ export class LeaseWorker extends Worker {
     while (this.fetches.size > 0) await Promise.allSettled([...this.fetches]);
   }
 
+  /**
+   * Completes through a batch (see `completion-batches.ts`) what BullMQ's plain path would complete:
+   * jobs kept once completed (no `removeOnComplete`), on a worker without metrics, name or limiter.
+   * Anything else, and any job the batch script left untouched, goes through BullMQ's own script.
+   */
   protected override handleCompleted(
+    result: unknown,
+    job: Job,
+    token: string,
+    fetchNextCallback?: () => boolean,
+    span?: Parameters<Worker['handleCompleted']>[4],
+  ): Promise<Job> {
+    const returnValue = this.batchable(job) ? jsonOrUndefined(result) : undefined;
+    if (returnValue === undefined)
+      return this.completeThroughBullmq(result, job, token, fetchNextCallback, span);
+    const fetchNext = (fetchNextCallback?.() ?? true) && !(this.closing || this.paused);
+    return this.completions.add({ id: job.id ?? '', token, returnValue, fetchNext }).then(
+      ({ reply, finishedOn }) => {
+        if (reply === -1) return this.completeThroughBullmq(result, job, token, fetchNextCallback, span);
+        // What BullMQ's Job.moveToCompleted and Worker.handleCompleted do after storing.
+        job.returnvalue = result || undefined;
+        job.finishedOn = finishedOn;
+        job.attemptsMade += 1;
+        this.emit('completed', job, result, 'active');
+        this.hooks.completionStored(job);
+        if (reply === 0) return undefined as unknown as Job;
+        const [jobData, jobId] = raw2NextJobData([reply[0], reply[1], 0, 0]);
+        (this as unknown as { updateDelays(limit: number, until: number): void }).updateDelays(0, 0);
+        return this.nextJobFromJobData(jobData, jobId, token);
+      },
+      (error: unknown) => {
+        // Connection errors are retried by BullMQ (which calls this again); anything else is final.
+        if (isNotConnectionError(error as Error)) this.hooks.completionStored(job, error);
+        throw error;
+      },
+    );
+  }
+
+  private batchable(job: Job): boolean {
+    return (
+      !this.backend.closing &&
+      job.opts.removeOnComplete === undefined &&
+      this.opts.removeOnComplete === undefined &&
+      this.opts.metrics === undefined &&
+      this.opts.limiter === undefined &&
+      this.opts.name === undefined &&
+      job.parentKey === undefined
+    );
+  }
+
+  private completeThroughBullmq(
     result: unknown,
     job: Job,
     token: string,
@@ -109,6 +173,15 @@ export class LeaseWorker extends Worker {
         throw error;
       },
     );
+  }
+}
+
+/** `value` as JSON, or undefined when it cannot be (BullMQ's own path then reports why). */
+function jsonOrUndefined(value: unknown): string | undefined {
+  try {
+    return JSON.stringify(value) ?? 'null';
+  } catch {
+    return undefined;
   }
 }
 

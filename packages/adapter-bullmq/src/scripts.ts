@@ -9,6 +9,7 @@
 
 import type { ChainableCommander } from 'ioredis';
 import { CANCELLED_STATE, FIELD, knownQueuesKey } from './keys.js';
+import { COMPLETE_BATCH } from './lua/complete-batch.js';
 import { LUA_JOB_ACTIONS } from './lua/job-actions.js';
 import { OPERATION_SCRIPTS, type OperationScriptName } from './lua/operations.js';
 import { LUA_LOCATE, LUA_OWN_KEY } from './lua/shared.js';
@@ -225,6 +226,7 @@ const DEFINITIONS = {
   syProgress: { numberOfKeys: 1, lua: PROGRESS },
   syReleaseJob: { numberOfKeys: 1, lua: RELEASE_JOB },
   syCheckPutBack: { numberOfKeys: 1, lua: CHECK_PUT_BACK },
+  syCompleteBatch: { numberOfKeys: 1, lua: COMPLETE_BATCH },
   syAdvanceSchedule: { numberOfKeys: 1, lua: ADVANCE_SCHEDULE },
   sySetSchedulePaused: { numberOfKeys: 1, lua: SET_SCHEDULE_PAUSED },
 } as const;
@@ -315,6 +317,20 @@ export class Scripts {
   /** On a delivery that may be of a job a tool put back: gives it a fresh budget; true when it did. */
   async checkPutBack(prefix: string, queue: string, id: string, token: string): Promise<boolean> {
     return (await this.run('syCheckPutBack', [prefix, queue, id, token])) === 'fresh';
+  }
+
+  /**
+   * Completes jobs of `queue` held by this worker and fetches the next ones (see `lua/complete-batch.ts`);
+   * `jobs` holds, per job, id, token, JSON return value and '1' to fetch a next one, '0' not to.
+   */
+  completeBatch(
+    prefix: string,
+    queue: string,
+    now: number,
+    lockMs: number,
+    jobs: string[],
+  ): Promise<RawReply> {
+    return this.run('syCompleteBatch', [prefix, queue, now, lockMs, ...jobs]);
   }
 
   /** Compare-and-set of a schedule's next tick. */

@@ -1,0 +1,239 @@
+/**
+ * Batched completions: how `CompletionBatches` groups completions into calls, and what the
+ * batch script (`lua/complete-batch.ts`) writes, read back through BullMQ's own API on a real
+ * Redis. The jobs are made active by a plain BullMQ worker, as the adapter's worker does.
+ */
+import { Job, Queue, Worker } from 'bullmq';
+import { Redis } from 'ioredis';
+import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import {
+  type BatchReply,
+  type Completion,
+  CompletionBatches,
+  type CompletionReply,
+} from '../src/completion-batches.js';
+import { Scripts } from '../src/scripts.js';
+import { uniquePrefix } from './harness.js';
+import { REDIS_URL, requireRedis } from './redis-required.js';
+
+describe('CompletionBatches', () => {
+  const completion = (id: string): Completion => ({ id, token: 't', returnValue: 'null', fetchNext: true });
+  /** A `send` whose calls the test answers by hand. */
+  const manualSend = () => {
+    const calls: Array<{ ids: string[]; answer(reply: BatchReply): void; fail(error: unknown): void }> = [];
+    const send = (completions: Completion[]) =>
+      new Promise<BatchReply>((answer, fail) =>
+        calls.push({ ids: completions.map((c) => c.id), answer, fail }),
+      );
+    return { calls, send };
+  };
+  const tick = () => new Promise((resolve) => setImmediate(resolve));
+
+  it('sends the completions of one burst in one call and answers each with its own reply', async () => {
+    const { calls, send } = manualSend();
+    const batches = new CompletionBatches(send);
+    const outcomes = ['a', 'b', 'c'].map((id) => batches.add(completion(id)));
+    await tick();
+    expect(calls.map((call) => call.ids)).toEqual([['a', 'b', 'c']]);
+    const next: CompletionReply = [['name', 'n'], 'd'];
+    calls[0]?.answer({ finishedOn: 7, replies: [0, next, -1] });
+    expect(await Promise.all(outcomes)).toEqual([
+      { reply: 0, finishedOn: 7 },
+      { reply: next, finishedOn: 7 },
+      { reply: -1, finishedOn: 7 },
+    ]);
+  });
+
+  it('keeps two calls in flight at most; completions that arrive meanwhile go out together next', async () => {
+    const { calls, send } = manualSend();
+    const batches = new CompletionBatches(send);
+    const first = batches.add(completion('a'));
+    await tick();
+    const second = batches.add(completion('b'));
+    await tick();
+    const later = ['c', 'd', 'e'].map((id) => batches.add(completion(id)));
+    await tick();
+    expect(calls.map((call) => call.ids)).toEqual([['a'], ['b']]);
+    calls[0]?.answer({ finishedOn: 1, replies: [0] });
+    await first;
+    await tick();
+    expect(calls.map((call) => call.ids)).toEqual([['a'], ['b'], ['c', 'd', 'e']]);
+    calls[1]?.answer({ finishedOn: 2, replies: [0] });
+    calls[2]?.answer({ finishedOn: 3, replies: [0, 0, 0] });
+    expect((await second).finishedOn).toBe(2);
+    expect((await Promise.all(later)).map((outcome) => outcome.finishedOn)).toEqual([3, 3, 3]);
+  });
+
+  it('a call that fails rejects every completion it carried, and later ones go out in a new call', async () => {
+    const { calls, send } = manualSend();
+    const batches = new CompletionBatches(send);
+    const carried = ['a', 'b'].map((id) => batches.add(completion(id)));
+    await tick();
+    const refused = new Error('connection lost');
+    calls[0]?.fail(refused);
+    for (const outcome of carried) await expect(outcome).rejects.toBe(refused);
+    const after = batches.add(completion('c'));
+    await tick();
+    expect(calls.map((call) => call.ids)).toEqual([['a', 'b'], ['c']]);
+    calls[1]?.answer({ finishedOn: 1, replies: [0] });
+    expect((await after).reply).toBe(0);
+  });
+
+  it('a reply that does not match the batch rejects every completion of it', async () => {
+    const { calls, send } = manualSend();
+    const batches = new CompletionBatches(send);
+    const carried = ['a', 'b'].map((id) => batches.add(completion(id)));
+    await tick();
+    calls[0]?.answer({ finishedOn: 1, replies: [0] });
+    for (const outcome of carried)
+      await expect(outcome).rejects.toThrow('a batch of 2 completions got 1 replies');
+  });
+});
+
+describe('the batch completion script, read back through BullMQ', () => {
+  beforeAll(requireRedis);
+
+  const connection = { url: REDIS_URL, maxRetriesPerRequest: null };
+  const closers: Array<() => Promise<unknown>> = [];
+  afterEach(async () => {
+    for (const close of closers.splice(0).reverse()) await close();
+  });
+
+  /** A queue, a plain BullMQ worker that takes jobs by hand, and the adapter's scripts, on a fresh prefix. */
+  async function setup() {
+    const prefix = uniquePrefix();
+    const queue = new Queue('q', { connection, prefix });
+    const worker = new Worker('q', null, { connection, prefix, autorun: false });
+    const raw = new Redis(REDIS_URL);
+    closers.push(
+      () => queue.obliterate({ force: true }).then(() => queue.close()),
+      () => worker.close(),
+      () => raw.quit(),
+    );
+    const scripts = new Scripts(raw, prefix);
+    const key = (suffix: string) => `${prefix}:q:${suffix}`;
+    const complete = async (
+      now: number,
+      ...jobs: Array<[id: string, token: string, value: string, next: boolean]>
+    ) =>
+      (await scripts.completeBatch(
+        prefix,
+        'q',
+        now,
+        30_000,
+        jobs.flatMap(([id, token, value, next]) => [id, token, value, next ? '1' : '0']),
+      )) as CompletionReply[];
+    const events = async () => (await raw.xrange(key('events'), '-', '+')).map(([, fields]) => fields);
+    return { prefix, queue, worker, raw, key, complete, events };
+  }
+
+  it('completes the jobs as BullMQ does and hands each completion that asks one the next job, locked with its token', async () => {
+    const { queue, worker, raw, key, complete, events } = await setup();
+    const [a, b, c] = await queue.addBulk(
+      ['a', 'b', 'c'].map((name) => ({ name, data: { name }, opts: { priority: 5 } })),
+    );
+    const heldA = await worker.getNextJob('token-a');
+    const heldB = await worker.getNextJob('token-b');
+    expect([heldA?.id, heldB?.id]).toEqual([a?.id, b?.id]);
+
+    const replies = await complete(
+      1_700_000_000_000,
+      [a?.id as string, 'token-a', '{"ok":1}', true],
+      [b?.id as string, 'token-b', 'null', true],
+    );
+    expect(replies[0]).toEqual([expect.arrayContaining(['name', 'c']), c?.id]);
+    // Nothing was left to fetch for b.
+    expect(replies[1]).toBe(0);
+
+    const doneA = await Job.fromId(queue, a?.id as string);
+    expect(await doneA?.getState()).toBe('completed');
+    expect(doneA?.returnvalue).toEqual({ ok: 1 });
+    expect(doneA?.finishedOn).toBe(1_700_000_000_000);
+    expect(doneA?.attemptsMade).toBe(1);
+    expect(await raw.exists(key(`${a?.id}:lock`))).toBe(0);
+    const nextC = await Job.fromId(queue, c?.id as string);
+    expect(await nextC?.getState()).toBe('active');
+    expect(nextC?.processedOn).toBe(1_700_000_000_000);
+    expect(nextC?.attemptsStarted).toBe(1);
+    expect(await raw.get(key(`${c?.id}:lock`))).toBe('token-a');
+    expect(await queue.getJobCounts('completed', 'active', 'prioritized', 'wait')).toEqual({
+      completed: 2,
+      active: 1,
+      prioritized: 0,
+      wait: 0,
+    });
+    // The event stream tells QueueEvents and bull-board what BullMQ's own scripts would.
+    const written = (await events()).filter((fields) => fields[1] !== 'added' && fields[1] !== 'waiting');
+    expect(written.map((fields) => [fields[1], fields[3]])).toEqual([
+      ['active', a?.id],
+      ['active', b?.id],
+      ['completed', a?.id],
+      ['active', c?.id],
+      ['completed', b?.id],
+    ]);
+  });
+
+  it('leaves untouched a job whose lock it does not hold, one that is not active, and one with a deduplication id', async () => {
+    const { queue, worker, raw, key, complete } = await setup();
+    const [held] = await queue.addBulk([{ name: 'held', data: {}, opts: { priority: 5 } }]);
+    await worker.getNextJob('mine');
+    const waiting = await queue.add('waiting', {}, { priority: 5 });
+    const before = await Promise.all([
+      raw.hgetall(key(held?.id as string)),
+      raw.lrange(key('active'), 0, -1),
+    ]);
+
+    const replies = await complete(
+      1,
+      [held?.id as string, 'not-mine', 'null', true],
+      [waiting.id as string, 'mine', 'null', true],
+    );
+    expect(replies).toEqual([-1, -1]);
+    expect(
+      await Promise.all([raw.hgetall(key(held?.id as string)), raw.lrange(key('active'), 0, -1)]),
+    ).toEqual(before);
+    expect(await raw.get(key(`${held?.id}:lock`))).toBe('mine');
+    expect(await queue.getJobCounts('completed', 'active', 'prioritized')).toEqual({
+      completed: 0,
+      active: 1,
+      prioritized: 1,
+    });
+
+    // A job with a deduplication id is BullMQ's to complete (it also frees the id).
+    await queue.obliterate({ force: true });
+    const deduplicated = await queue.add('dedup', {}, { deduplication: { id: 'once' } });
+    await worker.getNextJob('dedup-token');
+    expect(await complete(2, [deduplicated.id as string, 'dedup-token', 'null', false])).toEqual([-1]);
+    expect(await deduplicated.getState()).toBe('active');
+  });
+
+  it.each([
+    ['the queue is paused', (queue: Queue) => queue.pause()],
+    ['the queue has a global concurrency', (queue: Queue) => queue.setGlobalConcurrency(5)],
+    ['the queue has a global rate limit', (queue: Queue) => queue.setGlobalRateLimit(100, 1000)],
+    [
+      'a delayed job is due (BullMQ promotes it when it fetches)',
+      async (queue: Queue) => {
+        await queue.add('later', {}, { delay: 1 });
+        await new Promise((resolve) => setTimeout(resolve, 10));
+      },
+    ],
+  ])('completes but fetches nothing when %s: the worker fetches through BullMQ', async (_, arrange) => {
+    const { queue, worker, complete } = await setup();
+    const first = await queue.add('first', {}, { priority: 5 });
+    await queue.add('second', {}, { priority: 5 });
+    await worker.getNextJob('t');
+    await arrange(queue);
+    expect(await complete(Date.now(), [first.id as string, 't', 'null', true])).toEqual([0]);
+    expect(await first.getState()).toBe('completed');
+    expect(await queue.getJobCounts('active')).toEqual({ active: 0 });
+  });
+
+  it('announces the queue drained when a completion leaves nothing waiting or running', async () => {
+    const { queue, worker, complete, events } = await setup();
+    const only = await queue.add('only', {}, { priority: 5 });
+    await worker.getNextJob('t');
+    expect(await complete(Date.now(), [only.id as string, 't', 'null', true])).toEqual([0]);
+    expect((await events()).at(-1)).toEqual(['event', 'drained']);
+  });
+});
