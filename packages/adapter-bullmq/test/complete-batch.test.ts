@@ -29,64 +29,103 @@ describe('CompletionBatches', () => {
   };
   const tick = () => new Promise((resolve) => setImmediate(resolve));
 
-  it('sends the completions of one burst in one call and answers each with its own reply', async () => {
+  it('answers each completion with the reply at its place in its call', async () => {
     const { calls, send } = manualSend();
     const batches = new CompletionBatches(send);
-    const outcomes = ['a', 'b', 'c'].map((id) => batches.add(completion(id)));
+    const outcomes = ['a', 'b', 'c', 'd', 'e', 'f'].map((id) => batches.add(completion(id)));
     await tick();
-    expect(calls.map((call) => call.ids)).toEqual([['a', 'b', 'c']]);
-    const next: CompletionReply = [['name', 'n'], 'd'];
-    calls[0]?.answer({ finishedOn: 7, replies: [0, next, -1] });
+    expect(calls.map((call) => call.ids)).toEqual([
+      ['a', 'b'],
+      ['c', 'd'],
+      ['e', 'f'],
+    ]);
+    const next: CompletionReply = [['name', 'n'], 'g'];
+    calls[0]?.answer({ finishedOn: 7, replies: [0, next] });
+    calls[1]?.answer({ finishedOn: 8, replies: [-1, 0] });
+    calls[2]?.answer({ finishedOn: 9, replies: [0, 0] });
     expect(await Promise.all(outcomes)).toEqual([
       { reply: 0, finishedOn: 7 },
       { reply: next, finishedOn: 7 },
-      { reply: -1, finishedOn: 7 },
+      { reply: -1, finishedOn: 8 },
+      { reply: 0, finishedOn: 8 },
+      { reply: 0, finishedOn: 9 },
+      { reply: 0, finishedOn: 9 },
     ]);
   });
 
-  it('keeps two calls in flight at most; completions that arrive meanwhile go out together next', async () => {
+  it('splits a burst evenly over the three calls that may be in flight', async () => {
+    const { calls, send } = manualSend();
+    const batches = new CompletionBatches(send);
+    const outcomes = ['a', 'b', 'c', 'd', 'e', 'f', 'g'].map((id) => batches.add(completion(id)));
+    await tick();
+    expect(calls.map((call) => call.ids)).toEqual([
+      ['a', 'b', 'c'],
+      ['d', 'e'],
+      ['f', 'g'],
+    ]);
+    for (const call of calls) call.answer({ finishedOn: 1, replies: call.ids.map(() => 0) });
+    expect(await Promise.all(outcomes)).toHaveLength(7);
+  });
+
+  it('keeps three calls in flight at most; completions that arrive meanwhile go out together next', async () => {
     const { calls, send } = manualSend();
     const batches = new CompletionBatches(send);
     const first = batches.add(completion('a'));
     await tick();
-    const second = batches.add(completion('b'));
+    const others = ['b', 'c'].map((id) => batches.add(completion(id)));
     await tick();
-    const later = ['c', 'd', 'e'].map((id) => batches.add(completion(id)));
     await tick();
-    expect(calls.map((call) => call.ids)).toEqual([['a'], ['b']]);
+    const later = ['d', 'e', 'f'].map((id) => batches.add(completion(id)));
+    await tick();
+    expect(calls.map((call) => call.ids)).toEqual([['a'], ['b'], ['c']]);
     calls[0]?.answer({ finishedOn: 1, replies: [0] });
     await first;
     await tick();
-    expect(calls.map((call) => call.ids)).toEqual([['a'], ['b'], ['c', 'd', 'e']]);
+    expect(calls.map((call) => call.ids)).toEqual([['a'], ['b'], ['c'], ['d', 'e', 'f']]);
     calls[1]?.answer({ finishedOn: 2, replies: [0] });
-    calls[2]?.answer({ finishedOn: 3, replies: [0, 0, 0] });
-    expect((await second).finishedOn).toBe(2);
+    calls[2]?.answer({ finishedOn: 2, replies: [0] });
+    calls[3]?.answer({ finishedOn: 3, replies: [0, 0, 0] });
+    expect((await Promise.all(others)).map((outcome) => outcome.finishedOn)).toEqual([2, 2]);
     expect((await Promise.all(later)).map((outcome) => outcome.finishedOn)).toEqual([3, 3, 3]);
   });
 
-  it('a call that fails rejects every completion it carried, and later ones go out in a new call', async () => {
+  it('a call that fails rejects every completion it carried, and no other', async () => {
     const { calls, send } = manualSend();
     const batches = new CompletionBatches(send);
-    const carried = ['a', 'b'].map((id) => batches.add(completion(id)));
+    const outcomes = ['a', 'b', 'c', 'd', 'e', 'f'].map((id) => batches.add(completion(id)));
     await tick();
     const refused = new Error('connection lost');
     calls[0]?.fail(refused);
-    for (const outcome of carried) await expect(outcome).rejects.toBe(refused);
-    const after = batches.add(completion('c'));
+    calls[1]?.answer({ finishedOn: 1, replies: [0, 0] });
+    calls[2]?.answer({ finishedOn: 1, replies: [0, 0] });
+    const settled = await Promise.allSettled(outcomes);
+    expect(settled.map((outcome) => outcome.status)).toEqual([
+      'rejected',
+      'rejected',
+      'fulfilled',
+      'fulfilled',
+      'fulfilled',
+      'fulfilled',
+    ]);
+    expect(settled[0]).toEqual({ status: 'rejected', reason: refused });
+    const after = batches.add(completion('g'));
     await tick();
-    expect(calls.map((call) => call.ids)).toEqual([['a', 'b'], ['c']]);
-    calls[1]?.answer({ finishedOn: 1, replies: [0] });
+    expect(calls.at(-1)?.ids).toEqual(['g']);
+    calls.at(-1)?.answer({ finishedOn: 2, replies: [0] });
     expect((await after).reply).toBe(0);
   });
 
-  it('a reply that does not match the batch rejects every completion of it', async () => {
+  it('a reply that does not match its call rejects every completion of the call', async () => {
     const { calls, send } = manualSend();
     const batches = new CompletionBatches(send);
-    const carried = ['a', 'b'].map((id) => batches.add(completion(id)));
+    const carried = ['a', 'b', 'c', 'd', 'e', 'f'].map((id) => batches.add(completion(id)));
     await tick();
     calls[0]?.answer({ finishedOn: 1, replies: [0] });
-    for (const outcome of carried)
+    for (const outcome of carried.slice(0, 2))
       await expect(outcome).rejects.toThrow('a batch of 2 completions got 1 replies');
+    calls[1]?.answer({ finishedOn: 1, replies: [0, 0] });
+    calls[2]?.answer({ finishedOn: 1, replies: [0, 0] });
+    await Promise.all(carried.slice(2));
   });
 });
 
