@@ -3,6 +3,8 @@
  * batch script (`lua/complete-batch.ts`) writes, read back through BullMQ's own API on a real
  * Redis. The jobs are made active by a plain BullMQ worker, as the adapter's worker does.
  */
+import { createHash } from 'node:crypto';
+import { defineTask } from '@switchyard/core';
 import { Job, Queue, Worker } from 'bullmq';
 import { Redis } from 'ioredis';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -12,8 +14,9 @@ import {
   CompletionBatches,
   type CompletionReply,
 } from '../src/completion-batches.js';
+import { COMPLETE_BATCH } from '../src/lua/complete-batch.js';
 import { Scripts } from '../src/scripts.js';
-import { uniquePrefix } from './harness.js';
+import { eventually, startYardHarness, uniquePrefix, type YardHarness } from './harness.js';
 import { REDIS_URL, requireRedis } from './redis-required.js';
 
 describe('CompletionBatches', () => {
@@ -274,5 +277,59 @@ describe('the batch completion script, read back through BullMQ', () => {
     await worker.getNextJob('t');
     expect(await complete(Date.now(), [only.id as string, 't', 'null', true])).toEqual([0]);
     expect((await events()).at(-1)).toEqual(['event', 'drained']);
+  });
+});
+
+describe('a worker of the yard completes its jobs in batches', () => {
+  beforeAll(requireRedis);
+
+  let h: YardHarness | undefined;
+  let monitor: Redis | undefined;
+  afterEach(async () => {
+    monitor?.disconnect();
+    await h?.close();
+    h = undefined;
+  });
+
+  it('300 jobs at concurrency 30 run once each and complete in fewer calls than jobs, read back by BullMQ as completed', async () => {
+    const runs = new Map<string, number>();
+    const task = defineTask({
+      name: 'count-run',
+      queue: 'batched',
+      schema: { '~standard': { version: 1, vendor: 'test', validate: (value: unknown) => ({ value }) } },
+      handler: async (_payload: unknown, ctx) => {
+        runs.set(ctx.job.id, (runs.get(ctx.job.id) ?? 0) + 1);
+        return { ok: true };
+      },
+    });
+    h = await startYardHarness([task]);
+    const harness = h;
+    // Every script call Redis runs, as Redis saw it: the batch script's calls on this test's prefix.
+    const sha = createHash('sha1').update(COMPLETE_BATCH).digest('hex');
+    let batchCalls = 0;
+    monitor = await new Redis(REDIS_URL).monitor();
+    monitor.on('monitor', (_time: string, args: string[]) => {
+      if (args[0]?.toLowerCase() === 'evalsha' && args[1] === sha && args[4] === harness.prefix) batchCalls++;
+    });
+    const jobs = await harness.yard.enqueueMany(
+      task,
+      Array.from({ length: 300 }, () => ({})),
+    );
+    await harness.worker({ concurrency: 30 });
+    const queue = harness.queue('batched');
+    await eventually(
+      async () => (await queue.getJobCounts('completed')).completed === 300,
+      'all 300 jobs completed',
+      20_000,
+    );
+
+    expect(runs.size).toBe(300);
+    expect([...runs.values()].every((count) => count === 1)).toBe(true);
+    const sample = await Job.fromId(queue, jobs[0]?.id as string);
+    expect(sample?.finishedOn).toBeGreaterThan(0);
+    expect(sample?.attemptsMade).toBe(1);
+    expect((await harness.yard.jobs.get(jobs[0]?.id as string))?.state).toBe('completed');
+    expect(batchCalls).toBeGreaterThan(0);
+    expect(batchCalls).toBeLessThan(300);
   });
 });
