@@ -45,6 +45,8 @@ export class LeaseWorker extends Worker {
   /** Fetches under way; a paused worker waits for them (`fetchesReturned`). */
   private readonly fetches = new Set<Promise<unknown>>();
   private readonly completions: CompletionBatches;
+  /** The worker's options leave completions on BullMQ's plain path (fixed once constructed). */
+  private readonly plainCompletions: boolean;
 
   constructor(
     queue: string,
@@ -54,6 +56,11 @@ export class LeaseWorker extends Worker {
   ) {
     super(queue, processor, options);
     this.completions = new CompletionBatches((completions) => hooks.completeBatch(completions));
+    this.plainCompletions =
+      this.opts.removeOnComplete === undefined &&
+      this.opts.metrics === undefined &&
+      this.opts.limiter === undefined &&
+      this.opts.name === undefined;
   }
 
   protected override createJob(data: JobJson, jobId?: string): Job {
@@ -129,24 +136,23 @@ export class LeaseWorker extends Worker {
         (this as unknown as { updateDelays(limit: number, until: number): void }).updateDelays(0, 0);
         return this.nextJobFromJobData(jobData, jobId, token);
       },
-      (error: unknown) => {
-        // Connection errors are retried by BullMQ (which calls this again); anything else is final.
-        if (isNotConnectionError(error as Error)) this.hooks.completionStored(job, error);
-        throw error;
-      },
+      (error: unknown) => this.completionFailed(job, error),
     );
   }
 
   private batchable(job: Job): boolean {
     return (
+      this.plainCompletions &&
       !this.backend.closing &&
       job.opts.removeOnComplete === undefined &&
-      this.opts.removeOnComplete === undefined &&
-      this.opts.metrics === undefined &&
-      this.opts.limiter === undefined &&
-      this.opts.name === undefined &&
       job.parentKey === undefined
     );
+  }
+
+  /** Connection errors are retried by BullMQ (which calls `handleCompleted` again); anything else is final. */
+  private completionFailed(job: Job, error: unknown): never {
+    if (isNotConnectionError(error as Error)) this.hooks.completionStored(job, error);
+    throw error;
   }
 
   private completeThroughBullmq(
@@ -168,9 +174,7 @@ export class LeaseWorker extends Worker {
           this.hooks.completionStored(job, 'lost');
           return undefined as unknown as Job;
         }
-        // Connection errors are retried by BullMQ (which calls this again); anything else is final.
-        if (isNotConnectionError(error as Error)) this.hooks.completionStored(job, error);
-        throw error;
+        return this.completionFailed(job, error);
       },
     );
   }
