@@ -20,6 +20,9 @@ import { mayBePutBack } from './tool-actions.js';
 /** BullMQ fails a job that stalled more than this; core enforces the real attempt budget first. */
 const UNLIMITED_STALLS = 1_000_000_000;
 
+/** Completed jobs past the retention that one batch has BullMQ remove at most (BullMQ's own limit per completion). */
+const RETENTION_REMOVALS_PER_BATCH = 1000;
+
 /** Counts free slots shared by a consumer's workers. */
 class Slots {
   private free: number;
@@ -101,6 +104,19 @@ export function startConsumer(
     }
   };
 
+  /**
+   * The retention of a batch's jobs, done by BullMQ (`Queue.clean`, which removes a job as its own
+   * completion would). The completions are stored already: a failure is logged, and the next
+   * batch that finds old jobs removes them.
+   */
+  const removeCompletedOlderThan = async (queue: string, ageSec: number): Promise<void> => {
+    try {
+      await (await context.queue(queue)).clean(ageSec * 1000, RETENTION_REMOVALS_PER_BATCH, 'completed');
+    } catch (error) {
+      context.outages.error(`worker:${queue}`, error);
+    }
+  };
+
   const hooksFor = (queue: string, scripts: Scripts): LeaseWorkerHooks => ({
     completionStored(job: Job, error?: unknown): void {
       const lease = (job as LeasedJob)[LEASE];
@@ -118,15 +134,16 @@ export function startConsumer(
     async completeBatch(completions: Completion[]): Promise<BatchReply> {
       const finishedOn = Date.now();
       const args: string[] = [];
-      for (const { id, token, returnValue, fetchNext } of completions)
-        args.push(id, token, returnValue, fetchNext ? '1' : '0');
-      const replies = (await scripts.completeBatch(
+      for (const { id, token, returnValue, fetchNext, keepAgeSec } of completions)
+        args.push(id, token, returnValue, fetchNext ? '1' : '0', keepAgeSec?.toString() ?? '');
+      const [replies, trimAgeSec] = (await scripts.completeBatch(
         context.prefix,
         queue,
         finishedOn,
         options.leaseDurationMs,
         args,
-      )) as CompletionReply[];
+      )) as [CompletionReply[], number];
+      if (trimAgeSec >= 0) await removeCompletedOlderThan(queue, trimAgeSec);
       return { finishedOn, replies };
     },
   });

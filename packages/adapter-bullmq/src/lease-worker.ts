@@ -108,7 +108,8 @@ export class LeaseWorker extends Worker {
 
   /**
    * Completes through a batch (see `completion-batches.ts`) what BullMQ's plain path would complete:
-   * jobs kept once completed (no `removeOnComplete`), on a worker without metrics, name or limiter.
+   * jobs without a parent, kept once completed or kept for an age (`completedRetention`), on a
+   * worker without metrics, name or limiter.
    * Anything else, and any job the batch script left untouched, goes through BullMQ's own script.
    */
   protected override handleCompleted(
@@ -118,11 +119,13 @@ export class LeaseWorker extends Worker {
     fetchNextCallback?: () => boolean,
     span?: Parameters<Worker['handleCompleted']>[4],
   ): Promise<Job> {
-    const returnValue = this.batchable(job) ? jsonOrUndefined(result) : undefined;
-    if (returnValue === undefined)
+    const keepAgeSec = this.batchable(job) ? completedRetention(job) : undefined;
+    const returnValue = keepAgeSec === undefined ? undefined : jsonOrUndefined(result);
+    if (keepAgeSec === undefined || returnValue === undefined)
       return this.completeThroughBullmq(result, job, token, fetchNextCallback, span);
     const fetchNext = (fetchNextCallback?.() ?? true) && !(this.closing || this.paused);
-    return this.completions.add({ id: job.id ?? '', token, returnValue, fetchNext }).then(
+    const completion = { id: job.id ?? '', token, returnValue, fetchNext };
+    return this.completions.add(keepAgeSec === null ? completion : { ...completion, keepAgeSec }).then(
       ({ reply, finishedOn }) => {
         if (reply === -1) return this.completeThroughBullmq(result, job, token, fetchNextCallback, span);
         // What BullMQ's Job.moveToCompleted and Worker.handleCompleted do after storing.
@@ -141,12 +144,7 @@ export class LeaseWorker extends Worker {
   }
 
   private batchable(job: Job): boolean {
-    return (
-      this.plainCompletions &&
-      !this.backend.closing &&
-      job.opts.removeOnComplete === undefined &&
-      job.parentKey === undefined
-    );
+    return this.plainCompletions && !this.backend.closing && job.parentKey === undefined;
   }
 
   /** Connection errors are retried by BullMQ (which calls `handleCompleted` again); anything else is final. */
@@ -178,6 +176,19 @@ export class LeaseWorker extends Worker {
       },
     );
   }
+}
+
+/**
+ * What the batch does with the job's `removeOnComplete`: keep it (null; none set, or `false`),
+ * keep it for an age in seconds (`{ age }` alone, what Switchyard's `retention.completed` sets),
+ * or nothing (undefined: counts, limits and removal at once are BullMQ's own script's to do).
+ */
+export function completedRetention(job: Job): number | null | undefined {
+  const keep = job.opts.removeOnComplete;
+  if (keep === undefined || keep === false) return null;
+  if (typeof keep !== 'object' || keep === null || !('age' in keep)) return undefined;
+  const { age, count, limit } = keep;
+  return age > 0 && count === undefined && limit === undefined ? age : undefined;
 }
 
 /** `value` as JSON, or undefined when it cannot be (BullMQ's own path then reports why). */

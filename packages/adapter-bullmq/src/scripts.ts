@@ -321,7 +321,8 @@ export class Scripts {
 
   /**
    * Completes jobs of `queue` held by this worker and fetches the next ones (see `lua/complete-batch.ts`);
-   * `jobs` holds, per job, id, token, JSON return value and '1' to fetch a next one, '0' not to.
+   * `jobs` holds, per job, id, token, JSON return value, '1' to fetch a next one ('0' not to) and
+   * its retention age in seconds ('' for none).
    */
   completeBatch(
     prefix: string,

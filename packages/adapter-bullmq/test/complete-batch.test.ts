@@ -154,19 +154,32 @@ describe('the batch completion script, read back through BullMQ', () => {
     );
     const scripts = new Scripts(raw, prefix);
     const key = (suffix: string) => `${prefix}:q:${suffix}`;
-    const complete = async (
+    /** Calls the script; the reply per job, and the retention age past which jobs wait for removal. */
+    const completeWithAge = async (
       now: number,
-      ...jobs: Array<[id: string, token: string, value: string, next: boolean]>
-    ) =>
-      (await scripts.completeBatch(
+      ...jobs: Array<[id: string, token: string, value: string, next: boolean, keepAgeSec?: number]>
+    ) => {
+      const [replies, trimAgeSec] = (await scripts.completeBatch(
         prefix,
         'q',
         now,
         30_000,
-        jobs.flatMap(([id, token, value, next]) => [id, token, value, next ? '1' : '0']),
-      )) as CompletionReply[];
+        jobs.flatMap(([id, token, value, next, keepAgeSec]) => [
+          id,
+          token,
+          value,
+          next ? '1' : '0',
+          keepAgeSec?.toString() ?? '',
+        ]),
+      )) as [CompletionReply[], number];
+      return { replies, trimAgeSec };
+    };
+    const complete = async (
+      now: number,
+      ...jobs: Array<[id: string, token: string, value: string, next: boolean]>
+    ) => (await completeWithAge(now, ...jobs)).replies;
     const events = async () => (await raw.xrange(key('events'), '-', '+')).map(([, fields]) => fields);
-    return { prefix, queue, worker, raw, key, complete, events };
+    return { prefix, queue, worker, raw, key, complete, completeWithAge, events };
   }
 
   it('completes the jobs as BullMQ does and hands each completion that asks one the next job, locked with its token', async () => {
@@ -271,6 +284,37 @@ describe('the batch completion script, read back through BullMQ', () => {
     expect(await queue.getJobCounts('active')).toEqual({ active: 0 });
   });
 
+  it('with a retention age, says whether completed jobs are past the smallest age of the jobs it completed; it removes none itself', async () => {
+    const { queue, worker, completeWithAge } = await setup();
+    const [old, recent, next] = await queue.addBulk(
+      ['old', 'recent', 'next'].map((name) => ({ name, data: {}, opts: { priority: 5 } })),
+    );
+    const t0 = 1_700_000_000_000;
+    await worker.getNextJob('t');
+    // No job was completed before: nothing is past any age.
+    expect(await completeWithAge(t0, [old?.id as string, 't', 'null', false, 60])).toEqual({
+      replies: [0],
+      trimAgeSec: -1,
+    });
+    await worker.getNextJob('t');
+    // 30 s later `old` is past an age of 10 s but not of 60 s; the smallest age of the batch counts.
+    expect(await completeWithAge(t0 + 30_000, [recent?.id as string, 't', 'null', false, 60])).toEqual({
+      replies: [0],
+      trimAgeSec: -1,
+    });
+    await worker.getNextJob('t');
+    expect(await completeWithAge(t0 + 30_000, [next?.id as string, 't', 'null', false, 10])).toEqual({
+      replies: [0],
+      trimAgeSec: 10,
+    });
+    // A job without retention does not ask for removal, and one left untouched does not count.
+    expect(await completeWithAge(t0 + 30_000, [old?.id as string, 't', 'null', false, 10])).toEqual({
+      replies: [-1],
+      trimAgeSec: -1,
+    });
+    expect(await queue.getJobCounts('completed')).toEqual({ completed: 3 });
+  });
+
   it('announces the queue drained when a completion leaves nothing waiting or running', async () => {
     const { queue, worker, complete, events } = await setup();
     const only = await queue.add('only', {}, { priority: 5 });
@@ -331,5 +375,49 @@ describe('a worker of the yard completes its jobs in batches', () => {
     expect((await harness.yard.jobs.get(jobs[0]?.id as string))?.state).toBe('completed');
     expect(batchCalls).toBeGreaterThan(0);
     expect(batchCalls).toBeLessThan(300);
+  });
+
+  it('with retention.completed, batched completions have BullMQ remove the completed jobs past it', async () => {
+    const task = defineTask({
+      name: 'kept-a-while',
+      queue: 'retained',
+      schema: { '~standard': { version: 1, vendor: 'test', validate: (value: unknown) => ({ value }) } },
+      handler: async () => 'done',
+    });
+    h = await startYardHarness([task], {}, { retention: { completed: '1m' } });
+    const harness = h;
+    const sha = createHash('sha1').update(COMPLETE_BATCH).digest('hex');
+    let batchCalls = 0;
+    monitor = await new Redis(REDIS_URL).monitor();
+    monitor.on('monitor', (_time: string, args: string[]) => {
+      if (args[0]?.toLowerCase() === 'evalsha' && args[1] === sha && args[4] === harness.prefix) batchCalls++;
+    });
+    const queue = harness.queue('retained');
+    await harness.worker({ concurrency: 5 });
+    const first = await harness.yard.enqueueMany(task, [{}, {}, {}]);
+    await eventually(
+      async () => (await queue.getJobCounts('completed')).completed === 3,
+      'the first three completed',
+    );
+    expect(batchCalls).toBeGreaterThan(0);
+    // Two of them finished two minutes ago, as far as BullMQ's completed set and records say.
+    const completedKey = `${harness.prefix}:retained:completed`;
+    for (const job of first.slice(0, 2)) {
+      const finishedOn = Number(await harness.raw.zscore(completedKey, job.id)) - 120_000;
+      await harness.raw.zadd(completedKey, finishedOn, job.id);
+      await harness.raw.hset(`${harness.prefix}:retained:${job.id}`, 'finishedOn', finishedOn);
+    }
+    const callsBefore = batchCalls;
+    const [later] = await harness.yard.enqueueMany(task, [{}]);
+    await eventually(
+      async () => (await harness.yard.jobs.get(later?.id as string))?.state === 'completed',
+      'the later job completed',
+    );
+    await eventually(async () => (await Job.fromId(queue, first[0]?.id as string)) === undefined, 'removal');
+    expect(await Job.fromId(queue, first[1]?.id as string)).toBeUndefined();
+    expect(await harness.yard.jobs.get(first[0]?.id as string)).toBeNull();
+    expect((await harness.yard.jobs.get(first[2]?.id as string))?.state).toBe('completed');
+    expect(await queue.getJobCounts('completed')).toEqual({ completed: 2 });
+    expect(batchCalls).toBeGreaterThan(callsBefore);
   });
 });

@@ -9,6 +9,7 @@ import {
   type NewJob,
   type QueueAdapterV2,
   type Switchyard,
+  type SwitchyardOptions,
   silentLogger,
   systemClock,
   type TaskDefinition,
@@ -120,11 +121,13 @@ export interface YardHarness {
 export async function startYardHarness(
   tasks: TaskDefinition[],
   adapterOptions: Partial<BullmqAdapterOptions> = {},
+  yardOptions: Pick<SwitchyardOptions, 'retention'> = {},
 ): Promise<YardHarness> {
   const prefix = uniquePrefix();
   const yard = createSwitchyard({
     adapter: bullmqAdapter({ connection: REDIS_URL, prefix, ...adapterOptions }),
     tasks,
+    ...yardOptions,
   });
   await yard.start();
   const raw = new Redis(REDIS_URL);

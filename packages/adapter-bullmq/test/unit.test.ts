@@ -3,6 +3,7 @@ import { MalformedJobError } from '@switchyard/core';
 import { describe, expect, it } from 'vitest';
 import { decodeRecord, envelopeFields, parseEnvelope, toEnvelope } from '../src/codec.js';
 import { deduplicationId, toJobOptions } from '../src/enqueue.js';
+import { completedRetention, type Job } from '../src/lease-worker.js';
 import { resolveOptions } from '../src/options.js';
 import { decodeCursor, encodeCursor } from '../src/search.js';
 import { fromBullPriority, toBullPriority, toJobState } from '../src/state-mapping.js';
@@ -69,6 +70,22 @@ describe('job options', () => {
     expect(options.removeOnComplete).toEqual({ age: 60 });
     // Task names may contain ':', so the separator must not: these pairs must not collide.
     expect(deduplicationId('a', 'b:c')).not.toBe(deduplicationId('a:b', 'c'));
+  });
+});
+
+describe('batched completions and retention', () => {
+  const withKeep = (removeOnComplete: unknown) => ({ opts: { removeOnComplete } }) as unknown as Job;
+
+  it('batches jobs kept for good or for an age; counts, limits and removal at once stay with BullMQ', () => {
+    expect(completedRetention(withKeep(undefined))).toBeNull();
+    expect(completedRetention(withKeep(false))).toBeNull();
+    expect(completedRetention(withKeep({ age: 86_400 }))).toBe(86_400);
+    expect(completedRetention(withKeep(true))).toBeUndefined();
+    expect(completedRetention(withKeep(100))).toBeUndefined();
+    expect(completedRetention(withKeep({ count: 10 }))).toBeUndefined();
+    expect(completedRetention(withKeep({ age: 60, count: 10 }))).toBeUndefined();
+    expect(completedRetention(withKeep({ age: 60, limit: 5 }))).toBeUndefined();
+    expect(completedRetention(withKeep({ age: 0 }))).toBeUndefined();
   });
 });
 

@@ -1,6 +1,6 @@
 /**
  * Completes several jobs of one queue and fetches the next ones in a single call: the Redis
- * writes of BullMQ's `moveToFinished` (completed, jobs kept) and of its fetch of the next job,
+ * writes of BullMQ's `moveToFinished` (completed) and of its fetch of the next job,
  * repeated per job, with what BullMQ does once per call (trimming the event stream, reading
  * the queue's metadata, looking for due delayed jobs, setting the wake-up marker) done once.
  *
@@ -11,9 +11,17 @@
  * rate limit, or has delayed jobs due (BullMQ's fetch promotes them): the worker's own loop
  * then fetches, through BullMQ. So the jobs it writes read exactly as BullMQ's own.
  *
+ * Retention (`removeOnComplete: { age }`): BullMQ's completion also removes the completed jobs
+ * older than the job's age. Removing a job is BullMQ's to do (its parent links, its keys), so
+ * the script only looks whether any completed job is past the smallest age of the jobs it
+ * completed, and says so: the worker then has BullMQ remove them (`Queue.clean`) before the
+ * completions resolve.
+ *
  * ARGV: prefix, queue, now (ms), lock duration (ms), then per job: id, token, JSON return
- * value, '1' to fetch a next job under the same token. Reply per job: `-1` (untouched),
- * `0` (completed), or `{fields, id}` (completed, and the next job taken: `HGETALL` of it).
+ * value, '1' to fetch a next job under the same token, the retention age in seconds ('' for
+ * none). Reply: `{replies, age}`, where per job `-1` (untouched), `0` (completed), or
+ * `{fields, id}` (completed, and the next job taken: `HGETALL` of it); and `age` is the
+ * retention age (s) past which completed jobs now wait for removal, or -1 when none do.
  */
 export const COMPLETE_BATCH = `
 local rcall = redis.call
@@ -91,11 +99,14 @@ local function fetch(token)
 end
 
 local empty, withoutNext = false, false
-for i = 5, #ARGV, 4 do
+local trimAge = nil
+for i = 5, #ARGV, 5 do
   local token = ARGV[i + 1]
   if not complete(ARGV[i], token, ARGV[i + 2]) then
     replies[#replies + 1] = -1
   else
+    local age = tonumber(ARGV[i + 4])
+    if age and (not trimAge or age < trimAge) then trimAge = age end
     local next = nil
     if ARGV[i + 3] == '1' and not empty and fetchAllowed() then
       next = fetch(token)
@@ -116,5 +127,9 @@ if withoutNext and rcall('LLEN', base .. 'wait') == 0 and rcall('LLEN', activeKe
   and rcall('ZCARD', base .. 'prioritized') == 0 then
   rcall('XADD', eventsKey, '*', 'event', 'drained')
 end
-return replies
+-- BullMQ's retention removes completed jobs finished at or before now minus the age.
+if trimAge and #rcall('ZRANGEBYSCORE', base .. 'completed', '-inf', tonumber(now) - trimAge * 1000, 'LIMIT', 0, 1) == 0 then
+  trimAge = nil
+end
+return {replies, trimAge or -1}
 `;
