@@ -334,13 +334,27 @@ describe('a worker of the yard completes its jobs in batches', () => {
     await h?.close();
     h = undefined;
   });
+  const anyPayload = {
+    '~standard': { version: 1 as const, vendor: 'test', validate: (value: unknown) => ({ value }) },
+  };
+
+  /** Counts the batch script's calls on `prefix` as Redis saw them (`MONITOR`); read `calls` at any time. */
+  async function countBatchCalls(prefix: string): Promise<{ calls: number }> {
+    const sha = createHash('sha1').update(COMPLETE_BATCH).digest('hex');
+    const counter = { calls: 0 };
+    monitor = await new Redis(REDIS_URL).monitor();
+    monitor.on('monitor', (_time: string, args: string[]) => {
+      if (args[0]?.toLowerCase() === 'evalsha' && args[1] === sha && args[4] === prefix) counter.calls++;
+    });
+    return counter;
+  }
 
   it('300 jobs at concurrency 30 run once each and complete in fewer calls than jobs, read back by BullMQ as completed', async () => {
     const runs = new Map<string, number>();
     const task = defineTask({
       name: 'count-run',
       queue: 'batched',
-      schema: { '~standard': { version: 1, vendor: 'test', validate: (value: unknown) => ({ value }) } },
+      schema: anyPayload,
       handler: async (_payload: unknown, ctx) => {
         runs.set(ctx.job.id, (runs.get(ctx.job.id) ?? 0) + 1);
         return { ok: true };
@@ -348,13 +362,7 @@ describe('a worker of the yard completes its jobs in batches', () => {
     });
     h = await startYardHarness([task]);
     const harness = h;
-    // Every script call Redis runs, as Redis saw it: the batch script's calls on this test's prefix.
-    const sha = createHash('sha1').update(COMPLETE_BATCH).digest('hex');
-    let batchCalls = 0;
-    monitor = await new Redis(REDIS_URL).monitor();
-    monitor.on('monitor', (_time: string, args: string[]) => {
-      if (args[0]?.toLowerCase() === 'evalsha' && args[1] === sha && args[4] === harness.prefix) batchCalls++;
-    });
+    const batch = await countBatchCalls(harness.prefix);
     const jobs = await harness.yard.enqueueMany(
       task,
       Array.from({ length: 300 }, () => ({})),
@@ -373,25 +381,20 @@ describe('a worker of the yard completes its jobs in batches', () => {
     expect(sample?.finishedOn).toBeGreaterThan(0);
     expect(sample?.attemptsMade).toBe(1);
     expect((await harness.yard.jobs.get(jobs[0]?.id as string))?.state).toBe('completed');
-    expect(batchCalls).toBeGreaterThan(0);
-    expect(batchCalls).toBeLessThan(300);
+    expect(batch.calls).toBeGreaterThan(0);
+    expect(batch.calls).toBeLessThan(300);
   });
 
   it('with retention.completed, batched completions have BullMQ remove the completed jobs past it', async () => {
     const task = defineTask({
       name: 'kept-a-while',
       queue: 'retained',
-      schema: { '~standard': { version: 1, vendor: 'test', validate: (value: unknown) => ({ value }) } },
+      schema: anyPayload,
       handler: async () => 'done',
     });
     h = await startYardHarness([task], {}, { retention: { completed: '1m' } });
     const harness = h;
-    const sha = createHash('sha1').update(COMPLETE_BATCH).digest('hex');
-    let batchCalls = 0;
-    monitor = await new Redis(REDIS_URL).monitor();
-    monitor.on('monitor', (_time: string, args: string[]) => {
-      if (args[0]?.toLowerCase() === 'evalsha' && args[1] === sha && args[4] === harness.prefix) batchCalls++;
-    });
+    const batch = await countBatchCalls(harness.prefix);
     const queue = harness.queue('retained');
     await harness.worker({ concurrency: 5 });
     const first = await harness.yard.enqueueMany(task, [{}, {}, {}]);
@@ -399,7 +402,7 @@ describe('a worker of the yard completes its jobs in batches', () => {
       async () => (await queue.getJobCounts('completed')).completed === 3,
       'the first three completed',
     );
-    expect(batchCalls).toBeGreaterThan(0);
+    expect(batch.calls).toBeGreaterThan(0);
     // Two of them finished two minutes ago, as far as BullMQ's completed set and records say.
     const completedKey = `${harness.prefix}:retained:completed`;
     for (const job of first.slice(0, 2)) {
@@ -407,7 +410,7 @@ describe('a worker of the yard completes its jobs in batches', () => {
       await harness.raw.zadd(completedKey, finishedOn, job.id);
       await harness.raw.hset(`${harness.prefix}:retained:${job.id}`, 'finishedOn', finishedOn);
     }
-    const callsBefore = batchCalls;
+    const callsBefore = batch.calls;
     const [later] = await harness.yard.enqueueMany(task, [{}]);
     await eventually(
       async () => (await harness.yard.jobs.get(later?.id as string))?.state === 'completed',
@@ -418,6 +421,6 @@ describe('a worker of the yard completes its jobs in batches', () => {
     expect(await harness.yard.jobs.get(first[0]?.id as string)).toBeNull();
     expect((await harness.yard.jobs.get(first[2]?.id as string))?.state).toBe('completed');
     expect(await queue.getJobCounts('completed')).toEqual({ completed: 2 });
-    expect(batchCalls).toBeGreaterThan(callsBefore);
+    expect(batch.calls).toBeGreaterThan(callsBefore);
   });
 });
