@@ -14,13 +14,14 @@ import { deliveredRecord } from './delivered-job.js';
 import { knownQueuesKey, queueKey } from './keys.js';
 import { BullmqLease } from './lease.js';
 import { LeaseWorker, type LeaseWorkerHooks } from './lease-worker.js';
+import { RetentionTrims } from './retention-trims.js';
 import { Scripts } from './scripts.js';
 import { mayBePutBack } from './tool-actions.js';
 
 /** BullMQ fails a job that stalled more than this; core enforces the real attempt budget first. */
 const UNLIMITED_STALLS = 1_000_000_000;
 
-/** Completed jobs past the retention that one batch has BullMQ remove at most (BullMQ's own limit per completion). */
+/** Completed jobs past the retention that one removal takes at most (BullMQ's own limit per completion). */
 const RETENTION_REMOVALS_PER_BATCH = 1000;
 
 /** Counts free slots shared by a consumer's workers. */
@@ -105,17 +106,16 @@ export function startConsumer(
   };
 
   /**
-   * The retention of a batch's jobs, done by BullMQ (`Queue.clean`, which removes a job as its own
-   * completion would). The completions are stored already: a failure is logged, and the next
-   * batch that finds old jobs removes them.
+   * The retention of batched completions (see `retention-trims.ts`). The completions are stored
+   * already: a failure is logged, and the next batch that finds old jobs asks again.
    */
-  const removeCompletedOlderThan = async (queue: string, ageSec: number): Promise<void> => {
+  const retentionTrims = new RetentionTrims(async (queue, ageSec) => {
     try {
       await (await context.queue(queue)).clean(ageSec * 1000, RETENTION_REMOVALS_PER_BATCH, 'completed');
     } catch (error) {
       context.outages.error(`worker:${queue}`, error);
     }
-  };
+  });
 
   const hooksFor = (queue: string, scripts: Scripts): LeaseWorkerHooks => ({
     completionStored(job: Job, error?: unknown): void {
@@ -143,7 +143,7 @@ export function startConsumer(
         options.leaseDurationMs,
         args,
       )) as [CompletionReply[], number];
-      if (trimAgeSec >= 0) await removeCompletedOlderThan(queue, trimAgeSec);
+      if (trimAgeSec >= 0) retentionTrims.request(queue, trimAgeSec);
       return { finishedOn, replies };
     },
   });
@@ -271,6 +271,7 @@ export function startConsumer(
     // under way have returned, no job of these queues turns active because of this consumer.
     await Promise.all(workers.map(({ worker }) => worker.pause(true)));
     await Promise.all(workers.map(({ worker }) => worker.fetchesReturned()));
+    await retentionTrims.settled();
   };
 
   return {
@@ -287,6 +288,7 @@ export function startConsumer(
         ),
       );
       if (unsettled.size > 0) await new Promise<void>((resolve) => (idle = resolve));
+      await retentionTrims.settled();
       await Promise.all(
         workers.map(async ({ worker, connection }) => {
           // BullMQ's close waits for its blocking connection to end, which never happens while the

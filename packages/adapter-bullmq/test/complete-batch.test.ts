@@ -15,6 +15,7 @@ import {
   type CompletionReply,
 } from '../src/completion-batches.js';
 import { COMPLETE_BATCH } from '../src/lua/complete-batch.js';
+import { RetentionTrims } from '../src/retention-trims.js';
 import { Scripts } from '../src/scripts.js';
 import { eventually, startYardHarness, uniquePrefix, type YardHarness } from './harness.js';
 import { REDIS_URL, requireRedis } from './redis-required.js';
@@ -129,6 +130,40 @@ describe('CompletionBatches', () => {
     calls[1]?.answer({ finishedOn: 1, replies: [0, 0] });
     calls[2]?.answer({ finishedOn: 1, replies: [0, 0] });
     await Promise.all(carried.slice(2));
+  });
+});
+
+describe('RetentionTrims', () => {
+  it('runs one removal per queue at a time; what is asked meanwhile is one more run, with the smallest age', async () => {
+    const runs: Array<{ queue: string; ageSec: number; done(): void }> = [];
+    const trims = new RetentionTrims(
+      (queue, ageSec) => new Promise<void>((done) => runs.push({ queue, ageSec, done })),
+    );
+    trims.request('a', 60);
+    trims.request('b', 60);
+    trims.request('a', 30);
+    trims.request('a', 90);
+    expect(runs.map(({ queue, ageSec }) => [queue, ageSec])).toEqual([
+      ['a', 60],
+      ['b', 60],
+    ]);
+    let settled = false;
+    const whenSettled = trims.settled().then(() => (settled = true));
+    runs[0]?.done();
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(runs.map(({ queue, ageSec }) => [queue, ageSec])).toEqual([
+      ['a', 60],
+      ['b', 60],
+      ['a', 30],
+    ]);
+    runs[1]?.done();
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(settled).toBe(false);
+    runs[2]?.done();
+    await whenSettled;
+    expect(runs).toHaveLength(3);
+    trims.request('a', 10);
+    expect(runs.at(-1)).toMatchObject({ queue: 'a', ageSec: 10 });
   });
 });
 

@@ -14,8 +14,8 @@
  * Retention (`removeOnComplete: { age }`): BullMQ's completion also removes the completed jobs
  * older than the job's age. Removing a job is BullMQ's to do (its parent links, its keys), so
  * the script only looks whether any completed job is past the smallest age of the jobs it
- * completed, and says so: the worker then has BullMQ remove them (`Queue.clean`) before the
- * completions resolve.
+ * completed, and says so: the worker then has BullMQ remove them (`Queue.clean`,
+ * `retention-trims.ts`).
  *
  * ARGV: prefix, queue, now (ms), lock duration (ms), then per job: id, token, JSON return
  * value, '1' to fetch a next job under the same token, the retention age in seconds ('' for
