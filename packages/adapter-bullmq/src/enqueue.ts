@@ -4,7 +4,10 @@
  * each preceded by one script that records the queues as known ones and reports which ids
  * exist already, so a duplicate id is told apart from a created job; BullMQ deduplication
  * carries `uniqueKey`. When core generated every id (`newIds`), none can exist: the adds go
- * first and the same script, with no ids to look for, follows them to record the queues.
+ * first and the same script, with no ids to look for, follows them to record the queues. And
+ * when, besides, every job is on BullMQ's plain prioritized path (due now, no unique key,
+ * priority >= 1: what `enqueueMany` and `enqueue` without an id send by default), the adapter's
+ * own add script stores them in slices, one call per slice (`enqueue-batch.ts`).
  */
 import type { AdapterEnqueueOptions, EnqueueOutcome, NewJob } from '@switchyard/core';
 import type { IRedisTransaction, JobsOptions, Queue, RedisQueueBackend } from 'bullmq';
@@ -13,6 +16,7 @@ import { type AddableJob, queueAdd } from './add-command.js';
 import { toEnvelope } from './codec.js';
 import type { AdapterContext } from './context.js';
 import { DirectCommands } from './direct-commands.js';
+import { addInBatches, addsInBatch, type BatchedAdd } from './enqueue-batch.js';
 import { wrapErrors } from './errors.js';
 import { idIndexKey, queueKey } from './keys.js';
 import { toBullPriority } from './state-mapping.js';
@@ -66,6 +70,16 @@ export function enqueueJobs(
     );
     const now = context.clock.now();
     const keep = context.keepJobs();
+    const adds: BatchedAdd[] = jobs.map((job) => {
+      const opts = toJobOptions(job, now, keep);
+      // What BullMQ's Job constructor adds to the stored options.
+      opts.attempts = 0;
+      return { job, opts, data: JSON.stringify(toEnvelope(job)) };
+    });
+    // Fresh ids on BullMQ's plain prioritized path: one script call per slice (`enqueue-batch.ts`).
+    if (options.newIds === true && adds.every(({ opts }) => addsInBatch(opts))) {
+      return addInBatches(context, adds);
+    }
     // BullMQ's own client wrapper: its pipelines run BullMQ's versioned scripts (`runCommand`).
     // Pipelines, not MULTI: BullMQ 6's addBulk does the same, and MULTI costs ~15% of throughput.
     const bullClient = await (queues.get(jobs[0]?.queue ?? '') as Queue).backend.client;
@@ -90,18 +104,10 @@ export function enqueueJobs(
           chunk.map((job) => queueKey(context.prefix, job.queue, job.id)),
         );
       }
-      for (const job of chunk) {
+      for (const { job, opts, data } of adds.slice(first, first + JOBS_PER_PIPELINE)) {
         const queue = queues.get(job.queue);
         if (!queue) throw new Error(`no queue handle for "${job.queue}"`);
-        const opts = toJobOptions(job, now, keep);
-        // What BullMQ's Job constructor adds to the stored options.
-        opts.attempts = 0;
-        const addable: AddableJob = {
-          name: job.task,
-          data: JSON.stringify(toEnvelope(job)),
-          opts,
-          timestamp: job.createdAt.getTime(),
-        };
+        const addable: AddableJob = { name: job.task, data, opts, timestamp: job.createdAt.getTime() };
         if (opts.deduplication) addable.deduplicationId = opts.deduplication.id;
         queueAdd(queue.backend as RedisQueueBackend, pipeline, addable, job.id).catch((error: unknown) =>
           argumentErrors.push(error),

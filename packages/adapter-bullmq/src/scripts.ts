@@ -9,6 +9,7 @@
 
 import type { ChainableCommander } from 'ioredis';
 import { CANCELLED_STATE, FIELD, knownQueuesKey } from './keys.js';
+import { ADD_BATCH } from './lua/add-batch.js';
 import { COMPLETE_BATCH } from './lua/complete-batch.js';
 import { LUA_JOB_ACTIONS } from './lua/job-actions.js';
 import { OPERATION_SCRIPTS, type OperationScriptName } from './lua/operations.js';
@@ -227,6 +228,7 @@ const DEFINITIONS = {
   syReleaseJob: { numberOfKeys: 1, lua: RELEASE_JOB },
   syCheckPutBack: { numberOfKeys: 1, lua: CHECK_PUT_BACK },
   syCompleteBatch: { numberOfKeys: 1, lua: COMPLETE_BATCH },
+  syAddBatch: { numberOfKeys: 1, lua: ADD_BATCH },
   syAdvanceSchedule: { numberOfKeys: 1, lua: ADVANCE_SCHEDULE },
   sySetSchedulePaused: { numberOfKeys: 1, lua: SET_SCHEDULE_PAUSED },
 } as const;
@@ -332,6 +334,14 @@ export class Scripts {
     jobs: string[],
   ): Promise<RawReply> {
     return this.run('syCompleteBatch', [prefix, queue, now, lockMs, ...jobs]);
+  }
+
+  /**
+   * Adds prioritized jobs of `queue` (see `lua/add-batch.ts`); `jobs` holds, per job, id, name,
+   * JSON data, JSON options, timestamp and priority.
+   */
+  addBatch(prefix: string, queue: string, jobs: Array<string | number>): Promise<RawReply> {
+    return this.run('syAddBatch', [prefix, queue, ...jobs]);
   }
 
   /** Compare-and-set of a schedule's next tick. */

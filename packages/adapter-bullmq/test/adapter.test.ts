@@ -126,7 +126,8 @@ describe('bullmq adapter: storage', () => {
       else if (text.includes(`${harness.prefix}:lone:`) || text.includes(`${harness.prefix}:checked:`))
         order.push('add');
     });
-    const lone = newJob({ queue: 'lone' });
+    // Due later: BullMQ's own (delayed) add, not the adapter's batch of prioritized jobs.
+    const lone = newJob({ queue: 'lone', runAt: new Date(Date.now() + 60_000) });
     try {
       await harness.adapter.enqueue([newJob({ queue: 'checked' })]);
       expect(await harness.adapter.enqueue([lone], { newIds: true })).toEqual([
@@ -140,8 +141,8 @@ describe('bullmq adapter: storage', () => {
     expect(order.slice(0, 4)).toEqual(['record', 'add', 'add', 'record']);
     expect(await harness.raw.zscore(`${harness.prefix}::sy:ids:lone`, lone.id)).toBe('0');
     // A batch over several pipelines: every queue recorded, every job created.
-    const batch = Array.from({ length: 600 }, () => newJob({ queue: 'fresh-a' }));
-    batch[599] = newJob({ queue: 'fresh-late' });
+    const batch = Array.from({ length: 600 }, () => newJob({ queue: 'fresh-a', runAt: lone.runAt }));
+    batch[599] = newJob({ queue: 'fresh-late', runAt: lone.runAt });
     const outcomes = await harness.adapter.enqueue(batch, { newIds: true });
     expect(outcomes).toEqual(batch.map((job) => ({ status: 'created', id: job.id })));
     expect((await harness.adapter.queues.list()).sort()).toEqual([
@@ -151,6 +152,47 @@ describe('bullmq adapter: storage', () => {
       'lone',
     ]);
     expect((await harness.adapter.jobs.get(batch[599]?.id ?? ''))?.queue).toBe('fresh-late');
+  });
+
+  it('with newIds, prioritized jobs due now go in one script call per 250 jobs and queue, which records and indexes them', async () => {
+    h = await startHarness();
+    const harness = h;
+    const monitor = await harness.raw.duplicate().monitor();
+    const calls: string[] = [];
+    monitor.on('monitor', (_time: string, args: string[], source: string) => {
+      if (source === 'lua' || !/^eval/i.test(args[0] ?? '')) return;
+      // The adapter's scripts name the prefix's known-queue set first, then the prefix and the queue.
+      if (args[3] === `${harness.prefix}::sy:queues` && args[4] === harness.prefix) calls.push(args[5] ?? '');
+    });
+    const batch = Array.from({ length: 600 }, (_, n) =>
+      newJob({ queue: 'fresh-a', priority: n % 3 === 0 ? 1 : 7 }),
+    );
+    batch[599] = newJob({ queue: 'fresh-late' });
+    try {
+      const outcomes = await harness.adapter.enqueue(batch, { newIds: true });
+      expect(outcomes).toEqual(batch.map((job) => ({ status: 'created', id: job.id })));
+      await eventually(() => calls.length >= 4, 'the monitored calls');
+    } finally {
+      monitor.disconnect();
+    }
+    expect(calls.sort()).toEqual(['fresh-a', 'fresh-a', 'fresh-a', 'fresh-late']);
+    expect((await harness.adapter.queues.list()).sort()).toEqual(['fresh-a', 'fresh-late']);
+    expect(await harness.raw.zcard(`${harness.prefix}::sy:ids:fresh-a`)).toBe(599);
+    // BullMQ's own reading: prioritized, in priority order, the first of each priority first.
+    const queue = new Queue('fresh-a', { connection: harness.raw, prefix: harness.prefix });
+    try {
+      expect(await queue.getJobCounts('prioritized', 'wait', 'delayed')).toEqual({
+        prioritized: 599,
+        wait: 0,
+        delayed: 0,
+      });
+      const first = await queue.getPrioritized(0, 0);
+      expect(first[0]?.id).toBe(batch[0]?.id);
+      expect(first[0]?.priority).toBe(1);
+      expect((await harness.adapter.jobs.get(batch[1]?.id ?? ''))?.priority).toBe(7);
+    } finally {
+      await queue.close();
+    }
   });
 
   it('with newIds, an id that exists after all keeps its job: BullMQ adds nothing over it', async () => {

@@ -342,7 +342,7 @@ describe('the batch completion script, read back through BullMQ', () => {
       replies: [0],
       trimAgeSec: 10,
     });
-    // A job without retention does not ask for removal, and one left untouched does not count.
+    // A completion left untouched does not count, whatever its age.
     expect(await completeWithAge(t0 + 30_000, [old?.id as string, 't', 'null', false, 10])).toEqual({
       replies: [-1],
       trimAgeSec: -1,
@@ -373,15 +373,28 @@ describe('a worker of the yard completes its jobs in batches', () => {
     '~standard': { version: 1 as const, vendor: 'test', validate: (value: unknown) => ({ value }) },
   };
 
-  /** Counts the batch script's calls on `prefix` as Redis saw them (`MONITOR`); read `calls` at any time. */
-  async function countBatchCalls(prefix: string): Promise<{ calls: number }> {
+  /**
+   * Counts the batch script's calls on `prefix` as Redis ran them (`MONITOR`). MONITOR reports
+   * after the fact: `counted()` resolves with the count once it has reported a command sent after
+   * everything the test waited for.
+   */
+  async function countBatchCalls(prefix: string, raw: Redis): Promise<{ counted(): Promise<number> }> {
     const sha = createHash('sha1').update(COMPLETE_BATCH).digest('hex');
-    const counter = { calls: 0 };
+    let calls = 0;
+    const seen = new Set<string>();
     monitor = await new Redis(REDIS_URL).monitor();
     monitor.on('monitor', (_time: string, args: string[]) => {
-      if (args[0]?.toLowerCase() === 'evalsha' && args[1] === sha && args[4] === prefix) counter.calls++;
+      if (args[0]?.toLowerCase() === 'evalsha' && args[1] === sha && args[4] === prefix) calls++;
+      if (args[0]?.toLowerCase() === 'echo' && args[1]) seen.add(args[1]);
     });
-    return counter;
+    return {
+      async counted() {
+        const mark = `${prefix}-${seen.size}-${Math.random()}`;
+        await raw.echo(mark);
+        await eventually(() => seen.has(mark), 'MONITOR to catch up');
+        return calls;
+      },
+    };
   }
 
   it('300 jobs at concurrency 30 run once each and complete in fewer calls than jobs, read back by BullMQ as completed', async () => {
@@ -397,7 +410,7 @@ describe('a worker of the yard completes its jobs in batches', () => {
     });
     h = await startYardHarness([task]);
     const harness = h;
-    const batch = await countBatchCalls(harness.prefix);
+    const batch = await countBatchCalls(harness.prefix, harness.raw);
     const jobs = await harness.yard.enqueueMany(
       task,
       Array.from({ length: 300 }, () => ({})),
@@ -416,8 +429,9 @@ describe('a worker of the yard completes its jobs in batches', () => {
     expect(sample?.finishedOn).toBeGreaterThan(0);
     expect(sample?.attemptsMade).toBe(1);
     expect((await harness.yard.jobs.get(jobs[0]?.id as string))?.state).toBe('completed');
-    expect(batch.calls).toBeGreaterThan(0);
-    expect(batch.calls).toBeLessThan(300);
+    const calls = await batch.counted();
+    expect(calls).toBeGreaterThan(0);
+    expect(calls).toBeLessThan(300);
   });
 
   it('with retention.completed, batched completions have BullMQ remove the completed jobs past it', async () => {
@@ -429,7 +443,7 @@ describe('a worker of the yard completes its jobs in batches', () => {
     });
     h = await startYardHarness([task], {}, { retention: { completed: '1m' } });
     const harness = h;
-    const batch = await countBatchCalls(harness.prefix);
+    const batch = await countBatchCalls(harness.prefix, harness.raw);
     const queue = harness.queue('retained');
     await harness.worker({ concurrency: 5 });
     const first = await harness.yard.enqueueMany(task, [{}, {}, {}]);
@@ -437,7 +451,7 @@ describe('a worker of the yard completes its jobs in batches', () => {
       async () => (await queue.getJobCounts('completed')).completed === 3,
       'the first three completed',
     );
-    expect(batch.calls).toBeGreaterThan(0);
+    expect(await batch.counted()).toBeGreaterThan(0);
     // Two of them finished two minutes ago, as far as BullMQ's completed set and records say.
     const completedKey = `${harness.prefix}:retained:completed`;
     for (const job of first.slice(0, 2)) {
@@ -445,7 +459,7 @@ describe('a worker of the yard completes its jobs in batches', () => {
       await harness.raw.zadd(completedKey, finishedOn, job.id);
       await harness.raw.hset(`${harness.prefix}:retained:${job.id}`, 'finishedOn', finishedOn);
     }
-    const callsBefore = batch.calls;
+    const callsBefore = await batch.counted();
     const [later] = await harness.yard.enqueueMany(task, [{}]);
     await eventually(
       async () => (await harness.yard.jobs.get(later?.id as string))?.state === 'completed',
@@ -456,6 +470,6 @@ describe('a worker of the yard completes its jobs in batches', () => {
     expect(await harness.yard.jobs.get(first[0]?.id as string)).toBeNull();
     expect((await harness.yard.jobs.get(first[2]?.id as string))?.state).toBe('completed');
     expect(await queue.getJobCounts('completed')).toEqual({ completed: 2 });
-    expect(batch.calls).toBeGreaterThan(callsBefore);
+    expect(await batch.counted()).toBeGreaterThan(callsBefore);
   });
 });

@@ -11,6 +11,8 @@ export interface TcpProxy {
   readonly port: number;
   /** Bytes forwarded from clients to Redis so far. */
   readonly bytesToServer: number;
+  /** Local ports of every connection the proxy opened towards Redis (Redis's `CLIENT LIST` shows them as `addr`). */
+  readonly upstreamPorts: readonly number[];
   cut(): Promise<void>;
   restore(): Promise<void>;
   /** Cuts as soon as `bytes` more bytes have gone towards Redis (the chunk that crosses it is dropped). */
@@ -22,6 +24,7 @@ export interface TcpProxy {
 export async function startTcpProxy(target: { host: string; port: number }): Promise<TcpProxy> {
   const sockets = new Set<Socket>();
   let bytesToServer = 0;
+  const upstreamPorts: number[] = [];
   let cutAt: number | undefined;
   let onCut: (() => void) | undefined;
   let server: Server;
@@ -39,7 +42,10 @@ export async function startTcpProxy(target: { host: string; port: number }): Pro
         sockets.add(client);
         sockets.add(upstream);
         client.pause();
-        upstream.connect(target.port, target.host, () => client.resume());
+        upstream.connect(target.port, target.host, () => {
+          if (upstream.localPort !== undefined) upstreamPorts.push(upstream.localPort);
+          client.resume();
+        });
         client.on('data', (chunk: Buffer) => {
           if (cutAt !== undefined && bytesToServer + chunk.length >= cutAt) {
             // Forward only up to the limit: the rest of the write never reaches Redis.
@@ -87,6 +93,7 @@ export async function startTcpProxy(target: { host: string; port: number }): Pro
     get bytesToServer() {
       return bytesToServer;
     },
+    upstreamPorts,
     cut,
     restore: listen,
     cutAfterBytes(bytes) {
