@@ -5,7 +5,7 @@
  * once (reading the queue's metadata, setting the wake-up marker) it does once.
  */
 import type { EnqueueOutcome, NewJob } from '@switchyard/core';
-import type { JobsOptions } from 'bullmq';
+import { type JobsOptions, optsEncodeMap } from 'bullmq';
 import type { AdapterContext } from './context.js';
 
 /** Jobs per script call: one call holds Redis for about a millisecond. */
@@ -20,7 +20,7 @@ export function addsInBatch(opts: JobsOptions): boolean {
   return opts.delay === undefined && opts.deduplication === undefined && (opts.priority ?? 0) >= 1;
 }
 
-/** One job's fields for the script. `opts` holds no option BullMQ renames when it stores them. */
+/** One job's fields for the script. */
 export interface BatchedAdd {
   job: NewJob;
   data: string;
@@ -40,10 +40,19 @@ export async function addInBatches(context: AdapterContext, adds: BatchedAdd[]):
     for (let first = 0; first < group.length; first += JOBS_PER_CALL) {
       const args: Array<string | number> = [];
       for (const { job, data, opts } of group.slice(first, first + JOBS_PER_CALL))
-        args.push(job.id, job.task, data, JSON.stringify(opts), job.createdAt.getTime(), opts.priority ?? 0);
+        args.push(job.id, job.task, data, storedOptions(opts), job.createdAt.getTime(), opts.priority ?? 0);
       calls.push(context.scripts.addBatch(context.prefix, queue, args));
     }
   }
   await Promise.all(calls);
   return adds.map(({ job }) => ({ status: 'created', id: job.id }));
+}
+
+/** The options as BullMQ's add stores them: its `optsAsJSON` (a few names shortened), as JSON. */
+function storedOptions(opts: JobsOptions): string {
+  const renamed = optsEncodeMap as Record<string, string>;
+  const stored: Record<string, unknown> = {};
+  for (const [name, value] of Object.entries(opts))
+    if (value !== undefined) stored[renamed[name] ?? name] = value;
+  return JSON.stringify(stored);
 }
