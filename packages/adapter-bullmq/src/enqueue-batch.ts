@@ -12,9 +12,9 @@ import type { AdapterContext } from './context.js';
 const JOBS_PER_CALL = 250;
 
 /**
- * Whether a job takes the batch path: core generated its id (`newIds`: no job can exist under
- * it), it is due now, it has no unique key, and its BullMQ priority puts it in `prioritized`
- * (priority 0 is BullMQ's standard wait list). Pure, given the job's BullMQ options.
+ * Whether a job's BullMQ options allow the batch path: due now, no unique key, and a priority
+ * that puts it in `prioritized` (priority 0 is BullMQ's standard wait list). The caller also
+ * asks that core generated every id of the call (`newIds`).
  */
 export function addsInBatch(opts: JobsOptions): boolean {
   return opts.delay === undefined && opts.deduplication === undefined && (opts.priority ?? 0) >= 1;
