@@ -15,8 +15,8 @@ export interface Completion {
   returnValue: string;
   /** Take the queue's next job, under the same token, in the same call. */
   fetchNext: boolean;
-  /** BullMQ's `removeOnComplete: { age }` of the job (seconds), if it has one. */
-  keepAgeSec?: number;
+  /** BullMQ's `removeOnComplete: { age }` of the job (seconds), or null when it is kept. */
+  keepAgeSec: number | null;
 }
 
 /** Per completion: left untouched (`-1`, to complete one by one), completed (`0`), or completed with the next job. */

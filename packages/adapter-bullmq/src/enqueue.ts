@@ -65,6 +65,8 @@ export function enqueueJobs(
   return wrapErrors('enqueue', async () => {
     if (jobs.length === 0) return [];
     const queueNames = [...new Set(jobs.map((job) => job.queue))];
+    // A queue handle also on the batch path: BullMQ writes the queue's `meta` (its version) when
+    // it makes one, as it does for a producer's `Queue`; made once per queue and cached.
     const queues = new Map(
       await Promise.all(queueNames.map(async (name) => [name, await context.queue(name)] as const)),
     );

@@ -124,8 +124,7 @@ export class LeaseWorker extends Worker {
     if (keepAgeSec === undefined || returnValue === undefined)
       return this.completeThroughBullmq(result, job, token, fetchNextCallback, span);
     const fetchNext = (fetchNextCallback?.() ?? true) && !(this.closing || this.paused);
-    const completion = { id: job.id ?? '', token, returnValue, fetchNext };
-    return this.completions.add(keepAgeSec === null ? completion : { ...completion, keepAgeSec }).then(
+    return this.completions.add({ id: job.id ?? '', token, returnValue, fetchNext, keepAgeSec }).then(
       ({ reply, finishedOn }) => {
         if (reply === -1) return this.completeThroughBullmq(result, job, token, fetchNextCallback, span);
         // What BullMQ's Job.moveToCompleted and Worker.handleCompleted do after storing.

@@ -13,7 +13,7 @@ import { ADD_BATCH } from './lua/add-batch.js';
 import { COMPLETE_BATCH } from './lua/complete-batch.js';
 import { LUA_JOB_ACTIONS } from './lua/job-actions.js';
 import { OPERATION_SCRIPTS, type OperationScriptName } from './lua/operations.js';
-import { LUA_LOCATE, LUA_OWN_KEY } from './lua/shared.js';
+import { LUA_BULLMQ_QUEUE, LUA_LOCATE, LUA_OWN_KEY } from './lua/shared.js';
 import type { RedisClient } from './options.js';
 
 const LOCATE = `${LUA_LOCATE}${LUA_OWN_KEY}`;
@@ -161,7 +161,7 @@ return 1
  * priority band with its delivery not counted (BullMQ's moveJobFromActiveToWait,
  * plus giving back the attempt and the stall mark atomically); 0 when the lease was lost.
  */
-const RELEASE_JOB = `
+const RELEASE_JOB = `${LUA_BULLMQ_QUEUE}
 local rcall = redis.call
 local base = ARGV[1] .. ':' .. ARGV[2] .. ':'
 local id = ARGV[3]
@@ -178,9 +178,7 @@ if priority > 0 then
 else
   rcall('RPUSH', base .. 'wait', id)
 end
-local meta = rcall('HMGET', base .. 'meta', 'paused', 'concurrency')
-local blocked = meta[1] or (meta[2] and rcall('LLEN', base .. 'active') >= tonumber(meta[2]))
-if not blocked then rcall('ZADD', base .. 'marker', 0, '0') end
+wakeWorkers(base)
 rcall('XADD', base .. 'events', 'MAXLEN', '~', 10000, '*', 'event', 'waiting', 'jobId', id, 'prev', 'active')
 return 1
 `;

@@ -21,7 +21,13 @@ import { eventually, startYardHarness, uniquePrefix, type YardHarness } from './
 import { REDIS_URL, requireRedis } from './redis-required.js';
 
 describe('CompletionBatches', () => {
-  const completion = (id: string): Completion => ({ id, token: 't', returnValue: 'null', fetchNext: true });
+  const completion = (id: string): Completion => ({
+    id,
+    token: 't',
+    returnValue: 'null',
+    fetchNext: true,
+    keepAgeSec: null,
+  });
   /** A `send` whose calls the test answers by hand. */
   const manualSend = () => {
     const calls: Array<{ ids: string[]; answer(reply: BatchReply): void; fail(error: unknown): void }> = [];

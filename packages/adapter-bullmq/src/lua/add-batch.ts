@@ -15,18 +15,16 @@
  * KEYS[1]: the known-queues set. ARGV: prefix, queue, then per job: id, name, JSON data, JSON
  * options, timestamp (ms), priority. Reply: how many jobs were added.
  */
-export const ADD_BATCH = `
+import { LUA_BULLMQ_QUEUE, LUA_OWN_KEY } from './shared.js';
+
+export const ADD_BATCH = `${LUA_BULLMQ_QUEUE}${LUA_OWN_KEY}
 local rcall = redis.call
 local prefix, queue = ARGV[1], ARGV[2]
 local base = prefix .. ':' .. queue .. ':'
 local metaKey, eventsKey, prioritizedKey = base .. 'meta', base .. 'events', base .. 'prioritized'
 local count = (#ARGV - 2) / 6
 
-local maxEvents = rcall('HGET', metaKey, 'opts.maxLenEvents')
-if not maxEvents then
-  maxEvents = 10000
-  rcall('HSET', metaKey, 'opts.maxLenEvents', maxEvents)
-end
+local maxEvents = getOrSetMaxEvents(metaKey)
 rcall('INCRBY', base .. 'id', count)
 -- BullMQ scores a prioritized job priority * 2^32 + the queue's counter, INCRed per job added
 -- (here once per call; a duplicate leaves a gap, which keeps the order).
@@ -53,12 +51,8 @@ for i = 3, #ARGV, 6 do
   end
 end
 
--- As BullMQ: the marker wakes the workers unless the queue is paused or at its global concurrency.
-local meta = rcall('HMGET', metaKey, 'paused', 'concurrency')
-if not meta[1] and not (meta[2] and rcall('LLEN', base .. 'active') >= tonumber(meta[2])) then
-  rcall('ZADD', base .. 'marker', 0, '0')
-end
+wakeWorkers(base)
 rcall('SADD', KEYS[1], queue)
-if added > 0 then rcall('ZADD', prefix .. '::sy:ids:' .. queue, unpack(indexed)) end
+if added > 0 then rcall('ZADD', ownKey(prefix, 'ids', queue), unpack(indexed)) end
 return added
 `;

@@ -23,18 +23,16 @@
  * `{fields, id}` (completed, and the next job taken: `HGETALL` of it); and `age` is the
  * retention age (s) past which completed jobs now wait for removal, or -1 when none do.
  */
-export const COMPLETE_BATCH = `
+import { LUA_BULLMQ_QUEUE } from './shared.js';
+
+export const COMPLETE_BATCH = `${LUA_BULLMQ_QUEUE}
 local rcall = redis.call
 local base = ARGV[1] .. ':' .. ARGV[2] .. ':'
 local now, lockMs = ARGV[3], ARGV[4]
 local activeKey, eventsKey, metaKey = base .. 'active', base .. 'events', base .. 'meta'
 local replies = {}
 
-local maxEvents = rcall('HGET', metaKey, 'opts.maxLenEvents')
-if not maxEvents then
-  maxEvents = 10000
-  rcall('HSET', metaKey, 'opts.maxLenEvents', maxEvents)
-end
+local maxEvents = getOrSetMaxEvents(metaKey)
 rcall('XTRIM', eventsKey, 'MAXLEN', '~', maxEvents)
 
 local function complete(id, token, returnValue)

@@ -6,8 +6,9 @@
  * Expect `LUA_LOCATE` and `LUA_OWN_KEY` before them.
  */
 import { CANCELLED_REASON, CANCELLED_STATE, FIELD } from '../keys.js';
+import { LUA_BULLMQ_QUEUE } from './shared.js';
 
-export const LUA_JOB_ACTIONS = `
+export const LUA_JOB_ACTIONS = `${LUA_BULLMQ_QUEUE}
 local function maxEvents(base)
   return rcall('HGET', base .. 'meta', 'opts.maxLenEvents') or 10000
 end
@@ -52,8 +53,6 @@ local function retryFinished(prefix, queue, base, id)
   removeMarkers(prefix, queue, id)
   local dedupId = rcall('HGET', jobKey, 'deid')
   if dedupId then rcall('SET', base .. 'de:' .. dedupId, id, 'NX') end
-  local meta = rcall('HMGET', base .. 'meta', 'paused', 'concurrency')
-  local blocked = meta[1] or (meta[2] and rcall('LLEN', base .. 'active') >= tonumber(meta[2]))
   local priority = tonumber(rcall('HGET', jobKey, 'priority')) or 0
   if priority == 0 then
     rcall('LPUSH', base .. 'wait', id)
@@ -61,7 +60,7 @@ local function retryFinished(prefix, queue, base, id)
     local counter = rcall('INCR', base .. 'pc')
     rcall('ZADD', base .. 'prioritized', priority * 0x100000000 + counter % 0x100000000, id)
   end
-  if not blocked then rcall('ZADD', base .. 'marker', 0, '0') end
+  wakeWorkers(base)
   rcall('XADD', base .. 'events', 'MAXLEN', '~', maxEvents(base), '*', 'event', 'waiting', 'jobId', id,
     'prev', 'failed')
   return true

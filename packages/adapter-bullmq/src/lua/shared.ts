@@ -43,6 +43,28 @@ end
 `;
 
 /**
+ * Two of BullMQ's own Lua includes, for the adapter's scripts that write as BullMQ does:
+ * `getOrSetMaxEvents(metaKey)` (the event stream's length, set to BullMQ's default when unset)
+ * and `wakeWorkers(base)` (the wake-up marker, unless the queue is paused or at its global
+ * concurrency: BullMQ's `isQueuePausedOrMaxed` with `addBaseMarkerIfNeeded`).
+ */
+export const LUA_BULLMQ_QUEUE = `
+local function getOrSetMaxEvents(metaKey)
+  local maxEvents = redis.call('HGET', metaKey, 'opts.maxLenEvents')
+  if not maxEvents then
+    maxEvents = 10000
+    redis.call('HSET', metaKey, 'opts.maxLenEvents', maxEvents)
+  end
+  return maxEvents
+end
+local function wakeWorkers(base)
+  local meta = redis.call('HMGET', base .. 'meta', 'paused', 'concurrency')
+  if meta[1] or (meta[2] and redis.call('LLEN', base .. 'active') >= tonumber(meta[2])) then return end
+  redis.call('ZADD', base .. 'marker', 0, '0')
+end
+`;
+
+/**
  * The adapter's per-queue keys, as in keys.ts: `ownKey(prefix, 'ids', queue)`; and
  * `removeMarkers`, which takes a job out of the state markers (`failed`, `cancelled`, `retried`).
  */
