@@ -4,7 +4,7 @@
  */
 import { type Consumer, type Lease, type NewJob, newJobId, type QueueAdapter } from '@switchyard/core';
 import { type CpuCost, type ServerCpu, withCpuCost } from './cpu-cost.ts';
-import { type Measure, StartLatency, timeBulkEnqueue, timeProcessing } from './measure.ts';
+import { type LatencyProbe, type Measure, StartLatency, timeBulkEnqueue, timeProcessing } from './measure.ts';
 
 /** Sizes of one measurement. */
 export interface MeasureSizes {
@@ -38,13 +38,36 @@ export function noopJob(queue: string, runAt = new Date()): NewJob {
 
 const LEASE_MS = 30_000;
 
+/** Bulk enqueue and processing figures, without the idle latency. */
+export type ThroughputMeasure = Omit<Measure, 'p50Ms' | 'p95Ms'>;
+
 /**
  * Measures a started adapter: 100 warm-up jobs on a queue nobody consumes
  * (plans, first pages), bulk enqueue on 'bulk', processing it at
  * `concurrency`, then idle latency on 'idle'. Leaves the adapter open.
  */
 export async function measureAdapter(adapter: QueueAdapter, sizes: MeasureSizes): Promise<Measure> {
-  const { jobs, samples, concurrency, insertBatch, settleMs, pollMs, serverCpu } = sizes;
+  const throughput = await measureAdapterThroughput(adapter, sizes);
+  const probe = adapterLatencyProbe(adapter);
+  try {
+    const latency = await probe.latency.measure(
+      sizes.samples,
+      probe.enqueueOne,
+      sizes.settleMs,
+      sizes.pollMs,
+    );
+    return { ...throughput, ...latency };
+  } finally {
+    await probe.close();
+  }
+}
+
+/** The bulk enqueue and processing part of `measureAdapter`. Leaves the adapter open. */
+export async function measureAdapterThroughput(
+  adapter: QueueAdapter,
+  sizes: Omit<MeasureSizes, 'samples' | 'settleMs'>,
+): Promise<ThroughputMeasure> {
+  const { jobs, concurrency, insertBatch, pollMs, serverCpu } = sizes;
   const costs: { enqueueCost?: CpuCost; processCost?: CpuCost } = {};
   const measured = async (phase: keyof typeof costs, work: () => Promise<number>): Promise<number> => {
     if (serverCpu === undefined) return work();
@@ -81,7 +104,11 @@ export async function measureAdapter(adapter: QueueAdapter, sizes: MeasureSizes)
     ),
   );
   await consumer?.stop();
+  return { enqueuePerSec, processPerSec, ...costs };
+}
 
+/** An idle consumer of the started adapter's queue 'idle'; `close` stops it (the adapter stays open). */
+export function adapterLatencyProbe(adapter: QueueAdapter): LatencyProbe {
   const latency = new StartLatency();
   const idle = adapter.consume(
     ['idle'],
@@ -91,12 +118,5 @@ export async function measureAdapter(adapter: QueueAdapter, sizes: MeasureSizes)
       await lease.complete(undefined);
     },
   );
-  const { p50Ms, p95Ms } = await latency.measure(
-    samples,
-    () => adapter.enqueue([noopJob('idle')]),
-    settleMs,
-    pollMs,
-  );
-  await idle.stop();
-  return { enqueuePerSec, processPerSec, p50Ms, p95Ms, ...costs };
+  return { latency, enqueueOne: () => adapter.enqueue([noopJob('idle')]), close: () => idle.stop() };
 }

@@ -9,7 +9,9 @@
  * Measures: bulk enqueue (jobs/s, batches of 1000), processing of no-op jobs (jobs/s, all
  * jobs queued first, concurrency BENCH_CONCURRENCY), idle enqueue-to-start latency (p50/p95
  * over BENCH_SAMPLES single jobs, worker idle). Rounds alternate raw and adapter, in an order
- * rotated per round, so a noisy neighbour or a cold start skews each alike. It prints every round first (the bench harness
+ * rotated per round, so a noisy neighbour or a cold start skews each alike; within a round,
+ * the idle workers of all five systems are open at once and take their latency samples in
+ * turns (`measureInterleaved`), since samples a few seconds apart differ more than the systems do. It prints every round first (the bench harness
  * reads that table, to pair the rounds and show their spread), then the medians. Raw BullMQ
  * runs twice: plain (no priority) and with every job prioritized, as Switchyard's jobs are;
  * so does the yard: with the defaults, and lean (no cluster-wide events, no throughput history).
@@ -26,9 +28,16 @@ import {
   systemClock,
 } from '@switchyard/core';
 import { REDIS_URL } from '@switchyard/test-services';
-import { measureAdapter } from './adapter-measure.ts';
+import { adapterLatencyProbe, measureAdapterThroughput, type ThroughputMeasure } from './adapter-measure.ts';
 import { type CpuCost, redisCpu, withCpuCost } from './cpu-cost.ts';
-import { type Measure, StartLatency, timeBulkEnqueue, timeProcessing } from './measure.ts';
+import {
+  type LatencyProbe,
+  type Measure,
+  measureInterleaved,
+  StartLatency,
+  timeBulkEnqueue,
+  timeProcessing,
+} from './measure.ts';
 import { deleteKeys } from './redis-keys.ts';
 import { median, roundOrder } from './stats.ts';
 
@@ -46,7 +55,7 @@ const SAMPLES = Number(process.env.BENCH_SAMPLES ?? 50);
 const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 100);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 const INSERT_BATCH = 1000;
-/** Wait before the first latency sample, for the idle worker to settle. */
+/** Wait before the first latency sample, for the idle workers to settle. */
 const SETTLE_MS = 200;
 
 const redisClock = redisCpu(REDIS_URL);
@@ -75,12 +84,11 @@ function freshPrefix(kind: string): string {
  * with `priority`, every job prioritized as every Switchyard job is (BullMQ serves unprioritized
  * jobs before all others, so strict 0..9 ordering needs its prioritized set for the default too).
  */
-async function benchRaw(priority?: number): Promise<Measure> {
+async function benchRaw(priority?: number): Promise<ThroughputMeasure> {
   const prefix = freshPrefix('raw');
   const jobOptions = priority === undefined ? {} : { priority };
   const connection = { url: REDIS_URL, maxRetriesPerRequest: null };
   const bulk = new Queue('bulk', { connection, prefix });
-  const idleQueue = new Queue('idle', { connection, prefix });
   await bulk.waitUntilReady();
   await bulk.addBulk(
     Array.from({ length: 100 }, () => ({ name: 'warmup', data: {}, opts: { delay: 3_600_000 } })),
@@ -116,36 +124,61 @@ async function benchRaw(priority?: number): Promise<Measure> {
     ),
   );
   await worker?.close();
+  await bulk.close();
+  return { enqueuePerSec, processPerSec, ...costs };
+}
 
+/** An idle raw BullMQ worker, its jobs as in `benchRaw`. */
+async function rawProbe(priority?: number): Promise<LatencyProbe> {
+  const prefix = freshPrefix('raw');
+  const jobOptions = priority === undefined ? {} : { priority };
+  const connection = { url: REDIS_URL, maxRetriesPerRequest: null };
+  const idleQueue = new Queue('idle', { connection, prefix });
+  await idleQueue.waitUntilReady();
   const latency = new StartLatency();
   const idle = new Worker('idle', async () => latency.record(), { connection, prefix, concurrency: 1 });
   await idle.waitUntilReady();
-  const { p50Ms, p95Ms } = await latency.measure(
-    SAMPLES,
-    () => idleQueue.add('noop', {}, { ...jobOptions, jobId: newJobId() }),
-    SETTLE_MS,
-  );
-  await idle.close();
-  await Promise.all([bulk.close(), idleQueue.close()]);
-  return { enqueuePerSec, processPerSec, p50Ms, p95Ms, ...costs };
+  return {
+    latency,
+    enqueueOne: () => idleQueue.add('noop', {}, { ...jobOptions, jobId: newJobId() }),
+    close: async () => {
+      await idle.close();
+      await idleQueue.close();
+    },
+  };
 }
 
 // ---------- Switchyard adapter, raw leases ----------
-async function benchAdapter(): Promise<Measure> {
+async function startedAdapter(): Promise<QueueAdapter> {
   const adapter = bullmqAdapter({ connection: REDIS_URL, prefix: freshPrefix('sy') });
   await adapter.start({ logger: silentLogger, clock: systemClock, retention: {} });
+  return adapter;
+}
+
+async function benchAdapter(): Promise<ThroughputMeasure> {
+  const adapter = await startedAdapter();
   try {
-    return await measureAdapter(adapter, {
+    return await measureAdapterThroughput(adapter, {
       jobs: JOBS,
-      samples: SAMPLES,
       concurrency: CONCURRENCY,
       insertBatch: INSERT_BATCH,
-      settleMs: SETTLE_MS,
       serverCpu: redisClock.read,
     });
   } finally {
     await adapter.close();
   }
+}
+
+async function adapterProbe(): Promise<LatencyProbe> {
+  const adapter = await startedAdapter();
+  const probe = adapterLatencyProbe(adapter);
+  return {
+    ...probe,
+    close: async () => {
+      await probe.close();
+      await adapter.close();
+    },
+  };
 }
 
 // ---------- Switchyard yard + worker on the adapter ----------
@@ -157,25 +190,22 @@ const anyPayload: StandardSchemaV1<unknown, unknown> = {
  * The yard with the defaults, or `lean`: without cluster-wide events and throughput history
  * (`publishEvents: false`, `history: { record: false }`), so a run shows what those cost.
  */
-async function benchYard(lean = false): Promise<Measure> {
+function benchYardOptions(lean: boolean) {
+  return lean ? { publishEvents: false, history: { record: false } } : {};
+}
+
+async function benchYard(lean = false): Promise<ThroughputMeasure> {
   let completed = 0;
-  const latency = new StartLatency();
   const noop = defineTask({
     name: 'noop',
     queue: 'bulk',
     schema: anyPayload,
     handler: async () => void completed++,
   });
-  const ping = defineTask({
-    name: 'ping',
-    queue: 'idle',
-    schema: anyPayload,
-    handler: async () => latency.record(),
-  });
   const yard = createSwitchyard({
     adapter: bullmqAdapter({ connection: REDIS_URL, prefix: freshPrefix('yard') }),
-    tasks: [noop, ping],
-    ...(lean ? { publishEvents: false, history: { record: false } } : {}),
+    tasks: [noop],
+    ...benchYardOptions(lean),
   });
   await yard.start();
   const payloads = Array.from({ length: INSERT_BATCH }, () => ({}));
@@ -193,13 +223,35 @@ async function benchYard(lean = false): Promise<Measure> {
     ),
   );
   await worker.stop();
+  await yard.close();
+  return { enqueuePerSec, processPerSec, ...costs };
+}
 
+/** An idle yard worker, the yard as in `benchYard`. */
+async function yardProbe(lean = false): Promise<LatencyProbe> {
+  const latency = new StartLatency();
+  const ping = defineTask({
+    name: 'ping',
+    queue: 'idle',
+    schema: anyPayload,
+    handler: async () => latency.record(),
+  });
+  const yard = createSwitchyard({
+    adapter: bullmqAdapter({ connection: REDIS_URL, prefix: freshPrefix('yard') }),
+    tasks: [ping],
+    ...benchYardOptions(lean),
+  });
+  await yard.start();
   const idle = yard.createWorker({ queues: ['idle'], concurrency: 1 });
   await idle.start();
-  const { p50Ms, p95Ms } = await latency.measure(SAMPLES, () => yard.enqueue(ping, {}), SETTLE_MS);
-  await idle.stop();
-  await yard.close();
-  return { enqueuePerSec, processPerSec, p50Ms, p95Ms, ...costs };
+  return {
+    latency,
+    enqueueOne: () => yard.enqueue(ping, {}),
+    close: async () => {
+      await idle.stop();
+      await yard.close();
+    },
+  };
 }
 
 async function dropPrefixes(): Promise<void> {
@@ -228,18 +280,59 @@ function summarize(name: string, runs: Measure[]): Measure & { system: string } 
 }
 
 /** The five systems, in the order of the tables; each round runs them in a rotated order. */
-const systems: { name: string; bench: () => Promise<Measure>; runs: Measure[] }[] = [
-  { name: 'raw BullMQ 6 (Queue.addBulk / Worker)', bench: () => benchRaw(), runs: [] },
-  { name: 'prioritized raw BullMQ 6 (priority 6 on every job)', bench: () => benchRaw(6), runs: [] },
-  { name: 'switchyard bullmq adapter (leases)', bench: benchAdapter, runs: [] },
-  { name: 'switchyard yard + worker on bullmq', bench: () => benchYard(), runs: [] },
-  { name: 'lean switchyard yard (events and history off)', bench: () => benchYard(true), runs: [] },
+const systems: {
+  name: string;
+  bench: () => Promise<ThroughputMeasure>;
+  probe: () => Promise<LatencyProbe>;
+  runs: Measure[];
+}[] = [
+  {
+    name: 'raw BullMQ 6 (Queue.addBulk / Worker)',
+    bench: () => benchRaw(),
+    probe: () => rawProbe(),
+    runs: [],
+  },
+  {
+    name: 'prioritized raw BullMQ 6 (priority 6 on every job)',
+    bench: () => benchRaw(6),
+    probe: () => rawProbe(6),
+    runs: [],
+  },
+  { name: 'switchyard bullmq adapter (leases)', bench: benchAdapter, probe: adapterProbe, runs: [] },
+  {
+    name: 'switchyard yard + worker on bullmq',
+    bench: () => benchYard(),
+    probe: () => yardProbe(),
+    runs: [],
+  },
+  {
+    name: 'lean switchyard yard (events and history off)',
+    bench: () => benchYard(true),
+    probe: () => yardProbe(true),
+    runs: [],
+  },
 ];
-try {
-  for (let round = 0; round < ROUNDS; round++) {
-    // Rotated, so the cold first run of the process falls on each system in turn.
-    for (const system of roundOrder(systems, round)) system.runs.push(await system.bench());
+
+/** One round: each system's throughput in turn, then every system's idle latency, interleaved. */
+async function runRound(round: number): Promise<void> {
+  const order = roundOrder(systems, round);
+  const throughput = new Map<(typeof systems)[number], ThroughputMeasure>();
+  // Rotated, so the cold first run of the process falls on each system in turn.
+  for (const system of order) throughput.set(system, await system.bench());
+  const probes: LatencyProbe[] = [];
+  try {
+    for (const system of order) probes.push(await system.probe());
+    const latencies = await measureInterleaved(probes, SAMPLES, SETTLE_MS);
+    order.forEach((system, index) => {
+      system.runs.push({ ...(throughput.get(system) as ThroughputMeasure), ...latencies[index]! });
+    });
+  } finally {
+    for (const probe of probes) await probe.close();
   }
+}
+
+try {
+  for (let round = 0; round < ROUNDS; round++) await runRound(round);
 } finally {
   redisClock.close();
   await dropPrefixes();

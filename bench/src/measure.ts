@@ -78,16 +78,67 @@ export class StartLatency {
     enqueueOne: () => Promise<unknown>,
     settleMs: number,
     pollMs = 1,
-  ): Promise<{ p50Ms: number; p95Ms: number }> {
+  ): Promise<LatencyPercentiles> {
     await sleep(settleMs);
-    for (let i = 0; i < count; i++) {
-      const before = this.samples.length;
-      this.#sentAt = performance.now();
-      await enqueueOne();
-      if (!(await until(() => this.samples.length > before, this.sampleTimeoutMs, pollMs)))
-        throw new Error(`idle job ${i + 1} of ${count} did not start within ${this.sampleTimeoutMs} ms`);
-      await sleep(SAMPLE_GAP_MS);
-    }
+    for (let i = 0; i < count; i++) await this.sample(enqueueOne, `idle job ${i + 1} of ${count}`, pollMs);
+    return this.percentiles();
+  }
+
+  /** Enqueues one job, waits until its handler started, then lets the worker go idle again. */
+  async sample(enqueueOne: () => Promise<unknown>, what: string, pollMs = 1): Promise<void> {
+    const before = this.samples.length;
+    this.#sentAt = performance.now();
+    await enqueueOne();
+    if (!(await until(() => this.samples.length > before, this.sampleTimeoutMs, pollMs)))
+      throw new Error(`${what} did not start within ${this.sampleTimeoutMs} ms`);
+    await sleep(SAMPLE_GAP_MS);
+  }
+
+  /** p50/p95 of the samples so far, in ms. */
+  percentiles(): LatencyPercentiles {
     return { p50Ms: percentile(this.samples, 50), p95Ms: percentile(this.samples, 95) };
   }
+}
+
+/** Idle enqueue-to-start percentiles, in ms. */
+export interface LatencyPercentiles {
+  p50Ms: number;
+  p95Ms: number;
+}
+
+/** One contender's idle worker, ready for latency samples. */
+export interface LatencyProbe {
+  /** Its handler calls `latency.record` on its first line. */
+  latency: StartLatency;
+  enqueueOne: () => Promise<unknown>;
+  /** Stops the worker and closes what the probe opened. */
+  close: () => Promise<void>;
+}
+
+/**
+ * The idle latency of several contenders, sampled in turns: sample i of each, in an order
+ * rotated per sample. A slow spell of the machine (a neighbour, a core's power state) then
+ * falls on every contender alike, where one contender after the other would each meet a
+ * different one: on a 2-core VM, runs a few seconds apart differed by 2x. Returns the
+ * percentiles per probe, in the probes' order.
+ */
+export async function measureInterleaved(
+  probes: readonly LatencyProbe[],
+  count: number,
+  settleMs: number,
+  pollMs = 1,
+): Promise<LatencyPercentiles[]> {
+  await sleep(settleMs);
+  for (let i = 0; i < count; i++) {
+    for (let turn = 0; turn < probes.length; turn++) {
+      const index = (i + turn) % probes.length;
+      const probe = probes[index] as LatencyProbe;
+      await probe.latency.sample(
+        probe.enqueueOne,
+        `idle job ${i + 1} of ${count} (contender ${index + 1})`,
+        pollMs,
+      );
+    }
+  }
+  return probes.map((probe) => probe.latency.percentiles());
 }

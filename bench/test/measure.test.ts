@@ -1,5 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { StartLatency, timeBulkEnqueue, timeProcessing } from '../src/measure.ts';
+import {
+  type LatencyProbe,
+  measureInterleaved,
+  StartLatency,
+  timeBulkEnqueue,
+  timeProcessing,
+} from '../src/measure.ts';
 import { until } from '../src/wait.ts';
 
 describe('timeBulkEnqueue', () => {
@@ -54,5 +60,46 @@ describe('StartLatency', () => {
   it('fails when an idle job never starts, instead of reporting a short sample set', async () => {
     const latency = new StartLatency(50);
     await expect(latency.measure(1, async () => undefined, 0)).rejects.toThrow(/did not start/);
+  });
+});
+
+describe('measureInterleaved', () => {
+  /** A probe whose handler starts `delayMs` after the enqueue; records the order of enqueues in `log`. */
+  function probe(name: string, delayMs: number, log: string[]): LatencyProbe {
+    const latency = new StartLatency();
+    return {
+      latency,
+      enqueueOne: async () => {
+        log.push(name);
+        setTimeout(latency.record, delayMs);
+      },
+      close: async () => {},
+    };
+  }
+
+  it('takes one sample of each contender at a time, rotating who goes first', async () => {
+    const log: string[] = [];
+    const probes = [probe('a', 1, log), probe('b', 1, log), probe('c', 1, log)];
+    await measureInterleaved(probes, 3, 0);
+    expect(log).toEqual(['a', 'b', 'c', 'b', 'c', 'a', 'c', 'a', 'b']);
+    for (const { latency } of probes) expect(latency.samples).toHaveLength(3);
+  });
+
+  it("reports each contender's own percentiles, in the probes' order", async () => {
+    const log: string[] = [];
+    const [fast, slow] = await measureInterleaved([probe('fast', 1, log), probe('slow', 30, log)], 3, 0);
+    expect(slow!.p50Ms).toBeGreaterThanOrEqual(30);
+    expect(fast!.p50Ms).toBeLessThan(slow!.p50Ms);
+  });
+
+  it('names the contender whose idle job never started', async () => {
+    const stuck: LatencyProbe = {
+      latency: new StartLatency(50),
+      enqueueOne: async () => {},
+      close: async () => {},
+    };
+    await expect(measureInterleaved([probe('a', 1, []), stuck], 1, 0)).rejects.toThrow(
+      /idle job 1 of 1 \(contender 2\) did not start/,
+    );
   });
 });

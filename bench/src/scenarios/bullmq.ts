@@ -66,7 +66,8 @@ export function section(): Section {
     },
     async scenarios(options: BenchOptions): Promise<Scenario[]> {
       const jobs = options.quick ? 2000 : 10_000;
-      const samples = options.quick ? 20 : 50;
+      // Per contender and round; the five idle workers take them in turns (`measureInterleaved`).
+      const samples = options.quick ? 20 : 100;
       const contenders: ScriptContender[] = [
         { name: 'switchyard', role: 'switchyard', system: 'switchyard yard + worker' },
         { name: 'bullmq', role: 'peer', system: 'raw BullMQ', settings: { api: 'Queue.addBulk / Worker' } },
@@ -118,7 +119,7 @@ export function section(): Section {
             concurrency,
             insertBatch: 1000,
             order:
-              'bench/src/bullmq.ts alternates raw, prioritized raw, adapter, yard and lean yard, rotated per round',
+              'bench/src/bullmq.ts alternates raw, prioritized raw, adapter, yard and lean yard, rotated per round; their idle latency samples are taken in turns, one of each at a time',
           },
           metrics: spec.columns.map((column) => column.metric),
           ...(options.quick ? { rounds: 1 } : {}),
