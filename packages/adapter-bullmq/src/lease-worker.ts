@@ -133,9 +133,8 @@ export class LeaseWorker extends Worker {
         job.attemptsMade += 1;
         this.emit('completed', job, result, 'active');
         this.hooks.completionStored(job);
-        // As BullMQ's own completion: no next job (0) marks the worker drained, so its next fetch
-        // waits on the queue's marker instead of asking Redis again at once.
-        const [jobData, jobId] = reply === 0 ? [] : raw2NextJobData([reply[0], reply[1], 0, 0]);
+        if (reply === 0) return undefined as unknown as Job;
+        const [jobData, jobId] = raw2NextJobData([reply[0], reply[1], 0, 0]);
         (this as unknown as { updateDelays(limit: number, until: number): void }).updateDelays(0, 0);
         return this.nextJobFromJobData(jobData, jobId, token);
       },

@@ -7,7 +7,7 @@ import { createHash } from 'node:crypto';
 import { defineTask } from '@switchyard/core';
 import { Job, Queue, Worker } from 'bullmq';
 import { Redis } from 'ioredis';
-import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import {
   type BatchReply,
   type Completion,
@@ -372,7 +372,6 @@ describe('a worker of the yard completes its jobs in batches', () => {
   let monitor: Redis | undefined;
   afterEach(async () => {
     monitor?.disconnect();
-    vi.restoreAllMocks();
     await h?.close();
     h = undefined;
   });
@@ -478,42 +477,5 @@ describe('a worker of the yard completes its jobs in batches', () => {
     expect((await harness.yard.jobs.get(first[2]?.id as string))?.state).toBe('completed');
     expect(await queue.getJobCounts('completed')).toEqual({ completed: 2 });
     expect(await batch.counted()).toBeGreaterThan(callsBefore);
-  });
-
-  it("a batched completion that brings no next job leaves the worker drained: it waits on the marker next, as after BullMQ's own", async () => {
-    // The worker's fetches (`moveToActive`) and waits on the marker (`waitForJob`), in order.
-    const steps: string[] = [];
-    type Method = (this: Worker, ...args: unknown[]) => Promise<unknown>;
-    const methods = Worker.prototype as unknown as Record<'moveToActive' | 'waitForJob', Method>;
-    for (const [method, step] of [
-      ['moveToActive', 'fetch'],
-      ['waitForJob', 'wait'],
-    ] as const) {
-      const original = methods[method];
-      vi.spyOn(methods, method).mockImplementation(function (this: Worker, ...args: unknown[]) {
-        if (this.name === 'drains') steps.push(step);
-        return original.apply(this, args);
-      });
-    }
-    const task = defineTask({
-      name: 'alone',
-      queue: 'drains',
-      schema: anyPayload,
-      handler: async () => 'done',
-    });
-    h = await startYardHarness([task]);
-    const harness = h;
-    await harness.worker({ concurrency: 1 });
-    await eventually(() => steps.includes('wait'), 'the worker waiting for a job');
-    const from = steps.indexOf('wait');
-    const job = await harness.yard.enqueue(task, {});
-    await eventually(
-      async () =>
-        (await harness.yard.jobs.get(job.id))?.state === 'completed' &&
-        steps.slice(from).filter((step) => step === 'wait').length >= 2,
-      'the job completed and the worker waiting again',
-    );
-    // Woken, it fetches the job; its completion fetches nothing, and the worker waits again.
-    expect(steps.slice(from, from + 3)).toEqual(['wait', 'fetch', 'wait']);
   });
 });
