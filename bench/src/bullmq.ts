@@ -11,8 +11,9 @@
  * over BENCH_SAMPLES single jobs, worker idle). Rounds alternate raw and adapter, in an order
  * rotated per round, so a noisy neighbour or a cold start skews each alike; within a round,
  * the idle workers of all five systems are open at once and take their latency samples in
- * turns (`measureInterleaved`), since samples a few seconds apart differ more than the systems do. It prints every round first (the bench harness
- * reads that table, to pair the rounds and show their spread), then the medians. Raw BullMQ
+ * turns (`measureInterleaved`), since samples a few seconds apart differ more than the
+ * systems do. It prints every round first (the bench harness reads that table, to pair the
+ * rounds and show their spread), then the medians. Raw BullMQ
  * runs twice: plain (no priority) and with every job prioritized, as Switchyard's jobs are;
  * so does the yard: with the defaults, and lean (no cluster-wide events, no throughput history).
  */
