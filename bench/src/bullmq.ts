@@ -25,8 +25,10 @@ import {
   defineTask,
   newJobId,
   type QueueAdapter,
+  type Switchyard,
   silentLogger,
   systemClock,
+  type TaskDefinition,
 } from '@switchyard/core';
 import { REDIS_URL } from '@switchyard/test-services';
 import { adapterLatencyProbe, measureAdapterThroughput, type ThroughputMeasure } from './adapter-measure.ts';
@@ -188,11 +190,18 @@ const anyPayload: StandardSchemaV1<unknown, unknown> = {
 };
 
 /**
- * The yard with the defaults, or `lean`: without cluster-wide events and throughput history
- * (`publishEvents: false`, `history: { record: false }`), so a run shows what those cost.
+ * A started yard on a fresh prefix, with the defaults or `lean`: without cluster-wide events and
+ * throughput history (`publishEvents: false`, `history: { record: false }`), so a run shows what
+ * those cost.
  */
-function benchYardOptions(lean: boolean) {
-  return lean ? { publishEvents: false, history: { record: false } } : {};
+async function startedYard(task: TaskDefinition, lean: boolean): Promise<Switchyard> {
+  const yard = createSwitchyard({
+    adapter: bullmqAdapter({ connection: REDIS_URL, prefix: freshPrefix('yard') }),
+    tasks: [task],
+    ...(lean ? { publishEvents: false, history: { record: false } } : {}),
+  });
+  await yard.start();
+  return yard;
 }
 
 async function benchYard(lean = false): Promise<ThroughputMeasure> {
@@ -203,12 +212,7 @@ async function benchYard(lean = false): Promise<ThroughputMeasure> {
     schema: anyPayload,
     handler: async () => void completed++,
   });
-  const yard = createSwitchyard({
-    adapter: bullmqAdapter({ connection: REDIS_URL, prefix: freshPrefix('yard') }),
-    tasks: [noop],
-    ...benchYardOptions(lean),
-  });
-  await yard.start();
+  const yard = await startedYard(noop, lean);
   const payloads = Array.from({ length: INSERT_BATCH }, () => ({}));
   const costs: Pick<Measure, 'enqueueCost' | 'processCost'> = {};
   const enqueuePerSec = await costed(costs, 'enqueueCost', () =>
@@ -237,12 +241,7 @@ async function yardProbe(lean = false): Promise<LatencyProbe> {
     schema: anyPayload,
     handler: async () => latency.record(),
   });
-  const yard = createSwitchyard({
-    adapter: bullmqAdapter({ connection: REDIS_URL, prefix: freshPrefix('yard') }),
-    tasks: [ping],
-    ...benchYardOptions(lean),
-  });
-  await yard.start();
+  const yard = await startedYard(ping, lean);
   const idle = yard.createWorker({ queues: ['idle'], concurrency: 1 });
   await idle.start();
   return {
@@ -317,16 +316,14 @@ const systems: {
 /** One round: each system's throughput in turn, then every system's idle latency, interleaved. */
 async function runRound(round: number): Promise<void> {
   const order = roundOrder(systems, round);
-  const throughput = new Map<(typeof systems)[number], ThroughputMeasure>();
+  const throughput: ThroughputMeasure[] = [];
   // Rotated, so the cold first run of the process falls on each system in turn.
-  for (const system of order) throughput.set(system, await system.bench());
+  for (const system of order) throughput.push(await system.bench());
   const probes: LatencyProbe[] = [];
   try {
     for (const system of order) probes.push(await system.probe());
     const latencies = await measureInterleaved(probes, SAMPLES, SETTLE_MS);
-    order.forEach((system, index) => {
-      system.runs.push({ ...(throughput.get(system) as ThroughputMeasure), ...latencies[index]! });
-    });
+    order.forEach((system, index) => system.runs.push({ ...throughput[index]!, ...latencies[index]! }));
   } finally {
     for (const probe of probes) await probe.close();
   }
