@@ -323,7 +323,9 @@ async function runRound(round: number): Promise<void> {
   try {
     for (const system of order) probes.push(await system.probe());
     const latencies = await measureInterleaved(probes, SAMPLES, SETTLE_MS);
-    order.forEach((system, index) => system.runs.push({ ...throughput[index]!, ...latencies[index]! }));
+    order.forEach((system, index) => {
+      system.runs.push({ ...throughput[index]!, ...latencies[index]! });
+    });
   } finally {
     for (const probe of probes) await probe.close();
   }
